@@ -1,0 +1,347 @@
+//! The outside oracle: after each round, compares every node's routing state and a sample of probe
+//! lookups with the true ring; judges every workload lookup when it completes; decides convergence.
+//!
+//! Owns: per-round rows, lookup and probe tallies, in-flight workload lookups, and the
+//! convergence rule of DESIGN.md principle 5 (after the last membership change, every successor,
+//! predecessor and successor list correct and every probe correct within `quiet_rounds_max` rounds;
+//! fingers are reported, not required). Reads nodes only through their public read-only accessors and
+//! [`Node::route`], which is pure.
+//! Never: send a message, change node state, or use the simulator's protocol RNG streams.
+
+use crate::id::{Id, IdSpace};
+use crate::metrics::{Hist, round6};
+use crate::msg::{Addr, Params, Peer};
+use crate::node::{Node, Route};
+use crate::rng::Rng;
+use crate::scenario::{Expect, Scenario};
+use crate::sim::Slot;
+pub use crate::truth::Truth;
+use serde::Serialize;
+
+/// How a workload lookup ended, judged against the truth when it completed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Correct,
+    Wrong,
+    Failed,
+    /// The answer was the key's true successor at some moment while the lookup was in flight.
+    Ambiguous,
+}
+
+#[derive(Default, Clone, Debug, Serialize, PartialEq)]
+pub struct LookupCounts {
+    pub done: u64,
+    pub correct: u64,
+    pub wrong: u64,
+    pub failed: u64,
+    pub ambiguous: u64,
+}
+
+impl LookupCounts {
+    fn add(&mut self, o: Outcome) {
+        self.done += 1;
+        match o {
+            Outcome::Correct => self.correct += 1,
+            Outcome::Wrong => self.wrong += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Ambiguous => self.ambiguous += 1,
+        }
+    }
+}
+
+/// One checked round.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RoundRow {
+    pub round: u32,
+    pub time_s: f64,
+    pub live: u64,
+    pub joined: u64,
+    /// Fractions of live nodes whose successor / predecessor / whole successor list is correct.
+    pub succ_ok: f64,
+    pub pred_ok: f64,
+    pub list_ok: f64,
+    /// Fraction of finger entries (over live nodes) that are correct, and of nodes with all correct.
+    pub finger_entries_ok: f64,
+    pub fingers_all_ok: f64,
+    pub probes: u64,
+    pub probes_ok: u64,
+    pub probe_hops_mean: f64,
+    pub probe_timeouts_mean: f64,
+    /// Workload lookups completed since the previous checked round.
+    pub lookups: LookupCounts,
+    /// Messages sent since the previous checked round.
+    pub msgs: u64,
+    pub converged: bool,
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Inflight {
+    start: u64,
+    key: Id,
+    origin: Addr,
+}
+
+pub struct Checker {
+    space: IdSpace,
+    r: usize,
+    probe_keys: u32,
+    max_steps: u16,
+    quiet_start: u64,
+    quiet_rounds_max: u64,
+    round_us: u64,
+    check_convergence: bool,
+    inflight: Vec<Option<Inflight>>,
+    free: Vec<u32>,
+    pub started: u64,
+    pub abandoned: u64,
+    pub lookups: LookupCounts,
+    round_lookups: LookupCounts,
+    pub hops: Hist,
+    pub timeouts: Hist,
+    pub probe_hops: Hist,
+    pub probe_timeouts: Hist,
+    pub probes_total: u64,
+    pub probes_ok: u64,
+    pub rounds: Vec<RoundRow>,
+    pub converged_round: Option<u32>,
+    /// Set when the run failed to converge: names a node, what it holds and the truth.
+    pub failure: Option<String>,
+    skip: Vec<Peer>,
+}
+
+mod state;
+
+impl Checker {
+    pub fn new(sc: &Scenario) -> Self {
+        Checker {
+            space: sc.space(),
+            r: sc.protocol.successor_list_len as usize,
+            probe_keys: sc.check.probe_keys,
+            max_steps: sc.protocol.lookup_max_steps.min(u16::MAX as u32) as u16,
+            quiet_start: sc.last_change_us(),
+            quiet_rounds_max: sc.check.quiet_rounds_max as u64,
+            round_us: sc.round_us().max(1),
+            check_convergence: sc.expect != Expect::NoCheck,
+            inflight: Vec::new(),
+            free: Vec::new(),
+            started: 0,
+            abandoned: 0,
+            lookups: LookupCounts::default(),
+            round_lookups: LookupCounts::default(),
+            hops: Hist::default(),
+            timeouts: Hist::default(),
+            probe_hops: Hist::default(),
+            probe_timeouts: Hist::default(),
+            probes_total: 0,
+            probes_ok: 0,
+            rounds: Vec::new(),
+            converged_round: None,
+            failure: None,
+            skip: Vec::new(),
+        }
+    }
+
+    /// Registers a workload lookup; returns the tag the node echoes back.
+    pub fn lookup_started(&mut self, now: u64, key: Id, origin: Addr) -> u32 {
+        self.started += 1;
+        let f = Inflight { start: now, key, origin };
+        match self.free.pop() {
+            Some(t) => {
+                self.inflight[t as usize] = Some(f);
+                t
+            }
+            None => {
+                self.inflight.push(Some(f));
+                self.inflight.len() as u32 - 1
+            }
+        }
+    }
+
+    /// The origin of some in-flight lookups crashed or left: they will never complete.
+    pub fn origin_gone(&mut self, a: Addr) {
+        for (t, slot) in self.inflight.iter_mut().enumerate() {
+            if slot.is_some_and(|f| f.origin == a) {
+                *slot = None;
+                self.free.push(t as u32);
+                self.abandoned += 1;
+            }
+        }
+    }
+
+    /// Judges a completed workload lookup against the truth at completion time.
+    #[allow(clippy::too_many_arguments)]
+    pub fn judge_lookup(
+        &mut self,
+        now: u64,
+        truth: &Truth,
+        tag: u32,
+        key: Id,
+        owner: Option<Peer>,
+        hops: u16,
+        timeouts: u16,
+    ) {
+        let Some(f) = self.inflight.get_mut(tag as usize).and_then(Option::take) else { return };
+        self.free.push(tag);
+        debug_assert_eq!(f.key, key);
+        let outcome = match owner {
+            None => Outcome::Failed,
+            Some(o) if truth.successor(key) == Some(o) => Outcome::Correct,
+            Some(o) if self.was_successor(truth, key, o, f.start) => Outcome::Ambiguous,
+            Some(_) => Outcome::Wrong,
+        };
+        let _ = now;
+        self.lookups.add(outcome);
+        self.round_lookups.add(outcome);
+        if outcome != Outcome::Failed {
+            self.hops.add(hops as u64);
+        }
+        self.timeouts.add(timeouts as u64);
+    }
+
+    /// Was `o` the true successor of `key` at some moment since `since`? Walks the membership changes
+    /// backwards from now, tracking whether `o` was alive and how many live nodes lay in `[key, o)`.
+    fn was_successor(&self, truth: &Truth, key: Id, o: Peer, since: u64) -> bool {
+        let changes = truth.changes_since(since);
+        let mut alive = truth.is_alive(o.addr);
+        let mut between = truth.count_in(key, o.id, changes.len()) as i64;
+        for c in changes.iter().rev() {
+            let inside = self.space.in_closed_open(c.peer.id, key, o.id) && c.peer.id != o.id;
+            if c.peer == o {
+                alive = !c.added;
+            } else if inside {
+                between += if c.added { -1 } else { 1 };
+            }
+            if alive && between == 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The oldest start of an in-flight lookup (membership changes before it can be forgotten).
+    pub fn oldest_inflight(&self) -> Option<u64> {
+        self.inflight.iter().flatten().map(|f| f.start).min()
+    }
+
+    /// Checks round `k`. Returns true when the run should stop (no convergence in time).
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_round(
+        &mut self,
+        k: u32,
+        now: u64,
+        nodes: &[Slot],
+        truth: &Truth,
+        params: &Params,
+        rng: &mut Rng,
+        msgs: u64,
+    ) -> bool {
+        let ring = truth.sorted();
+        let st = self.check_states(&ring, nodes, params);
+        let (probes, probes_ok, hops, touts, probe_reason) = self.run_probes(nodes, truth, rng);
+        let n = ring.len() as u64;
+        let frac = |x: u64| if n == 0 { 1.0 } else { round6(x as f64 / n as f64) };
+        let converged = n > 0 && st.succ == n && st.pred == n && st.list == n && probes_ok == probes;
+        let row = RoundRow {
+            round: k,
+            time_s: now as f64 / 1e6,
+            live: n,
+            joined: truth.joined().len() as u64,
+            succ_ok: frac(st.succ),
+            pred_ok: frac(st.pred),
+            list_ok: frac(st.list),
+            finger_entries_ok: if st.finger_total == 0 {
+                1.0
+            } else {
+                round6(st.finger_ok as f64 / st.finger_total as f64)
+            },
+            fingers_all_ok: frac(st.fingers_all),
+            probes,
+            probes_ok,
+            probe_hops_mean: if probes == 0 { 0.0 } else { round6(hops as f64 / probes as f64) },
+            probe_timeouts_mean: if probes == 0 { 0.0 } else { round6(touts as f64 / probes as f64) },
+            lookups: std::mem::take(&mut self.round_lookups),
+            msgs,
+            converged,
+        };
+        self.rounds.push(row);
+        self.judge_convergence(k, now, converged, st.reason.or(probe_reason))
+    }
+
+    fn judge_convergence(&mut self, k: u32, now: u64, converged: bool, reason: Option<String>) -> bool {
+        if now <= self.quiet_start || self.converged_round.is_some() {
+            return false;
+        }
+        if converged {
+            self.converged_round = Some(k);
+            return false;
+        }
+        let quiet_rounds = (now - self.quiet_start) / self.round_us;
+        if self.check_convergence && quiet_rounds >= self.quiet_rounds_max {
+            let why = reason.unwrap_or_else(|| "no live node".to_string());
+            self.failure = Some(format!("not converged {quiet_rounds} rounds after the last membership change: {why}"));
+            return true;
+        }
+        false
+    }
+
+    /// Probe lookups: `probe_keys` random keys from random joined nodes, walked over current states.
+    fn run_probes(&mut self, nodes: &[Slot], truth: &Truth, rng: &mut Rng) -> (u64, u64, u64, u64, Option<String>) {
+        let (mut ok, mut hops_sum, mut touts_sum, mut reason) = (0, 0, 0, None);
+        let mut done = 0;
+        for _ in 0..self.probe_keys {
+            let Some(a) = truth.joined().pick(rng) else { break };
+            let key = self.space.id(rng.next_u64());
+            let (owner, hops, touts) = self.probe(nodes, truth, a, key);
+            let want = truth.successor(key);
+            done += 1;
+            self.probes_total += 1;
+            hops_sum += hops as u64;
+            touts_sum += touts as u64;
+            self.probe_timeouts.add(touts as u64);
+            if owner.is_some() && owner == want {
+                ok += 1;
+                self.probes_ok += 1;
+                self.probe_hops.add(hops as u64);
+            } else if reason.is_none() {
+                let me = nodes[a.0 as usize].node.me();
+                let got = owner.map_or("nothing (gave up)".to_string(), |o| o.id.to_string());
+                let want = want.map_or("none".to_string(), |w| w.id.to_string());
+                reason = Some(format!("probe lookup from node {} for key {key} returned {got}, truth {want}", me.id));
+            }
+        }
+        (done, ok, hops_sum, touts_sum, reason)
+    }
+
+    /// One probe: the routing function of each node over its current state, no messages. A dead (or
+    /// not yet joined) hop counts as a timeout and the walk asks the same node for its next candidate,
+    /// as the real lookup would after being told of the dead node.
+    pub fn probe(&mut self, nodes: &[Slot], truth: &Truth, origin: Addr, key: Id) -> (Option<Peer>, u16, u16) {
+        let (mut hops, mut touts, mut steps) = (0u16, 0u16, 0u16);
+        let mut cur: &Node = &nodes[origin.0 as usize].node;
+        self.skip.clear();
+        while steps < self.max_steps {
+            steps += 1;
+            let (next, done) = match cur.route(key, &self.skip) {
+                Route::Done(s) => (s, true),
+                Route::Next(h) => (h, false),
+            };
+            if next == cur.me() {
+                return (Some(next), hops, touts);
+            }
+            // A final owner only has to answer a ping; a hop has to route, so it must have joined.
+            let reachable = if done { truth.is_alive(next.addr) } else { truth.is_joined(next.addr) };
+            if !reachable {
+                touts += 1;
+                self.skip.push(next);
+                continue;
+            }
+            hops += 1;
+            if done {
+                return (Some(next), hops, touts);
+            }
+            cur = &nodes[next.addr.0 as usize].node;
+            self.skip.clear();
+        }
+        (None, hops, touts)
+    }
+}

@@ -1,0 +1,105 @@
+//! Routing-state correctness against the true ring: successor, predecessor, successor list, fingers.
+//!
+//! Owns: the per-round scan over all live nodes in id order. The true successor list of the node at
+//! ring index i is the next r live nodes going around the ring, wrapping (and repeating) when fewer
+//! than r+1 nodes are alive: exactly the fixed point of ToN'03 IV-E.3's reconcile. A lone node is
+//! correct with itself (or nothing) as predecessor and only itself in its list.
+//! Never: mutate nodes; allocate per node (one pass, O(N · m · log N) for the fingers).
+
+use super::Checker;
+use crate::id::Id;
+use crate::msg::{Params, Peer};
+use crate::node::Node;
+use crate::sim::Slot;
+
+/// Counts of correct state over the live nodes, and the first problem found (in id order).
+#[derive(Default, Debug)]
+pub(super) struct StateCounts {
+    pub succ: u64,
+    pub pred: u64,
+    pub list: u64,
+    pub finger_ok: u64,
+    pub finger_total: u64,
+    pub fingers_all: u64,
+    pub reason: Option<String>,
+}
+
+impl Checker {
+    pub(super) fn check_states(&self, ring: &[Peer], nodes: &[Slot], params: &Params) -> StateCounts {
+        let mut c = StateCounts::default();
+        let n = ring.len();
+        for (i, me) in ring.iter().enumerate() {
+            let node = &nodes[me.addr.0 as usize].node;
+            if !node.is_joined() {
+                c.finger_total += params.space.bits() as u64;
+                c.reason.get_or_insert_with(|| format!("node {} has not finished joining", me.id));
+                continue;
+            }
+            let succ_true = ring[(i + 1) % n];
+            let pred_true = ring[(i + n - 1) % n];
+            let s = node.successor();
+            if s == succ_true {
+                c.succ += 1;
+            } else {
+                note(&mut c.reason, me.id, "successor", s.id, succ_true.id);
+            }
+            let pred_ok = match node.predecessor() {
+                Some(p) => p == pred_true,
+                None => n == 1,
+            };
+            if pred_ok {
+                c.pred += 1;
+            } else {
+                let held = node.predecessor().map_or("nil".to_string(), |p| p.id.to_string());
+                c.reason.get_or_insert_with(|| format!("node {} predecessor is {held}, truth {}", me.id, pred_true.id));
+            }
+            if self.list_ok(node, ring, i) {
+                c.list += 1;
+            } else {
+                c.reason.get_or_insert_with(|| list_reason(node, ring, i, self.r));
+            }
+            let ok = fingers_ok(node, ring, params);
+            c.finger_ok += ok;
+            c.finger_total += params.space.bits() as u64;
+            if ok == params.space.bits() as u64 {
+                c.fingers_all += 1;
+            }
+        }
+        c
+    }
+
+    fn list_ok(&self, node: &Node, ring: &[Peer], i: usize) -> bool {
+        let n = ring.len();
+        let list = node.succ_list();
+        if n == 1 {
+            return !list.is_empty() && list.iter().all(|&p| p == ring[0]);
+        }
+        list.len() == self.r && list.iter().enumerate().all(|(j, &p)| p == ring[(i + 1 + j) % n])
+    }
+}
+
+fn note(reason: &mut Option<String>, me: Id, what: &str, held: Id, truth: Id) {
+    reason.get_or_insert_with(|| format!("node {me} {what} is {held}, truth {truth}"));
+}
+
+fn list_reason(node: &Node, ring: &[Peer], i: usize, r: usize) -> String {
+    let n = ring.len();
+    let held: Vec<String> = node.succ_list().iter().map(|p| p.id.to_string()).collect();
+    let truth: Vec<String> = (0..r).map(|j| ring[(i + 1 + j) % n].id.to_string()).collect();
+    format!("node {} successor list is [{}], truth [{}]", ring[i].id, held.join(", "), truth.join(", "))
+}
+
+/// Number of correct finger entries: finger k must be the true successor of `n + 2^(k-1)`.
+fn fingers_ok(node: &Node, ring: &[Peer], params: &Params) -> u64 {
+    let me = node.me().id;
+    let mut ok = 0;
+    for (k, f) in node.fingers().iter().enumerate() {
+        let start = params.space.finger_start(me, k as u32 + 1);
+        let idx = ring.partition_point(|p| p.id < start);
+        let want = ring[if idx == ring.len() { 0 } else { idx }];
+        if *f == Some(want) {
+            ok += 1;
+        }
+    }
+    ok
+}

@@ -1,0 +1,289 @@
+//! Membership changes and load generators: the initial ring, the scripted timeline, Poisson joins /
+//! crashes / graceful leaves, and the lookup workload.
+//!
+//! Owns: node creation (unique ids from the `ids` stream), crash and leave, bootstrap choice, and the
+//! arrival processes. Churn decisions draw only from the `churn` stream and lookups only from the
+//! `workload` stream, so adding lookups never shifts the churn schedule.
+//! Never: touch a node's routing state except through its own entry points (`create`, `join`,
+//! `install`, `leave`).
+
+use crate::id::Id;
+use crate::msg::{Addr, Peer, Purpose};
+use crate::node::Node;
+use crate::rng::Rng;
+use crate::scenario::{Event, NodeRef, StartMode, Workload, s_to_us};
+use crate::sim::{Ev, Sim, Slot};
+
+/// Redraws allowed when a drawn id collides with a live node's.
+const ID_ATTEMPTS: u32 = 10_000;
+
+impl Sim {
+    /// A fresh id not used by any live node, from SHA-1 of a name drawn from the `ids` stream.
+    fn fresh_id(&mut self) -> Option<Id> {
+        for _ in 0..ID_ATTEMPTS {
+            let name = format!("node-{:016x}", self.rng.ids.next_u64());
+            let id = self.params.space.hash(name.as_bytes());
+            if !self.truth.contains_id(id) {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Adds a node slot (alive, not yet part of the ring).
+    fn spawn(&mut self, id: Id) -> Peer {
+        let me = Peer { id, addr: Addr(self.nodes.len() as u32) };
+        self.nodes.push(Slot { node: Node::new(me, self.params.space), alive: true });
+        self.truth.add(me, self.now);
+        self.metrics.joins += 1;
+        me
+    }
+
+    fn start_timers(&mut self, a: Addr) {
+        let entropy = self.rng.node.next_u64();
+        self.with_node(a, entropy, |n, ctx| n.start_timers(ctx));
+    }
+
+    /// The initial ring: an ideal ring, or nodes joining at t = 0 through random earlier nodes.
+    pub(crate) fn build_initial_ring(&mut self) -> Result<(), String> {
+        let n = self.sc.initial.nodes as usize;
+        let mut ids = Vec::with_capacity(n);
+        if self.sc.initial.ids.is_empty() {
+            for _ in 0..n {
+                let id = self.fresh_id().ok_or("initial.nodes: cannot draw unique ids (id space too small)")?;
+                ids.push(self.spawn(id));
+            }
+        } else {
+            let space = self.params.space;
+            for t in self.sc.initial.ids.clone() {
+                let id = space.parse(&t).map_err(|e| format!("initial.ids: {e}"))?;
+                ids.push(self.spawn(id));
+            }
+        }
+        match self.sc.initial.mode {
+            StartMode::Ideal => self.install_ideal(&ids),
+            StartMode::Joins => self.start_joins(&ids),
+        }
+        Ok(())
+    }
+
+    /// Gives every node its correct predecessor, successor list and fingers.
+    fn install_ideal(&mut self, peers: &[Peer]) {
+        let ring = self.truth.sorted();
+        let n = ring.len();
+        let (r, space) = (self.params.r, self.params.space);
+        let mut succ = Vec::with_capacity(r);
+        let mut fingers = Vec::with_capacity(space.bits() as usize);
+        for (i, me) in ring.iter().enumerate() {
+            succ.clear();
+            succ.extend((1..=r).map(|j| ring[(i + j) % n]));
+            fingers.clear();
+            fingers.extend((1..=space.bits()).map(|k| self.truth.successor(space.finger_start(me.id, k))));
+            let pred = if n > 1 { Some(ring[(i + n - 1) % n]) } else { None };
+            self.nodes[me.addr.0 as usize].node.install(pred, &succ, &fingers);
+        }
+        for p in peers {
+            self.truth.set_joined(p.addr, true);
+            self.start_timers(p.addr);
+        }
+    }
+
+    /// Node 0 creates the ring; node i joins through a node drawn from 0..i.
+    fn start_joins(&mut self, peers: &[Peer]) {
+        for (i, p) in peers.iter().enumerate() {
+            if i == 0 {
+                self.nodes[p.addr.0 as usize].node.create();
+                self.truth.set_joined(p.addr, true);
+            } else {
+                let b = peers[self.rng.churn.below(i as u64) as usize];
+                self.with_node(p.addr, 0, |n, ctx| n.join(ctx, b));
+            }
+            self.start_timers(p.addr);
+        }
+    }
+
+    /// Schedules scripted events, churn and lookup generators, and the first round boundary.
+    pub(crate) fn schedule_generators(&mut self) {
+        for i in 0..self.script.len() {
+            let at = s_to_us(self.script[i].at_s());
+            self.push(at, Ev::Script(i as u32));
+        }
+        for w in 0..self.sc.workloads.len() {
+            let (start, ev) = match self.sc.workloads[w] {
+                Workload::Churn { start_s, .. } => (start_s, Ev::Churn(w as u16)),
+                Workload::Lookups { start_s, .. } => (start_s, Ev::Lookup(w as u16)),
+            };
+            self.schedule_arrival(w, s_to_us(start), ev);
+        }
+        self.push(self.sc.round_us().max(1), Ev::Round(1));
+    }
+
+    /// Total rate of workload `w` (per second).
+    fn rate(&self, w: usize) -> f64 {
+        match self.sc.workloads[w] {
+            Workload::Churn { join_per_s, crash_per_s, leave_per_s, .. } => join_per_s + crash_per_s + leave_per_s,
+            Workload::Lookups { per_s, .. } => per_s,
+        }
+    }
+
+    /// Draws the next Poisson arrival of workload `w` after `from`, if it falls inside its window.
+    fn schedule_arrival(&mut self, w: usize, from: u64, ev: Ev) {
+        let rate = self.rate(w);
+        let (end_s, rng): (f64, &mut Rng) = match self.sc.workloads[w] {
+            Workload::Churn { end_s, .. } => (end_s, &mut self.rng.churn),
+            Workload::Lookups { end_s, .. } => (end_s, &mut self.rng.workload),
+        };
+        if rate <= 0.0 {
+            return;
+        }
+        let gap = rng.exponential(1e6 / rate).round() as u64;
+        let at = from + gap.max(1);
+        if at <= s_to_us(end_s) {
+            self.push(at, ev);
+        }
+    }
+
+    /// One arrival of a churn process: a join, crash or leave, chosen in proportion to the rates.
+    pub(crate) fn churn_arrival(&mut self, w: usize) {
+        let Workload::Churn { join_per_s, crash_per_s, leave_per_s, .. } = self.sc.workloads[w] else { return };
+        let u = self.rng.churn.unit() * (join_per_s + crash_per_s + leave_per_s);
+        if u < join_per_s {
+            self.join_new();
+        } else if u < join_per_s + crash_per_s {
+            if let Some(a) = self.truth.alive().pick(&mut self.rng.churn) {
+                self.crash(a);
+            }
+        } else if let Some(a) = self.truth.joined().pick(&mut self.rng.churn) {
+            self.leave(a);
+        }
+        self.schedule_arrival(w, self.now, Ev::Churn(w as u16));
+    }
+
+    /// A new node joins through a random joined node.
+    pub fn join_new(&mut self) -> Option<Addr> {
+        let Some(id) = self.fresh_id() else {
+            self.metrics.joins_skipped += 1;
+            return None;
+        };
+        let me = self.spawn(id);
+        self.retry_join(me.addr);
+        self.start_timers(me.addr);
+        Some(me.addr)
+    }
+
+    /// (Re)starts the join of node `a` through a random joined node; creates a ring if none is left.
+    pub(crate) fn retry_join(&mut self, a: Addr) {
+        if !self.nodes[a.0 as usize].alive || self.nodes[a.0 as usize].node.is_joined() {
+            return;
+        }
+        match self.truth.joined().pick(&mut self.rng.churn) {
+            Some(b) => {
+                let bootstrap = self.nodes[b.0 as usize].node.me();
+                self.with_node(a, 0, |n, ctx| n.join(ctx, bootstrap));
+            }
+            None => {
+                self.nodes[a.0 as usize].node.create();
+                self.truth.set_joined(a, true);
+            }
+        }
+    }
+
+    /// Fail-stop crash: the node sends and receives nothing from now on.
+    pub fn crash(&mut self, a: Addr) {
+        let slot = &mut self.nodes[a.0 as usize];
+        if !slot.alive {
+            return;
+        }
+        slot.alive = false;
+        let me = slot.node.me();
+        self.truth.remove(me, self.now);
+        self.checker.origin_gone(a);
+        self.metrics.crashes += 1;
+    }
+
+    /// Graceful leave (ToN'03 IV-E.4): the node notifies its neighbours, then is gone.
+    pub fn leave(&mut self, a: Addr) {
+        if !self.nodes[a.0 as usize].alive {
+            return;
+        }
+        self.with_node(a, 0, |n, ctx| n.leave(ctx));
+        self.nodes[a.0 as usize].alive = false;
+        let me = self.nodes[a.0 as usize].node.me();
+        self.truth.remove(me, self.now);
+        self.checker.origin_gone(a);
+        self.metrics.leaves += 1;
+    }
+
+    /// `round(fraction × live)` distinct random live nodes, in draw order.
+    fn pick_fraction(&mut self, fraction: f64, joined_only: bool) -> Vec<Addr> {
+        let set = if joined_only { self.truth.joined() } else { self.truth.alive() };
+        let mut pool: Vec<Addr> = set.as_slice().to_vec();
+        pool.sort();
+        let k = ((fraction * pool.len() as f64).round() as usize).min(pool.len());
+        // Partial Fisher–Yates on the sorted pool: deterministic for a given churn stream.
+        for i in 0..k {
+            let j = i + self.rng.churn.below((pool.len() - i) as u64) as usize;
+            pool.swap(i, j);
+        }
+        pool.truncate(k);
+        pool
+    }
+
+    fn resolve(&self, r: &NodeRef) -> Result<Addr, String> {
+        match r {
+            NodeRef::Id(t) => {
+                let id = self.params.space.parse(t)?;
+                self.truth.by_id(id).map(|p| p.addr).ok_or_else(|| format!("no live node has id {t}"))
+            }
+            NodeRef::Rank(k) => {
+                let ring = self.truth.sorted();
+                ring.get(*k as usize)
+                    .map(|p| p.addr)
+                    .ok_or_else(|| format!("rank {k} but only {} live nodes", ring.len()))
+            }
+        }
+    }
+
+    /// Executes scripted event `i`. A node reference that names no live node is a scenario error,
+    /// recorded and reported (exit 1), not a panic.
+    pub(crate) fn run_script(&mut self, i: usize) {
+        match self.script[i].clone() {
+            Event::Join { count, .. } => {
+                for _ in 0..count {
+                    self.join_new();
+                }
+            }
+            Event::CrashFraction { fraction, .. } => {
+                for a in self.pick_fraction(fraction, false) {
+                    self.crash(a);
+                }
+            }
+            Event::LeaveFraction { fraction, .. } => {
+                for a in self.pick_fraction(fraction, true) {
+                    self.leave(a);
+                }
+            }
+            Event::Crash { node, at_s } | Event::Leave { node, at_s } => {
+                let crash = matches!(self.script[i], Event::Crash { .. });
+                match self.resolve(&node) {
+                    Ok(a) if crash => self.crash(a),
+                    Ok(a) => self.leave(a),
+                    Err(e) => {
+                        self.script_error = Some(format!("event at_s = {at_s}: {e}"));
+                        self.stop_early = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One lookup of the workload: random joined origin, uniformly random key.
+    pub(crate) fn lookup_arrival(&mut self, w: usize) {
+        if let Some(a) = self.truth.joined().pick(&mut self.rng.workload) {
+            let key = self.params.space.id(self.rng.workload.next_u64());
+            let tag = self.checker.lookup_started(self.now, key, a);
+            self.with_node(a, 0, |n, ctx| n.start_lookup(ctx, key, Purpose::User(tag), None));
+        }
+        self.schedule_arrival(w, self.now, Ev::Lookup(w as u16));
+    }
+}

@@ -1,0 +1,40 @@
+//! chordsim — a deterministic discrete-event simulator of the Chord DHT.
+//!
+//! Architecture (see DESIGN.md in the project's shared notes; this is the map of the code):
+//!
+//! ```text
+//! scenario.toml → scenario::Scenario::load (+ scenario_check) → Scenario ─┐
+//! seed → rng::SimRng {ids, net, churn, workload, check, node} ────────────┤
+//!                                                                         ▼
+//!   sim::Sim: pop (time, seq) → Deliver → node.on_message | Timer → node.on_timer
+//!             | Script / Churn / Lookup (churn.rs) | Round → checker.check_round
+//!   effects → Sim::apply: Send → net (loss, latency) → queue; SetTimer → queue;
+//!             LookupDone → checker judges; Joined / JoinFailed → truth / retry
+//!   end → report::Report {seed, version, resolved scenario, rounds, stats, verdict}
+//! ```
+//!
+//! Modules: [`id`] ring ids and intervals · [`rng`] seeded named streams · [`msg`] the node's
+//! vocabulary · [`node`] the sans-IO Chord state machine · [`net`] latency and loss · [`sim`] the
+//! engine · [`churn`] membership changes and generators · [`truth`] ground truth · [`checker`] the
+//! outside oracle · [`metrics`] counters · [`report`] JSON report and verdict · [`run`] driving a run ·
+//! [`scenario`] the TOML schema.
+//!
+//! Rules: the node never sees an RNG, clock or the queue; only the simulator owns time; the checker
+//! never changes state; no hash-order iteration, wall clock or unseeded randomness anywhere that
+//! orders events or output.
+#![forbid(unsafe_code)]
+
+pub mod checker;
+pub mod churn;
+pub mod id;
+pub mod metrics;
+pub mod msg;
+pub mod net;
+pub mod node;
+pub mod report;
+pub mod rng;
+pub mod run;
+pub mod scenario;
+pub mod scenario_check;
+pub mod sim;
+pub mod truth;

@@ -1,0 +1,274 @@
+//! The node's vocabulary: peers, messages, timers and the effects a handler emits.
+//!
+//! Owns: [`Peer`], [`Msg`], [`Timer`], [`Effect`], the [`Lists`] arena that carries successor lists
+//! between nodes, and [`Ctx`], the only thing a node handler may touch besides its own state.
+//! Invariant: every type that sits in the event queue is small and `Copy`; a successor list travels
+//! as a [`ListId`] into the arena, never as a `Vec` inside an event.
+//! Never: time, randomness or the queue live here; a `Ctx` only carries values the simulator chose.
+
+use crate::id::{Id, IdSpace};
+
+/// A node slot in the simulator. Addresses are never reused, so a stale address names a dead node.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Addr(pub u32);
+
+/// A reference to a remote node as the protocol knows it: its ring id and where to send.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Peer {
+    pub id: Id,
+    pub addr: Addr,
+}
+
+/// Request id, unique per node (wrapping counter).
+pub type ReqId = u32;
+
+/// Handle of a successor list in [`Lists`].
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct ListId(pub u32);
+
+/// Messages between nodes. `user` marks traffic caused by the lookup workload, so that maintenance
+/// traffic can be reported on its own.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Msg {
+    /// Iterative lookup step: "what is your next hop for `key`?". `dead`, when set, tells the
+    /// receiver that a node it referred the asker to did not answer (ToN'03 Sec. V-A).
+    FindNext {
+        req: ReqId,
+        key: Id,
+        dead: Option<Peer>,
+        user: bool,
+    },
+    /// `done`: `node` is the receiver's successor and `key ∈ (receiver, node]`; else `node` is the
+    /// closest preceding node the receiver knows.
+    FindNextReply {
+        req: ReqId,
+        done: bool,
+        node: Peer,
+        user: bool,
+    },
+    Ping {
+        req: ReqId,
+        user: bool,
+    },
+    Pong {
+        req: ReqId,
+        user: bool,
+    },
+    /// Stabilization: "send me your predecessor and successor list".
+    GetState {
+        req: ReqId,
+    },
+    StateReply {
+        req: ReqId,
+        pred: Option<Peer>,
+        list: ListId,
+    },
+    /// ToN'03 Fig. 6 `notify(n')`: the sender thinks it might be our predecessor.
+    Notify,
+    /// ToN'03 Sec. V-A: our predecessor changed; tell the old one about the new one.
+    NewPredecessor {
+        pred: Peer,
+    },
+    /// Graceful leave (ToN'03 IV-E.4), to the predecessor: remove me, append `last`.
+    LeaveToPred {
+        last: Option<Peer>,
+    },
+    /// Graceful leave, to the successor: your predecessor becomes `pred`.
+    LeaveToSucc {
+        pred: Option<Peer>,
+    },
+}
+
+/// Message type names for traffic accounting, indexed by [`Msg::kind`].
+pub const MSG_KINDS: [&str; 10] = [
+    "find_next",
+    "find_next_reply",
+    "ping",
+    "pong",
+    "get_state",
+    "state_reply",
+    "notify",
+    "new_predecessor",
+    "leave_to_pred",
+    "leave_to_succ",
+];
+
+impl Msg {
+    pub fn kind(&self) -> usize {
+        match self {
+            Msg::FindNext { .. } => 0,
+            Msg::FindNextReply { .. } => 1,
+            Msg::Ping { .. } => 2,
+            Msg::Pong { .. } => 3,
+            Msg::GetState { .. } => 4,
+            Msg::StateReply { .. } => 5,
+            Msg::Notify => 6,
+            Msg::NewPredecessor { .. } => 7,
+            Msg::LeaveToPred { .. } => 8,
+            Msg::LeaveToSucc { .. } => 9,
+        }
+    }
+
+    /// True for messages caused by the lookup workload rather than by ring maintenance.
+    pub fn is_user(&self) -> bool {
+        matches!(
+            self,
+            Msg::FindNext { user: true, .. }
+                | Msg::FindNextReply { user: true, .. }
+                | Msg::Ping { user: true, .. }
+                | Msg::Pong { user: true, .. }
+        )
+    }
+
+    /// The arena list this message owns, to be freed once delivered or dropped.
+    pub fn list(&self) -> Option<ListId> {
+        match self {
+            Msg::StateReply { list, .. } => Some(*list),
+            _ => None,
+        }
+    }
+}
+
+/// Timers a node sets on itself. Stale timers are ignored by the node, so none is ever cancelled.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Timer {
+    Stabilize,
+    FixFingers,
+    CheckPredecessor,
+    /// The RPC with this id has had no answer within the RPC timeout.
+    Rpc(ReqId),
+    /// Retry a join that could not start or failed.
+    JoinRetry,
+}
+
+/// What a lookup was for. `User(tag)` lookups are judged by the checker; the tag is the simulator's.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Purpose {
+    User(u32),
+    Finger(u8),
+    Join,
+}
+
+/// Outputs of a handler, applied by the simulator in order.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Effect {
+    Send {
+        to: Peer,
+        msg: Msg,
+    },
+    SetTimer {
+        after_us: u64,
+        timer: Timer,
+    },
+    /// A workload lookup finished. `owner: None` means it failed (gave up).
+    LookupDone {
+        tag: u32,
+        key: Id,
+        owner: Option<Peer>,
+        hops: u16,
+        timeouts: u16,
+    },
+    /// The node's join lookup failed; the simulator picks another bootstrap.
+    JoinFailed,
+    /// The node found its successor and is now part of the overlay.
+    Joined,
+}
+
+/// Protocol parameters shared by all nodes of a run (resolved from the scenario).
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub space: IdSpace,
+    /// Successor-list length r.
+    pub r: usize,
+    pub stabilize_us: u64,
+    /// Each stabilize interval is drawn from `[(1-j)T, (1+j)T]`.
+    pub stabilize_jitter: f64,
+    pub fix_fingers_us: u64,
+    pub check_pred_us: u64,
+    pub rpc_timeout_us: u64,
+    /// A lookup gives up after this many steps (messages sent, counting retries).
+    pub lookup_max_steps: u16,
+    /// ToN'03 Sec. V-A: when a node's predecessor changes it tells the old predecessor the new one.
+    pub notify_old_predecessor: bool,
+    /// Pending RPCs per node; beyond this a new RPC is not sent and counted as dropped (limit).
+    pub max_pending: usize,
+    pub join_retry_us: u64,
+}
+
+/// Successor lists in flight. Slots are recycled, so steady state allocates nothing.
+#[derive(Default, Debug)]
+pub struct Lists {
+    slots: Vec<Vec<Peer>>,
+    free: Vec<u32>,
+}
+
+impl Lists {
+    pub fn alloc(&mut self, peers: &[Peer]) -> ListId {
+        if let Some(i) = self.free.pop() {
+            let v = &mut self.slots[i as usize];
+            v.clear();
+            v.extend_from_slice(peers);
+            ListId(i)
+        } else {
+            self.slots.push(peers.to_vec());
+            ListId(self.slots.len() as u32 - 1)
+        }
+    }
+
+    pub fn get(&self, id: ListId) -> &[Peer] {
+        &self.slots[id.0 as usize]
+    }
+
+    pub fn release(&mut self, id: ListId) {
+        self.free.push(id.0);
+    }
+
+    /// Lists currently allocated (for leak checks in tests).
+    pub fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+}
+
+/// What a handler gets from the simulator: the time, the parameters, entropy for timer jitter, the
+/// list arena and the effect buffer.
+pub struct Ctx<'a> {
+    pub now: u64,
+    pub params: &'a Params,
+    /// Fresh random bits for this event (timer events only; zero otherwise).
+    pub entropy: u64,
+    pub lists: &'a mut Lists,
+    pub out: &'a mut Vec<Effect>,
+}
+
+impl Ctx<'_> {
+    pub fn send(&mut self, to: Peer, msg: Msg) {
+        self.out.push(Effect::Send { to, msg });
+    }
+
+    pub fn timer(&mut self, after_us: u64, timer: Timer) {
+        self.out.push(Effect::SetTimer { after_us, timer });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<Msg>() <= 48, "{}", std::mem::size_of::<Msg>());
+        assert!(std::mem::size_of::<Effect>() <= 64);
+    }
+
+    #[test]
+    fn lists_recycle() {
+        let mut l = Lists::default();
+        let p = Peer { id: Id(1), addr: Addr(0) };
+        let a = l.alloc(&[p, p]);
+        l.release(a);
+        let b = l.alloc(&[p]);
+        assert_eq!(a, b);
+        assert_eq!(l.get(b), &[p]);
+        assert_eq!(l.live(), 1);
+    }
+}

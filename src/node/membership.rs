@@ -1,0 +1,86 @@
+//! Joining and leaving: `create`, `join` (ToN'03 Fig. 6) and voluntary departure (ToN'03 IV-E.4).
+//!
+//! Owns: the transitions between [`Status`] values and the leave notifications. A joining node asks a
+//! bootstrap node to look up its own id; the answer is its successor, and stabilization does the rest.
+//! Never: choose a bootstrap node (the simulator does; a node knows no one before it joins).
+
+use super::{Node, Status};
+use crate::msg::{Ctx, Effect, Msg, Peer, Purpose};
+
+impl Node {
+    /// ToN'03 Fig. 6 `create()`: a new ring of one node.
+    pub fn create(&mut self) {
+        self.pred = None;
+        self.succ.clear();
+        self.succ.push(self.me);
+        self.status = Status::Joined;
+    }
+
+    /// ToN'03 Fig. 6 `join(n')`: `successor = n'.find_successor(n)`.
+    pub fn join(&mut self, ctx: &mut Ctx, bootstrap: Peer) {
+        self.status = Status::Joining;
+        self.pred = None;
+        self.succ.clear();
+        self.start_lookup(ctx, self.me.id, Purpose::Join, Some(bootstrap));
+    }
+
+    pub(super) fn join_done(&mut self, ctx: &mut Ctx, owner: Option<Peer>) {
+        if self.status != Status::Joining {
+            return;
+        }
+        match owner {
+            Some(s) if s != self.me => {
+                self.succ.clear();
+                self.succ.push(s);
+                self.fingers[0] = Some(s);
+                self.status = Status::Joined;
+                ctx.out.push(Effect::Joined);
+            }
+            _ => ctx.out.push(Effect::JoinFailed),
+        }
+    }
+
+    /// ToN'03 IV-E.4: tell the predecessor to drop us and append our last successor, and the
+    /// successor to take our predecessor. Keys would be handed over here by an application.
+    pub fn leave(&mut self, ctx: &mut Ctx) {
+        if self.status == Status::Joined {
+            let succ = self.successor();
+            if let Some(p) = self.pred.filter(|&p| p != self.me) {
+                ctx.send(p, Msg::LeaveToPred { last: self.succ.last().copied() });
+            }
+            if succ != self.me {
+                ctx.send(succ, Msg::LeaveToSucc { pred: self.pred });
+            }
+        }
+        self.status = Status::Left;
+        self.pending.clear();
+        self.lookups.clear();
+    }
+
+    /// Our successor-list entry `from` is leaving: remove it and append its last successor.
+    pub(super) fn on_leave_to_pred(&mut self, from: Peer, last: Option<Peer>) {
+        let had = self.succ.len();
+        self.succ.retain(|&p| p != from);
+        if self.succ.len() < had
+            && let Some(l) = last.filter(|&l| l != from)
+        {
+            self.succ.push(l);
+        }
+        for f in self.fingers.iter_mut() {
+            if *f == Some(from) {
+                *f = None;
+            }
+        }
+        if !self.succ.is_empty() {
+            self.fingers[0] = self.succ.first().copied();
+        }
+    }
+
+    /// Our predecessor `from` is leaving: its predecessor becomes ours.
+    pub(super) fn on_leave_to_succ(&mut self, from: Peer, pred: Option<Peer>) {
+        if self.pred == Some(from) {
+            self.pred = pred.filter(|&p| p != self.me);
+        }
+        self.forget(from);
+    }
+}

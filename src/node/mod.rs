@@ -1,0 +1,240 @@
+//! The Chord node: a sans-IO state machine (ToN'03 Fig. 5/6, successor lists IV-E.3, leave IV-E.4).
+//!
+//! Owns: one node's routing state (predecessor, successor list, finger table), its outstanding RPCs
+//! and lookups, and the dispatch of messages and timers to the per-concern files:
+//! `lookup.rs` (iterative lookups, `find_successor`), `stabilize.rs` (stabilize / notify /
+//! check_predecessor / fix_fingers) and `membership.rs` (create, join, graceful leave).
+//! Input is `(ctx.now, event)`; output is effects pushed into `ctx.out`. Invariants: the successor
+//! list never exceeds r entries; every RPC has exactly one pending entry until its reply or timeout.
+//! Never: touch an RNG, a clock, the queue, the checker or another node's state. Randomness arrives
+//! as `ctx.entropy`.
+
+mod lookup;
+mod membership;
+mod stabilize;
+#[cfg(test)]
+mod tests;
+
+use crate::id::{Id, IdSpace};
+use crate::msg::{Ctx, Msg, Peer, ReqId, Timer};
+use lookup::Lookup;
+pub use lookup::Route;
+
+/// Where a node is in its life.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Status {
+    /// Spawned, join lookup not finished: has no successor yet.
+    Joining,
+    /// Part of the overlay.
+    Joined,
+    /// Left gracefully; acts no more.
+    Left,
+}
+
+/// What an outstanding RPC was for.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum Waiting {
+    Stabilize,
+    CheckPredecessor,
+    /// Step of the lookup with this local lookup id.
+    Lookup(u32),
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Pending {
+    req: ReqId,
+    to: Peer,
+    what: Waiting,
+}
+
+/// One Chord node.
+#[derive(Clone, Debug)]
+pub struct Node {
+    me: Peer,
+    space: IdSpace,
+    status: Status,
+    pred: Option<Peer>,
+    /// Successor list, nearest first; `succ[0]` is the successor. Empty only after every entry
+    /// was found dead (see [`Node::successor`]).
+    succ: Vec<Peer>,
+    /// `fingers[i-1]` is finger i (1-based as in the paper).
+    fingers: Vec<Option<Peer>>,
+    /// Index (1-based) of the finger fix_fingers refreshed last.
+    next_finger: u32,
+    pending: Vec<Pending>,
+    lookups: Vec<Lookup>,
+    next_req: ReqId,
+    next_lookup: u32,
+}
+
+impl Node {
+    /// A node that is not part of any ring yet. Call [`Node::create`], [`Node::join`] or
+    /// [`Node::install`] next.
+    pub fn new(me: Peer, space: IdSpace) -> Self {
+        Node {
+            me,
+            space,
+            status: Status::Joining,
+            pred: None,
+            succ: Vec::new(),
+            fingers: vec![None; space.bits() as usize],
+            next_finger: 0,
+            pending: Vec::new(),
+            lookups: Vec::new(),
+            next_req: 0,
+            next_lookup: 0,
+        }
+    }
+
+    pub fn me(&self) -> Peer {
+        self.me
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    pub fn is_joined(&self) -> bool {
+        self.status == Status::Joined
+    }
+
+    pub fn predecessor(&self) -> Option<Peer> {
+        self.pred
+    }
+
+    pub fn succ_list(&self) -> &[Peer] {
+        &self.succ
+    }
+
+    pub fn fingers(&self) -> &[Option<Peer>] {
+        &self.fingers
+    }
+
+    /// Outstanding RPCs (for limits and tests).
+    pub fn pending_rpcs(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The successor: the head of the successor list.
+    ///
+    /// Deviation from ToN'03: the paper does not say what a node does once every entry of its
+    /// successor list has been found dead. We fall back to the nearest finger, then the
+    /// predecessor, and only then to the node itself, so the node keeps a way back into the ring.
+    pub fn successor(&self) -> Peer {
+        if let Some(&s) = self.succ.first() {
+            return s;
+        }
+        let nearest = self
+            .fingers
+            .iter()
+            .flatten()
+            .filter(|f| f.id != self.me.id)
+            .min_by_key(|f| self.space.dist(self.me.id, f.id));
+        nearest.copied().or(self.pred).unwrap_or(self.me)
+    }
+
+    /// Sets the whole routing state at once (an ideal ring built by the simulator, or a test).
+    pub fn install(&mut self, pred: Option<Peer>, succ: &[Peer], fingers: &[Option<Peer>]) {
+        self.pred = pred;
+        self.succ.clear();
+        self.succ.extend_from_slice(succ);
+        self.fingers.clear();
+        self.fingers.extend_from_slice(fingers);
+        self.status = Status::Joined;
+    }
+
+    /// A message arrived from `from`.
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: Peer, msg: Msg) {
+        if self.status == Status::Left {
+            return;
+        }
+        match msg {
+            Msg::FindNext { req, key, dead, user } => self.on_find_next(ctx, from, req, key, dead, user),
+            Msg::FindNextReply { req, done, node, .. } => self.on_find_next_reply(ctx, from, req, done, node),
+            Msg::Ping { req, user } => ctx.send(from, Msg::Pong { req, user }),
+            Msg::Pong { req, .. } => self.on_pong(ctx, from, req),
+            Msg::GetState { req } => self.on_get_state(ctx, from, req),
+            Msg::StateReply { req, pred, list } => self.on_state_reply(ctx, from, req, pred, list),
+            Msg::Notify => self.on_notify(ctx, from),
+            Msg::NewPredecessor { pred } => self.on_new_predecessor(ctx, from, pred),
+            Msg::LeaveToPred { last } => self.on_leave_to_pred(from, last),
+            Msg::LeaveToSucc { pred } => self.on_leave_to_succ(from, pred),
+        }
+    }
+
+    /// A timer fired.
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if self.status == Status::Left {
+            return;
+        }
+        match timer {
+            Timer::Stabilize => self.on_stabilize_timer(ctx),
+            Timer::FixFingers => self.on_fix_fingers_timer(ctx),
+            Timer::CheckPredecessor => self.on_check_predecessor_timer(ctx),
+            Timer::Rpc(req) => self.on_rpc_timeout(ctx, req),
+            Timer::JoinRetry => {}
+        }
+    }
+
+    /// Sends an RPC and arms its timeout. Returns false (sending nothing) when the node already has
+    /// `max_pending` RPCs outstanding: the caller treats that like a timeout.
+    fn rpc(&mut self, ctx: &mut Ctx, to: Peer, what: Waiting, msg_for: impl FnOnce(ReqId) -> Msg) -> bool {
+        if self.pending.len() >= ctx.params.max_pending {
+            return false;
+        }
+        let req = self.next_req;
+        self.next_req = self.next_req.wrapping_add(1);
+        self.pending.push(Pending { req, to, what });
+        ctx.send(to, msg_for(req));
+        ctx.timer(ctx.params.rpc_timeout_us, Timer::Rpc(req));
+        true
+    }
+
+    /// Removes and returns the pending RPC `req` if it was sent to `from`.
+    fn take_pending(&mut self, req: ReqId, from: Peer) -> Option<Waiting> {
+        let i = self.pending.iter().position(|p| p.req == req && p.to == from)?;
+        Some(self.pending.swap_remove(i).what)
+    }
+
+    fn on_rpc_timeout(&mut self, ctx: &mut Ctx, req: ReqId) {
+        let Some(i) = self.pending.iter().position(|p| p.req == req) else {
+            return; // answered in time: stale timer
+        };
+        let p = self.pending.swap_remove(i);
+        match p.what {
+            Waiting::Stabilize => self.on_successor_timeout(ctx, p.to),
+            Waiting::CheckPredecessor => {
+                if self.pred == Some(p.to) {
+                    self.pred = None;
+                }
+            }
+            Waiting::Lookup(l) => self.on_lookup_timeout(ctx, l, p.to),
+        }
+    }
+
+    fn waiting_for(&self, what: Waiting) -> bool {
+        self.pending.iter().any(|p| p.what == what)
+    }
+
+    /// ToN'03 Sec. V-A: a node presumed gone is removed from the successor list and finger table
+    /// (and as predecessor).
+    fn forget(&mut self, dead: Peer) {
+        if dead == self.me {
+            return;
+        }
+        self.succ.retain(|&p| p != dead);
+        for f in self.fingers.iter_mut() {
+            if *f == Some(dead) {
+                *f = None;
+            }
+        }
+        if self.pred == Some(dead) {
+            self.pred = None;
+        }
+    }
+}
+
+/// `key ∈ (a, b]` shorthand used by several handlers.
+fn owns(space: IdSpace, key: Id, a: Id, b: Id) -> bool {
+    space.in_half_open(key, a, b)
+}

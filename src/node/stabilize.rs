@@ -1,0 +1,167 @@
+//! Ring maintenance: stabilize, notify, check_predecessor, fix_fingers (ToN'03 Fig. 6) and the
+//! successor-list reconcile and failover of ToN'03 IV-E.3.
+//!
+//! Owns: the periodic timers' handlers and the state replies they cause. Invariants: at most one
+//! stabilize and one predecessor check are in flight per node; the successor list is cut to r.
+//! Never: decide liveness by anything but an RPC timeout (there is no oracle inside a node).
+
+use super::{Node, Status, Waiting};
+use crate::msg::{Ctx, ListId, Msg, Peer, Purpose, ReqId, Timer};
+
+impl Node {
+    /// Arms the three periodic timers at random phases in `[0, period)`, so that nodes do not act in
+    /// lockstep. The phases come from `ctx.entropy`.
+    pub fn start_timers(&mut self, ctx: &mut Ctx) {
+        let p = ctx.params;
+        let e = ctx.entropy;
+        let (s, f, c) = (p.stabilize_us.max(1), p.fix_fingers_us.max(1), p.check_pred_us.max(1));
+        ctx.timer(mix(e, 1) % s, Timer::Stabilize);
+        ctx.timer(mix(e, 2) % f, Timer::FixFingers);
+        ctx.timer(mix(e, 3) % c, Timer::CheckPredecessor);
+    }
+
+    pub(super) fn on_stabilize_timer(&mut self, ctx: &mut Ctx) {
+        let p = ctx.params;
+        let spread = (p.stabilize_us as f64 * p.stabilize_jitter) as u64;
+        let next = p.stabilize_us - spread + if spread > 0 { ctx.entropy % (2 * spread + 1) } else { 0 };
+        ctx.timer(next.max(1), Timer::Stabilize);
+        if self.status == Status::Joined {
+            self.stabilize(ctx);
+        }
+    }
+
+    /// ToN'03 Fig. 6 `stabilize()`: ask the successor for its predecessor (and, IV-E.3, its list).
+    pub(super) fn stabilize(&mut self, ctx: &mut Ctx) {
+        if self.waiting_for(Waiting::Stabilize) {
+            return;
+        }
+        let s = self.successor();
+        if s == self.me {
+            // Alone (or believes so): "asking" itself is local. A notifier that became our
+            // predecessor is the only other node we know.
+            if let Some(x) = self.pred.filter(|&x| x != self.me) {
+                self.succ.clear();
+                self.succ.push(x);
+                ctx.send(x, Msg::Notify);
+            }
+            return;
+        }
+        if !self.rpc(ctx, s, Waiting::Stabilize, |req| Msg::GetState { req }) {
+            self.on_successor_timeout(ctx, s);
+        }
+    }
+
+    pub(super) fn on_get_state(&mut self, ctx: &mut Ctx, from: Peer, req: ReqId) {
+        if self.status != Status::Joined {
+            return;
+        }
+        let list = ctx.lists.alloc(&self.succ);
+        ctx.send(from, Msg::StateReply { req, pred: self.pred, list });
+    }
+
+    /// The successor `s` answered with its predecessor `x` and its list.
+    pub(super) fn on_state_reply(&mut self, ctx: &mut Ctx, s: Peer, req: ReqId, x: Option<Peer>, list: ListId) {
+        if self.take_pending(req, s) != Some(Waiting::Stabilize) || self.successor() != s {
+            return; // a late answer, or our successor changed meanwhile
+        }
+        let r = ctx.params.r;
+        let space = ctx.params.space;
+        // IV-E.3 reconcile: copy s's list, drop its last entry, prepend s.
+        self.succ.clear();
+        self.succ.push(s);
+        let theirs = ctx.lists.get(list);
+        self.succ.extend(theirs.iter().take(r - 1));
+        // Fig. 6: x ∈ (n, successor) becomes the successor. The published protocol adopts x without
+        // checking that it is alive (Zave TSE'17 Sec. II shows where that breaks the ring).
+        if let Some(x) = x.filter(|&x| space.in_open(x.id, self.me.id, s.id)) {
+            self.succ.insert(0, x);
+            self.succ.truncate(r);
+        }
+        self.fingers[0] = Some(self.succ[0]);
+        let succ = self.succ[0];
+        ctx.send(succ, Msg::Notify);
+    }
+
+    /// The successor did not answer: fail over to the next entry of the list and stabilize with it at
+    /// once (ToN'03 IV-E.3: "replaces it with the first live entry … and reconciles").
+    pub(super) fn on_successor_timeout(&mut self, ctx: &mut Ctx, dead: Peer) {
+        self.forget(dead);
+        if self.successor() != dead {
+            self.stabilize(ctx);
+        }
+    }
+
+    /// ToN'03 Fig. 6 `notify(n')`.
+    pub(super) fn on_notify(&mut self, ctx: &mut Ctx, from: Peer) {
+        if self.status != Status::Joined || from == self.me {
+            return;
+        }
+        let space = ctx.params.space;
+        let adopt = match self.pred {
+            None => true,
+            Some(p) => space.in_open(from.id, p.id, self.me.id),
+        };
+        if adopt {
+            let old = self.pred.replace(from);
+            if let Some(o) = old.filter(|&o| ctx.params.notify_old_predecessor && o != from) {
+                ctx.send(o, Msg::NewPredecessor { pred: from });
+            }
+        }
+    }
+
+    /// ToN'03 Sec. V-A: our successor's predecessor changed to `p`; adopt it if it is closer.
+    pub(super) fn on_new_predecessor(&mut self, ctx: &mut Ctx, from: Peer, p: Peer) {
+        let space = ctx.params.space;
+        if self.status != Status::Joined || self.successor() != from || !space.in_open(p.id, self.me.id, from.id) {
+            return;
+        }
+        self.succ.insert(0, p);
+        self.succ.truncate(ctx.params.r);
+        self.fingers[0] = Some(p);
+    }
+
+    pub(super) fn on_check_predecessor_timer(&mut self, ctx: &mut Ctx) {
+        ctx.timer(ctx.params.check_pred_us.max(1), Timer::CheckPredecessor);
+        if self.status != Status::Joined || self.waiting_for(Waiting::CheckPredecessor) {
+            return;
+        }
+        if let Some(p) = self.pred.filter(|&p| p != self.me) {
+            self.rpc(ctx, p, Waiting::CheckPredecessor, |req| Msg::Ping { req, user: false });
+        }
+    }
+
+    /// ToN'03 Fig. 6 `fix_fingers()`: refresh the next finger in turn.
+    ///
+    /// Deviation from ToN'03: a finger whose start lies in `(n, successor]` is set to the successor
+    /// locally instead of by a lookup (the lookup would return exactly that), and the walk moves on to
+    /// the next finger in the same tick. With N nodes, the first ~m − log N fingers are such fingers,
+    /// so one tick refreshes one finger that actually needs a lookup, as the paper intends.
+    pub(super) fn on_fix_fingers_timer(&mut self, ctx: &mut Ctx) {
+        ctx.timer(ctx.params.fix_fingers_us.max(1), Timer::FixFingers);
+        if self.status != Status::Joined {
+            return;
+        }
+        let space = ctx.params.space;
+        let m = space.bits();
+        let succ = self.successor();
+        for _ in 0..m {
+            self.next_finger = self.next_finger % m + 1;
+            let i = self.next_finger;
+            let start = space.finger_start(self.me.id, i);
+            if space.in_half_open(start, self.me.id, succ.id) {
+                self.fingers[i as usize - 1] = Some(succ);
+                continue;
+            }
+            self.start_lookup(ctx, start, Purpose::Finger(i as u8), None);
+            return;
+        }
+    }
+}
+
+/// SplitMix64 finalizer: derives independent values from one entropy word.
+pub(crate) fn mix(x: u64, salt: u64) -> u64 {
+    let mut z = x.wrapping_add(salt.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

@@ -1,0 +1,325 @@
+//! The run report: verdict, lookup and probe statistics, traffic, per-round series, and the resolved
+//! scenario, as deterministic JSON; plus the human summary table.
+//!
+//! Owns: the report schema (`schema_version`), the verdict and its exit code, and how results are laid
+//! out on disk (`results/<scenario>-seed<seed>/report.json`). Every map is a `BTreeMap` and every field
+//! is simulated, never wall-clock, so the same seed gives the same bytes.
+//! Never: run the simulation or decide correctness (it only formats what the checker decided).
+
+use crate::checker::{LookupCounts, RoundRow};
+use crate::metrics::{Dist, round6};
+use crate::msg::MSG_KINDS;
+use crate::scenario::{Expect, Scenario};
+use crate::sim::{Sim, Stop};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Safety,
+    NoConvergence,
+    LimitHit,
+    /// The scenario asked for no convergence check and nothing went wrong.
+    NoCheck,
+}
+
+impl Verdict {
+    /// Exit codes of DESIGN.md: 0 pass, 2 safety, 3 no convergence, 4 limit hit.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Pass | Verdict::NoCheck => 0,
+            Verdict::Safety => 2,
+            Verdict::NoConvergence => 3,
+            Verdict::LimitHit => 4,
+        }
+    }
+
+    pub fn matches(self, e: Expect) -> bool {
+        matches!(
+            (self, e),
+            (Verdict::Pass, Expect::Pass)
+                | (Verdict::Safety, Expect::Safety)
+                | (Verdict::NoConvergence, Expect::NoConvergence)
+                | (Verdict::LimitHit, Expect::LimitHit)
+                | (Verdict::NoCheck, Expect::NoCheck)
+        )
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Safety => "safety",
+            Verdict::NoConvergence => "no_convergence",
+            Verdict::LimitHit => "limit_hit",
+            Verdict::NoCheck => "no_check",
+        }
+    }
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct VerdictInfo {
+    pub verdict: Verdict,
+    pub expected: Expect,
+    pub matches_expect: bool,
+    pub reason: Option<String>,
+    pub quiet_start_s: f64,
+    pub converged_round: Option<u32>,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct RunInfo {
+    pub sim_time_s: f64,
+    pub events: u64,
+    pub rounds_checked: u64,
+    pub live_final: u64,
+    /// Nodes created, the initial ones included.
+    pub nodes_created: u64,
+    pub joins_skipped: u64,
+    pub join_retries: u64,
+    pub crashes: u64,
+    pub leaves: u64,
+    pub messages_lost: u64,
+    pub messages_to_dead: u64,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct LookupReport {
+    pub started: u64,
+    /// Origin crashed or left before the lookup completed.
+    pub abandoned: u64,
+    /// Still in flight when the run ended.
+    pub unfinished: u64,
+    pub outcomes: LookupCounts,
+    /// Live nodes contacted, including the final successor (chord.md, ToN'03 Table II convention).
+    pub hops: Dist,
+    pub timeouts: Dist,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct ProbeReport {
+    pub total: u64,
+    pub correct: u64,
+    pub hops: Dist,
+    pub timeouts: Dist,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct Traffic {
+    pub node_seconds: f64,
+    pub messages_total: u64,
+    /// Ring maintenance (stabilize, notify, fix_fingers lookups, predecessor checks, joins, leaves).
+    pub maintenance_per_node_per_s: f64,
+    pub maintenance_by_type: BTreeMap<&'static str, f64>,
+    /// Messages caused by the lookup workload.
+    pub lookup_per_node_per_s: f64,
+    pub lookup_by_type: BTreeMap<&'static str, f64>,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct Report {
+    pub schema_version: u32,
+    pub chordsim_version: &'static str,
+    pub seed: u64,
+    pub scenario_name: String,
+    pub verdict: VerdictInfo,
+    pub run: RunInfo,
+    pub lookups: LookupReport,
+    pub probes: ProbeReport,
+    pub traffic: Traffic,
+    pub scenario: Scenario,
+    pub rounds: Vec<RoundRow>,
+}
+
+/// Decides the verdict from how the run stopped and what the checker saw.
+pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
+    let c = &sim.checker;
+    if *stop == Stop::EventLimit {
+        let why =
+            format!("limits.max_events = {} reached at t = {:.3} s", sim.sc.limits.max_events, sim.now as f64 / 1e6);
+        return (Verdict::LimitHit, Some(why));
+    }
+    if let Some(f) = &c.failure {
+        return (Verdict::NoConvergence, Some(f.clone()));
+    }
+    if sim.sc.expect == Expect::NoCheck {
+        return (Verdict::NoCheck, None);
+    }
+    match c.converged_round {
+        Some(_) => (Verdict::Pass, None),
+        None => (Verdict::NoConvergence, Some("the run ended before the ring converged".to_string())),
+    }
+}
+
+fn per_node_s(counts: &[u64], node_s: f64) -> (f64, BTreeMap<&'static str, f64>) {
+    let rate = |c: u64| if node_s > 0.0 { round6(c as f64 / node_s) } else { 0.0 };
+    let by: BTreeMap<_, _> =
+        MSG_KINDS.iter().zip(counts).filter(|(_, c)| **c > 0).map(|(k, c)| (*k, rate(*c))).collect();
+    (rate(counts.iter().sum()), by)
+}
+
+/// Builds the report at the end of a run.
+pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
+    let (v, reason) = verdict(sim, stop);
+    let node_s = sim.truth.node_seconds(sim.now);
+    let (m, c) = (&sim.metrics, &sim.checker);
+    let (maint, maint_by) = per_node_s(&m.maint, node_s);
+    let (user, user_by) = per_node_s(&m.user, node_s);
+    let unfinished = c.started - c.lookups.done - c.abandoned;
+    Report {
+        schema_version: SCHEMA_VERSION,
+        chordsim_version: VERSION,
+        seed: sim.sc.seed,
+        scenario_name: sim.sc.name.clone(),
+        verdict: VerdictInfo {
+            verdict: v,
+            expected: sim.sc.expect,
+            matches_expect: v.matches(sim.sc.expect),
+            reason,
+            quiet_start_s: sim.sc.last_change_us() as f64 / 1e6,
+            converged_round: c.converged_round,
+        },
+        run: RunInfo {
+            sim_time_s: sim.now as f64 / 1e6,
+            events: sim.events,
+            rounds_checked: c.rounds.len() as u64,
+            live_final: sim.truth.live() as u64,
+            nodes_created: m.joins,
+            joins_skipped: m.joins_skipped,
+            join_retries: m.join_retries,
+            crashes: m.crashes,
+            leaves: m.leaves,
+            messages_lost: m.lost,
+            messages_to_dead: m.dropped_dead,
+        },
+        lookups: LookupReport {
+            started: c.started,
+            abandoned: c.abandoned,
+            unfinished,
+            outcomes: c.lookups.clone(),
+            hops: c.hops.dist(),
+            timeouts: c.timeouts.dist(),
+        },
+        probes: ProbeReport {
+            total: c.probes_total,
+            correct: c.probes_ok,
+            hops: c.probe_hops.dist(),
+            timeouts: c.probe_timeouts.dist(),
+        },
+        traffic: Traffic {
+            node_seconds: round6(node_s),
+            messages_total: m.total_msgs(),
+            maintenance_per_node_per_s: maint,
+            maintenance_by_type: maint_by,
+            lookup_per_node_per_s: user,
+            lookup_by_type: user_by,
+        },
+        scenario: sim.sc.clone(),
+        rounds: c.rounds.clone(),
+    }
+}
+
+impl Report {
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+
+    /// `results/<scenario>-seed<seed>/` under `root`.
+    pub fn dir(&self, root: &Path) -> PathBuf {
+        root.join(format!("{}-seed{}", self.scenario_name, self.seed))
+    }
+
+    /// Writes `report.json`; returns its path.
+    pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
+        let dir = self.dir(root);
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("report.json");
+        std::fs::write(&path, self.to_json())?;
+        Ok(path)
+    }
+
+    /// The final summary table for people.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let l = &self.lookups;
+        let o = &l.outcomes;
+        let pct = |x: u64, n: u64| if n == 0 { 0.0 } else { 100.0 * x as f64 / n as f64 };
+        let _ = writeln!(s, "── summary: {} (seed {}) ──", self.scenario_name, self.seed);
+        let _ = writeln!(
+            s,
+            "  simulated     {:>10.1} s   events {}   rounds checked {}",
+            self.run.sim_time_s, self.run.events, self.run.rounds_checked
+        );
+        let _ = writeln!(
+            s,
+            "  membership    nodes created {}  crashes {}  leaves {}  live at end {}",
+            self.run.nodes_created, self.run.crashes, self.run.leaves, self.run.live_final
+        );
+        let _ = writeln!(
+            s,
+            "  lookups       {} done: correct {:.2}%  wrong {:.2}%  failed {:.2}%  ambiguous {:.2}%  (abandoned {}, unfinished {})",
+            o.done,
+            pct(o.correct, o.done),
+            pct(o.wrong, o.done),
+            pct(o.failed, o.done),
+            pct(o.ambiguous, o.done),
+            l.abandoned,
+            l.unfinished
+        );
+        let _ = writeln!(s, "  lookup hops   {}", dist_line(&l.hops));
+        let _ = writeln!(s, "  timeouts      {}", dist_line(&l.timeouts));
+        let _ = writeln!(
+            s,
+            "  probes        {}/{} correct   hops {}",
+            self.probes.correct,
+            self.probes.total,
+            dist_line(&self.probes.hops)
+        );
+        let _ = writeln!(
+            s,
+            "  traffic       maintenance {:.4} msg/node/s   lookups {:.4} msg/node/s   lost {}",
+            self.traffic.maintenance_per_node_per_s, self.traffic.lookup_per_node_per_s, self.run.messages_lost
+        );
+        let v = &self.verdict;
+        let conv = v.converged_round.map_or(String::new(), |r| format!(" (converged at round {r})"));
+        let _ = writeln!(s, "  verdict       {}{}   expected {:?}", v.verdict.name(), conv, v.expected);
+        if let Some(r) = &v.reason {
+            let _ = writeln!(s, "  reason        {r}");
+        }
+        s
+    }
+}
+
+fn dist_line(d: &Dist) -> String {
+    format!("mean {:.2}  p1 {}  p50 {}  p99 {}  max {}", d.mean, d.p1, d.p50, d.p99, d.max)
+}
+
+/// One progress line for a checked round.
+pub fn round_line(r: &RoundRow) -> String {
+    let l = &r.lookups;
+    format!(
+        "round {:>5}  t={:>9.1}s  live {:>6}  succ {:>6.2}%  pred {:>6.2}%  list {:>6.2}%  fingers {:>6.2}%  probes {}/{} hops {:.2}  lookups ok {} wrong {} failed {} amb {}",
+        r.round,
+        r.time_s,
+        r.live,
+        100.0 * r.succ_ok,
+        100.0 * r.pred_ok,
+        100.0 * r.list_ok,
+        100.0 * r.finger_entries_ok,
+        r.probes_ok,
+        r.probes,
+        r.probe_hops_mean,
+        l.correct,
+        l.wrong,
+        l.failed,
+        l.ambiguous
+    )
+}

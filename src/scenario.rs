@@ -1,0 +1,303 @@
+//! Scenario files: the TOML schema, its defaults, and validation into a resolved [`Scenario`].
+//!
+//! Owns: every user-facing setting and its allowed range. Unknown keys and wrong types are rejected by
+//! serde (`deny_unknown_fields`); ranges and cross-field rules by [`Scenario::validate`], which names
+//! the file, the key and the allowed range. The resolved scenario (defaults filled in) is what reports
+//! embed, so a run can be repeated from its report alone.
+//! Never: panic on bad input, or silently replace a bad value by a default.
+
+use crate::id::IdSpace;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The verdict a scenario expects (tests compare it with the run's verdict).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    #[default]
+    Pass,
+    NoConvergence,
+    Safety,
+    LimitHit,
+    /// No convergence check at all (e.g. every node leaves at the end).
+    NoCheck,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Defaults to the file's stem.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default = "d_id_bits")]
+    pub id_bits: u32,
+    pub duration_s: f64,
+    #[serde(default)]
+    pub expect: Expect,
+    pub initial: Initial,
+    #[serde(default)]
+    pub protocol: Protocol,
+    #[serde(default)]
+    pub net: Net,
+    #[serde(default)]
+    pub check: Check,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default, rename = "event")]
+    pub events: Vec<Event>,
+    #[serde(default, rename = "workload")]
+    pub workloads: Vec<Workload>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StartMode {
+    /// All nodes start with perfect routing state.
+    #[default]
+    Ideal,
+    /// One node creates the ring at t = 0; every other joins at t = 0 through a random earlier node.
+    Joins,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Initial {
+    pub nodes: u64,
+    #[serde(default)]
+    pub mode: StartMode,
+    /// Explicit node ids (hex `0x…` or decimal), instead of SHA-1 of names drawn from the seed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    /// The published protocol (Stoica et al., ToN'03).
+    #[default]
+    Ton03,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Protocol {
+    pub variant: Variant,
+    pub successor_list_len: u32,
+    /// One round = one stabilize interval; the checker runs at round boundaries.
+    pub stabilize_interval_ms: f64,
+    /// Each node's stabilize interval is drawn from U[(1−j)·T, (1+j)·T].
+    pub stabilize_jitter: f64,
+    pub fix_fingers_interval_ms: f64,
+    pub check_predecessor_interval_ms: f64,
+    pub lookup_max_steps: u32,
+    pub notify_old_predecessor: bool,
+    pub max_pending_rpcs: u32,
+    pub join_retry_ms: f64,
+}
+
+impl Default for Protocol {
+    fn default() -> Self {
+        Protocol {
+            variant: Variant::Ton03,
+            successor_list_len: 8,
+            stabilize_interval_ms: 30_000.0,
+            stabilize_jitter: 0.0,
+            fix_fingers_interval_ms: 30_000.0,
+            check_predecessor_interval_ms: 30_000.0,
+            lookup_max_steps: 64,
+            notify_old_predecessor: false,
+            max_pending_rpcs: 1024,
+            join_retry_ms: 5_000.0,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Latency {
+    Constant { ms: f64 },
+    Uniform { min_ms: f64, max_ms: f64 },
+    Exponential { mean_ms: f64 },
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Net {
+    pub latency: Latency,
+    pub loss_ratio: f64,
+    pub rpc_timeout_ms: f64,
+}
+
+impl Default for Net {
+    fn default() -> Self {
+        Net { latency: Latency::Exponential { mean_ms: 50.0 }, loss_ratio: 0.0, rpc_timeout_ms: 500.0 }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Check {
+    /// Run the checker every k rounds.
+    pub every_rounds: u32,
+    /// Print a progress line every k checked rounds (0 = never).
+    pub print_every_rounds: u32,
+    /// Probe lookups per checked round.
+    pub probe_keys: u32,
+    /// Rounds after the last membership change within which the ring must converge.
+    pub quiet_rounds_max: u32,
+}
+
+impl Default for Check {
+    fn default() -> Self {
+        Check { every_rounds: 1, print_every_rounds: 10, probe_keys: 256, quiet_rounds_max: 10 }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub max_events: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_events: 2_000_000_000 }
+    }
+}
+
+/// Names a node in a scripted event: its exact id, or its rank (0-based) among live nodes in id order
+/// at the time of the event.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRef {
+    Id(String),
+    Rank(u64),
+}
+
+/// A scripted membership change.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    Join { at_s: f64, count: u64 },
+    CrashFraction { at_s: f64, fraction: f64 },
+    LeaveFraction { at_s: f64, fraction: f64 },
+    Crash { at_s: f64, node: NodeRef },
+    Leave { at_s: f64, node: NodeRef },
+}
+
+impl Event {
+    pub fn at_s(&self) -> f64 {
+        match self {
+            Event::Join { at_s, .. }
+            | Event::CrashFraction { at_s, .. }
+            | Event::LeaveFraction { at_s, .. }
+            | Event::Crash { at_s, .. }
+            | Event::Leave { at_s, .. } => *at_s,
+        }
+    }
+}
+
+/// Generators running between two times.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Workload {
+    /// Poisson joins, crashes and graceful leaves (rates per second, whole network).
+    Churn {
+        start_s: f64,
+        end_s: f64,
+        #[serde(default)]
+        join_per_s: f64,
+        #[serde(default)]
+        crash_per_s: f64,
+        #[serde(default)]
+        leave_per_s: f64,
+    },
+    /// Poisson lookups for uniformly random keys from uniformly random joined nodes.
+    Lookups { start_s: f64, end_s: f64, per_s: f64 },
+}
+
+fn d_id_bits() -> u32 {
+    32
+}
+
+/// A scenario error: already formatted with the file and the key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError(pub String);
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Scenario {
+    /// Reads, parses and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError(format!("{file}: cannot read: {e}")))?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        Scenario::parse(&text, &file, &stem)
+    }
+
+    /// Parses and validates scenario text; `file` is used in messages, `stem` as the default name.
+    pub fn parse(text: &str, file: &str, stem: &str) -> Result<Scenario, ScenarioError> {
+        let mut sc: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError(format!("{file}: {}", e.to_string().trim_end())))?;
+        if sc.name.is_empty() {
+            sc.name = stem.to_string();
+        }
+        sc.validate(file)?;
+        Ok(sc)
+    }
+
+    /// Checks ranges and cross-field rules. All problems are reported at once, one per line.
+    pub fn validate(&self, file: &str) -> Result<(), ScenarioError> {
+        let mut v = crate::scenario_check::Validator::new(file);
+        v.scenario(self);
+        v.finish()
+    }
+
+    pub fn space(&self) -> IdSpace {
+        IdSpace::new(self.id_bits)
+    }
+
+    /// Length of a round (the stabilize interval) in µs.
+    pub fn round_us(&self) -> u64 {
+        ms_to_us(self.protocol.stabilize_interval_ms)
+    }
+
+    pub fn duration_us(&self) -> u64 {
+        s_to_us(self.duration_s)
+    }
+
+    /// Time of the last scheduled membership change (scripted event or end of a churn window), in µs.
+    pub fn last_change_us(&self) -> u64 {
+        let events = self.events.iter().map(|e| s_to_us(e.at_s()));
+        let churn = self.workloads.iter().filter_map(|w| match w {
+            Workload::Churn { end_s, join_per_s, crash_per_s, leave_per_s, .. }
+                if join_per_s + crash_per_s + leave_per_s > 0.0 =>
+            {
+                Some(s_to_us(*end_s))
+            }
+            _ => None,
+        });
+        events.chain(churn).max().unwrap_or(0)
+    }
+
+    /// Serialized back to TOML (the resolved scenario, defaults included).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# cannot serialize scenario: {e}\n"))
+    }
+}
+
+/// Seconds → integer µs (rounded to nearest).
+pub fn s_to_us(s: f64) -> u64 {
+    (s * 1e6).round() as u64
+}
+
+/// Milliseconds → integer µs (rounded to nearest).
+pub fn ms_to_us(ms: f64) -> u64 {
+    (ms * 1e3).round() as u64
+}

@@ -1,0 +1,179 @@
+//! Range and cross-field validation of a parsed scenario.
+//!
+//! Owns: the allowed range of every numeric setting and the rules that tie settings together (a
+//! window inside the run, enough quiet rounds after the last membership change, unique explicit ids).
+//! Each message names the file, the key path and the allowed range. Never: modify the scenario.
+
+use crate::scenario::{Event, Expect, Latency, NodeRef, Scenario, ScenarioError, Workload};
+
+/// Collects every problem found, so the user fixes them all in one go.
+pub struct Validator<'a> {
+    file: &'a str,
+    errors: Vec<String>,
+}
+
+/// Upper bound on nodes ever alive at once (memory guard, not a protocol limit).
+pub const MAX_NODES: u64 = 20_000_000;
+
+impl<'a> Validator<'a> {
+    pub fn new(file: &'a str) -> Self {
+        Validator { file, errors: Vec::new() }
+    }
+
+    pub fn finish(self) -> Result<(), ScenarioError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(ScenarioError(self.errors.join("\n"))) }
+    }
+
+    fn err(&mut self, key: &str, msg: String) {
+        self.errors.push(format!("{}: {key}: {msg}", self.file));
+    }
+
+    /// A finite number in `[lo, hi]`.
+    fn range(&mut self, key: &str, v: f64, lo: f64, hi: f64) {
+        if !v.is_finite() || v < lo || v > hi {
+            self.err(key, format!("{v} is out of range (allowed {lo} ..= {hi})"));
+        }
+    }
+
+    fn int_range(&mut self, key: &str, v: u64, lo: u64, hi: u64) {
+        if v < lo || v > hi {
+            self.err(key, format!("{v} is out of range (allowed {lo} ..= {hi})"));
+        }
+    }
+
+    pub fn scenario(&mut self, s: &Scenario) {
+        self.int_range("id_bits", s.id_bits as u64, 1, 64);
+        self.range("duration_s", s.duration_s, 1e-6, 1e9);
+        self.initial(s);
+        self.protocol(s);
+        self.net(s);
+        self.check(s);
+        self.int_range("limits.max_events", s.limits.max_events, 1, u64::MAX);
+        for (i, e) in s.events.iter().enumerate() {
+            self.event(i, e, s);
+        }
+        for (i, w) in s.workloads.iter().enumerate() {
+            self.workload(i, w, s);
+        }
+        self.quiet_phase(s);
+    }
+
+    fn initial(&mut self, s: &Scenario) {
+        let space = if (1..=64).contains(&s.id_bits) { s.space().size() } else { u64::MAX };
+        let hi = MAX_NODES.min(space);
+        self.int_range("initial.nodes", s.initial.nodes, 1, hi);
+        if s.initial.nodes > space {
+            self.err("initial.nodes", format!("{} nodes do not fit in a {}-bit id space", s.initial.nodes, s.id_bits));
+        }
+        if s.initial.ids.is_empty() || !(1..=64).contains(&s.id_bits) {
+            return;
+        }
+        if s.initial.ids.len() as u64 != s.initial.nodes {
+            let msg =
+                format!("{} ids given but initial.nodes = {} (they must match)", s.initial.ids.len(), s.initial.nodes);
+            self.err("initial.ids", msg);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, t) in s.initial.ids.iter().enumerate() {
+            match s.space().parse(t) {
+                Ok(id) if !seen.insert(id) => self.err(&format!("initial.ids[{i}]"), format!("duplicate id {t}")),
+                Ok(_) => {}
+                Err(e) => self.err(&format!("initial.ids[{i}]"), e),
+            }
+        }
+    }
+
+    fn protocol(&mut self, s: &Scenario) {
+        let p = &s.protocol;
+        self.int_range("protocol.successor_list_len", p.successor_list_len as u64, 1, 32);
+        self.range("protocol.stabilize_interval_ms", p.stabilize_interval_ms, 0.001, 1e9);
+        self.range("protocol.stabilize_jitter", p.stabilize_jitter, 0.0, 0.99);
+        self.range("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms, 0.001, 1e9);
+        self.range("protocol.check_predecessor_interval_ms", p.check_predecessor_interval_ms, 0.001, 1e9);
+        self.int_range("protocol.lookup_max_steps", p.lookup_max_steps as u64, 1, 10_000);
+        self.int_range("protocol.max_pending_rpcs", p.max_pending_rpcs as u64, 4, 1_000_000);
+        self.range("protocol.join_retry_ms", p.join_retry_ms, 0.001, 1e9);
+    }
+
+    fn net(&mut self, s: &Scenario) {
+        let n = &s.net;
+        match n.latency {
+            Latency::Constant { ms } => self.range("net.latency.ms", ms, 0.0, 1e7),
+            Latency::Uniform { min_ms, max_ms } => {
+                self.range("net.latency.min_ms", min_ms, 0.0, 1e7);
+                self.range("net.latency.max_ms", max_ms, min_ms.max(0.0), 1e7);
+            }
+            Latency::Exponential { mean_ms } => self.range("net.latency.mean_ms", mean_ms, 0.0, 1e7),
+        }
+        self.range("net.loss_ratio", n.loss_ratio, 0.0, 0.99);
+        self.range("net.rpc_timeout_ms", n.rpc_timeout_ms, 0.001, 1e9);
+    }
+
+    fn check(&mut self, s: &Scenario) {
+        let c = &s.check;
+        self.int_range("check.every_rounds", c.every_rounds as u64, 1, 1_000_000);
+        self.int_range("check.print_every_rounds", c.print_every_rounds as u64, 0, 1_000_000);
+        self.int_range("check.probe_keys", c.probe_keys as u64, 0, 10_000_000);
+        self.int_range("check.quiet_rounds_max", c.quiet_rounds_max as u64, 1, 1_000_000);
+    }
+
+    fn event(&mut self, i: usize, e: &Event, s: &Scenario) {
+        let key = |k: &str| format!("event[{i}].{k}");
+        self.range(&key("at_s"), e.at_s(), 0.0, s.duration_s);
+        match e {
+            Event::Join { count, .. } => self.int_range(&key("count"), *count, 1, MAX_NODES),
+            Event::CrashFraction { fraction, .. } | Event::LeaveFraction { fraction, .. } => {
+                self.range(&key("fraction"), *fraction, 0.0, 1.0)
+            }
+            Event::Crash { node, .. } | Event::Leave { node, .. } => {
+                if let NodeRef::Id(t) = node
+                    && (1..=64).contains(&s.id_bits)
+                    && let Err(m) = s.space().parse(t)
+                {
+                    self.err(&key("node.id"), m);
+                }
+            }
+        }
+    }
+
+    fn workload(&mut self, i: usize, w: &Workload, s: &Scenario) {
+        let key = |k: &str| format!("workload[{i}].{k}");
+        let (start, end) = match w {
+            Workload::Churn { start_s, end_s, join_per_s, crash_per_s, leave_per_s } => {
+                self.range(&key("join_per_s"), *join_per_s, 0.0, 1e7);
+                self.range(&key("crash_per_s"), *crash_per_s, 0.0, 1e7);
+                self.range(&key("leave_per_s"), *leave_per_s, 0.0, 1e7);
+                (*start_s, *end_s)
+            }
+            Workload::Lookups { start_s, end_s, per_s } => {
+                self.range(&key("per_s"), *per_s, 0.0, 1e8);
+                (*start_s, *end_s)
+            }
+        };
+        self.range(&key("start_s"), start, 0.0, s.duration_s);
+        self.range(&key("end_s"), end, start.max(0.0), s.duration_s);
+    }
+
+    /// DESIGN.md principle 5: after the last membership change there must be room for
+    /// `quiet_rounds_max` rounds, or the convergence verdict would be meaningless.
+    fn quiet_phase(&mut self, s: &Scenario) {
+        if s.expect == Expect::NoCheck || !self.errors.is_empty() {
+            return;
+        }
+        let round = s.round_us().max(1);
+        let need = s.check.quiet_rounds_max as u64 * round;
+        let last = s.last_change_us();
+        let room = s.duration_us().saturating_sub(last);
+        if room < need {
+            let msg = format!(
+                "only {} full rounds remain after the last membership change at {:.3} s; check.quiet_rounds_max = {} \
+                 needs duration_s >= {:.3} (or set expect = \"no_check\")",
+                room / round,
+                last as f64 / 1e6,
+                s.check.quiet_rounds_max,
+                (last + need) as f64 / 1e6
+            );
+            self.err("duration_s", msg);
+        }
+    }
+}

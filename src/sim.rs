@@ -1,0 +1,297 @@
+//! The discrete-event engine: clock, queue, node slots, dispatch, and application of effects.
+//!
+//! Owns: simulated time (integer µs), the event queue ordered by `(time, seq)` with `seq` a global
+//! insertion counter (ties are FIFO, runs deterministic), the node slots (a `Vec`; addresses are never
+//! reused), the message arena and the run loop. Membership changes live in `churn.rs`, judging in
+//! `checker.rs`; this file only routes events to them.
+//! Never: decide protocol behaviour (that is the node's), or let anything but the queue order events.
+
+use crate::checker::{Checker, Truth};
+use crate::metrics::Metrics;
+use crate::msg::{Addr, Ctx, Effect, Lists, Msg, Params, Peer, Timer};
+use crate::net::Network;
+use crate::node::Node;
+use crate::rng::SimRng;
+use crate::scenario::{Scenario, ms_to_us};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// What happens at a point in simulated time.
+#[derive(Copy, Clone, Debug)]
+pub enum Ev {
+    Deliver {
+        to: Addr,
+        from: Peer,
+        msg: Msg,
+    },
+    Timer {
+        to: Addr,
+        timer: Timer,
+    },
+    /// The scripted event with this index (in time order).
+    Script(u32),
+    /// Next arrival of the churn workload with this index.
+    Churn(u16),
+    /// Next arrival of the lookup workload with this index.
+    Lookup(u16),
+    /// The node at this address (re)tries to join through a random joined node.
+    Join(Addr),
+    /// Round boundary: the checker runs.
+    Round(u32),
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Queued {
+    at: u64,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Queued {
+    /// Reversed, so the max-heap pops the earliest `(at, seq)` first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        (o.at, o.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// A node slot. A crashed or departed node keeps its slot (addresses are never reused).
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub node: Node,
+    pub alive: bool,
+}
+
+/// How a run ended, before judging.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Reached the requested time (`run_until`).
+    Reached,
+    /// Reached `duration_s`.
+    Duration,
+    /// The checker reached a verdict early (e.g. no convergence within the quiet rounds).
+    Verdict,
+    /// `limits.max_events` was hit.
+    EventLimit,
+}
+
+/// The whole simulation state.
+pub struct Sim {
+    pub sc: Scenario,
+    pub params: Params,
+    pub net: Network,
+    pub rng: SimRng,
+    pub now: u64,
+    seq: u64,
+    queue: BinaryHeap<Queued>,
+    pub nodes: Vec<Slot>,
+    pub truth: Truth,
+    pub lists: Lists,
+    out: Vec<Effect>,
+    pub checker: Checker,
+    pub metrics: Metrics,
+    pub events: u64,
+    /// Scripted events sorted by time (stable).
+    pub script: Vec<crate::scenario::Event>,
+    /// Set by the checker when it reaches a verdict before the end.
+    pub stop_early: bool,
+    /// A scripted event that could not be carried out (a scenario error, exit 1).
+    pub script_error: Option<String>,
+}
+
+impl Sim {
+    /// Builds the initial ring and schedules every generator. Errors are scenario errors (exit 1).
+    pub fn new(sc: Scenario) -> Result<Sim, String> {
+        let space = sc.space();
+        let p = &sc.protocol;
+        let params = Params {
+            space,
+            r: p.successor_list_len as usize,
+            stabilize_us: ms_to_us(p.stabilize_interval_ms).max(1),
+            stabilize_jitter: p.stabilize_jitter,
+            fix_fingers_us: ms_to_us(p.fix_fingers_interval_ms).max(1),
+            check_pred_us: ms_to_us(p.check_predecessor_interval_ms).max(1),
+            rpc_timeout_us: ms_to_us(sc.net.rpc_timeout_ms).max(1),
+            lookup_max_steps: p.lookup_max_steps.min(u16::MAX as u32) as u16,
+            notify_old_predecessor: p.notify_old_predecessor,
+            max_pending: p.max_pending_rpcs as usize,
+            join_retry_us: ms_to_us(p.join_retry_ms).max(1),
+        };
+        let mut script = sc.events.clone();
+        script.sort_by(|a, b| a.at_s().total_cmp(&b.at_s()));
+        let mut sim = Sim {
+            net: Network::from_scenario(&sc.net),
+            rng: SimRng::new(sc.seed),
+            checker: Checker::new(&sc),
+            metrics: Metrics::default(),
+            params,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            nodes: Vec::new(),
+            truth: Truth::default(),
+            lists: Lists::default(),
+            out: Vec::new(),
+            events: 0,
+            script,
+            stop_early: false,
+            script_error: None,
+            sc,
+        };
+        sim.build_initial_ring()?;
+        sim.schedule_generators();
+        Ok(sim)
+    }
+
+    pub fn push(&mut self, at: u64, ev: Ev) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.queue.push(Queued { at, seq, ev });
+    }
+
+    /// Runs to the end of the scenario (or an early verdict, or the event limit).
+    pub fn run(&mut self) -> Stop {
+        match self.run_until(self.sc.duration_us()) {
+            Stop::Reached => Stop::Duration,
+            s => s,
+        }
+    }
+
+    /// Processes every event with time ≤ `until`.
+    pub fn run_until(&mut self, until: u64) -> Stop {
+        let max_events = self.sc.limits.max_events;
+        while let Some(q) = self.queue.peek() {
+            if q.at > until {
+                break;
+            }
+            if self.events >= max_events {
+                return Stop::EventLimit;
+            }
+            let q = self.queue.pop().expect("peeked");
+            self.now = q.at;
+            self.events += 1;
+            self.dispatch(q.ev);
+            if self.stop_early {
+                return Stop::Verdict;
+            }
+        }
+        self.now = self.now.max(until);
+        Stop::Reached
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::Deliver { to, from, msg } => {
+                if self.nodes[to.0 as usize].alive {
+                    self.with_node(to, 0, |n, ctx| n.on_message(ctx, from, msg));
+                } else {
+                    self.metrics.dropped_dead += 1;
+                }
+                if let Some(l) = msg.list() {
+                    self.lists.release(l);
+                }
+            }
+            Ev::Timer { to, timer } => {
+                if self.nodes[to.0 as usize].alive {
+                    let entropy = match timer {
+                        Timer::Stabilize | Timer::FixFingers | Timer::CheckPredecessor => self.rng.node.next_u64(),
+                        Timer::Rpc(_) | Timer::JoinRetry => 0,
+                    };
+                    self.with_node(to, entropy, |n, ctx| n.on_timer(ctx, timer));
+                }
+            }
+            Ev::Script(i) => self.run_script(i as usize),
+            Ev::Churn(w) => self.churn_arrival(w as usize),
+            Ev::Lookup(w) => self.lookup_arrival(w as usize),
+            Ev::Join(a) => self.retry_join(a),
+            Ev::Round(k) => self.round_end(k),
+        }
+    }
+
+    /// Calls a node handler with a fresh context, then applies its effects.
+    pub fn with_node(&mut self, a: Addr, entropy: u64, f: impl FnOnce(&mut Node, &mut Ctx)) {
+        let mut out = std::mem::take(&mut self.out);
+        {
+            let mut ctx = Ctx { now: self.now, params: &self.params, entropy, lists: &mut self.lists, out: &mut out };
+            f(&mut self.nodes[a.0 as usize].node, &mut ctx);
+        }
+        for &e in &out {
+            self.apply(a, e);
+        }
+        out.clear();
+        self.out = out;
+    }
+
+    fn apply(&mut self, a: Addr, e: Effect) {
+        match e {
+            Effect::Send { to, msg } => {
+                self.metrics.count_msg(&msg);
+                match self.net.transit(&mut self.rng.net) {
+                    Some(d) => {
+                        let from = self.nodes[a.0 as usize].node.me();
+                        self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
+                    }
+                    None => {
+                        self.metrics.lost += 1;
+                        if let Some(l) = msg.list() {
+                            self.lists.release(l);
+                        }
+                    }
+                }
+            }
+            Effect::SetTimer { after_us, timer } => self.push(self.now + after_us, Ev::Timer { to: a, timer }),
+            Effect::LookupDone { tag, key, owner, hops, timeouts } => {
+                self.checker.judge_lookup(self.now, &self.truth, tag, key, owner, hops, timeouts)
+            }
+            Effect::JoinFailed => {
+                self.metrics.join_retries += 1;
+                self.push(self.now + self.params.join_retry_us, Ev::Join(a));
+            }
+            Effect::Joined => self.truth.set_joined(a, true),
+        }
+    }
+
+    /// Round boundary: run the checker (every `check.every_rounds` rounds) and schedule the next.
+    fn round_end(&mut self, k: u32) {
+        let round_us = self.sc.round_us().max(1);
+        if k.is_multiple_of(self.sc.check.every_rounds) {
+            let msgs = self.metrics.take_round_msgs();
+            let done = self.checker.check_round(
+                k,
+                self.now,
+                &self.nodes,
+                &self.truth,
+                &self.params,
+                &mut self.rng.check,
+                msgs,
+            );
+            if done {
+                self.stop_early = true;
+            }
+        }
+        let next = (k as u64 + 1) * round_us;
+        if next <= self.sc.duration_us() {
+            self.push(next, Ev::Round(k + 1));
+        }
+    }
+
+    /// Node slot accessor for tests and tools.
+    pub fn node(&self, a: Addr) -> &Node {
+        &self.nodes[a.0 as usize].node
+    }
+
+    /// Events still queued (for tests).
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+}

@@ -1,0 +1,238 @@
+//! Ground truth: which nodes are alive, which have joined, and the true ring.
+//!
+//! Owns: the set of live nodes ordered by id (the true ring), O(1) uniform picks of a live or joined
+//! node, the log of membership changes (to judge lookups that were in flight while the ring changed)
+//! and the node-time integral used to normalise traffic. Updated only by the simulator's membership
+//! operations. Never: read protocol state — truth is what happened, not what nodes believe.
+
+use crate::id::Id;
+use crate::msg::{Addr, Peer};
+use crate::rng::Rng;
+use std::collections::BTreeMap;
+
+/// A set of addresses with O(1) insert, remove and uniform pick; iteration order is deterministic.
+#[derive(Default, Clone, Debug)]
+pub struct AddrSet {
+    items: Vec<Addr>,
+    pos: Vec<u32>,
+}
+
+const ABSENT: u32 = u32::MAX;
+
+impl AddrSet {
+    pub fn insert(&mut self, a: Addr) {
+        let i = a.0 as usize;
+        if self.pos.len() <= i {
+            self.pos.resize(i + 1, ABSENT);
+        }
+        if self.pos[i] == ABSENT {
+            self.pos[i] = self.items.len() as u32;
+            self.items.push(a);
+        }
+    }
+
+    pub fn remove(&mut self, a: Addr) {
+        let i = a.0 as usize;
+        let Some(&p) = self.pos.get(i) else { return };
+        if p == ABSENT {
+            return;
+        }
+        let last = *self.items.last().expect("non-empty");
+        self.items.swap_remove(p as usize);
+        if last != a {
+            self.pos[last.0 as usize] = p;
+        }
+        self.pos[i] = ABSENT;
+    }
+
+    pub fn contains(&self, a: Addr) -> bool {
+        self.pos.get(a.0 as usize).is_some_and(|&p| p != ABSENT)
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn pick(&self, rng: &mut Rng) -> Option<Addr> {
+        if self.items.is_empty() {
+            return None;
+        }
+        Some(self.items[rng.below(self.items.len() as u64) as usize])
+    }
+
+    pub fn as_slice(&self) -> &[Addr] {
+        &self.items
+    }
+}
+
+/// One membership change, for judging in-flight lookups.
+#[derive(Copy, Clone, Debug)]
+pub struct Change {
+    pub at: u64,
+    pub peer: Peer,
+    pub added: bool,
+}
+
+#[derive(Default, Clone, Debug)]
+pub struct Truth {
+    ring: BTreeMap<Id, Addr>,
+    alive: AddrSet,
+    joined: AddrSet,
+    changes: Vec<Change>,
+    node_us: u128,
+    last_at: u64,
+}
+
+impl Truth {
+    /// Advances the node-time integral to `now`.
+    fn tick(&mut self, now: u64) {
+        self.node_us += self.ring.len() as u128 * now.saturating_sub(self.last_at) as u128;
+        self.last_at = now;
+    }
+
+    pub fn add(&mut self, p: Peer, now: u64) {
+        self.tick(now);
+        self.ring.insert(p.id, p.addr);
+        self.alive.insert(p.addr);
+        self.changes.push(Change { at: now, peer: p, added: true });
+    }
+
+    pub fn remove(&mut self, p: Peer, now: u64) {
+        self.tick(now);
+        if self.ring.get(&p.id) == Some(&p.addr) {
+            self.ring.remove(&p.id);
+        }
+        self.alive.remove(p.addr);
+        self.joined.remove(p.addr);
+        self.changes.push(Change { at: now, peer: p, added: false });
+    }
+
+    pub fn set_joined(&mut self, a: Addr, joined: bool) {
+        if joined && self.alive.contains(a) {
+            self.joined.insert(a);
+        } else if !joined {
+            self.joined.remove(a);
+        }
+    }
+
+    pub fn is_alive(&self, a: Addr) -> bool {
+        self.alive.contains(a)
+    }
+
+    pub fn is_joined(&self, a: Addr) -> bool {
+        self.joined.contains(a)
+    }
+
+    pub fn contains_id(&self, id: Id) -> bool {
+        self.ring.contains_key(&id)
+    }
+
+    pub fn live(&self) -> usize {
+        self.ring.len()
+    }
+
+    pub fn alive(&self) -> &AddrSet {
+        &self.alive
+    }
+
+    pub fn joined(&self) -> &AddrSet {
+        &self.joined
+    }
+
+    /// The true successor of `key`: the first live node at or after it, clockwise.
+    pub fn successor(&self, key: Id) -> Option<Peer> {
+        let (&id, &addr) = self.ring.range(key..).next().or_else(|| self.ring.iter().next())?;
+        Some(Peer { id, addr })
+    }
+
+    /// Live nodes in id order.
+    pub fn sorted(&self) -> Vec<Peer> {
+        self.ring.iter().map(|(&id, &addr)| Peer { id, addr }).collect()
+    }
+
+    /// The live node with this exact id.
+    pub fn by_id(&self, id: Id) -> Option<Peer> {
+        self.ring.get(&id).map(|&addr| Peer { id, addr })
+    }
+
+    /// Number of live nodes with ids in `[a, b)` (wrapping), counting at most `cap + 1`.
+    pub fn count_in(&self, a: Id, b: Id, cap: usize) -> usize {
+        if a == b {
+            return self.ring.len().min(cap + 1);
+        }
+        let take = cap + 1;
+        if a < b {
+            self.ring.range(a..b).take(take).count()
+        } else {
+            let hi = self.ring.range(a..).take(take).count();
+            let lo = self.ring.range(..b).take(take).count();
+            (hi + lo).min(take)
+        }
+    }
+
+    /// Membership changes at or after `since` (oldest first).
+    pub fn changes_since(&self, since: u64) -> &[Change] {
+        let i = self.changes.partition_point(|c| c.at < since);
+        &self.changes[i..]
+    }
+
+    /// Forgets changes older than `before` (no in-flight lookup started before it).
+    pub fn prune_changes(&mut self, before: u64) {
+        let i = self.changes.partition_point(|c| c.at < before);
+        self.changes.drain(..i);
+    }
+
+    /// Node-seconds lived so far, up to `now`.
+    pub fn node_seconds(&mut self, now: u64) -> f64 {
+        self.tick(now);
+        self.node_us as f64 / 1e6
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Stream;
+
+    fn p(id: u64, a: u32) -> Peer {
+        Peer { id: Id(id), addr: Addr(a) }
+    }
+
+    #[test]
+    fn addr_set_ops() {
+        let mut s = AddrSet::default();
+        for a in 0..5 {
+            s.insert(Addr(a));
+        }
+        s.remove(Addr(1));
+        s.remove(Addr(1));
+        s.remove(Addr(4));
+        assert_eq!(s.len(), 3);
+        assert!(!s.contains(Addr(1)) && s.contains(Addr(3)));
+        let mut r = Rng::new(0, Stream::Check);
+        for _ in 0..20 {
+            assert!(s.contains(s.pick(&mut r).unwrap()));
+        }
+    }
+
+    #[test]
+    fn successor_wraps_and_counts() {
+        let mut t = Truth::default();
+        for (i, id) in [10u64, 50, 200].iter().enumerate() {
+            t.add(p(*id, i as u32), 0);
+        }
+        assert_eq!(t.successor(Id(50)), Some(p(50, 1)));
+        assert_eq!(t.successor(Id(51)), Some(p(200, 2)));
+        assert_eq!(t.successor(Id(201)), Some(p(10, 0)));
+        assert_eq!(t.count_in(Id(201), Id(60), 10), 2);
+        assert_eq!(t.count_in(Id(11), Id(50), 10), 0);
+        t.remove(p(50, 1), 1_000_000);
+        assert_eq!(t.successor(Id(11)), Some(p(200, 2)));
+        assert_eq!(t.changes_since(1).len(), 1);
+        assert!((t.node_seconds(2_000_000) - 5.0).abs() < 1e-9);
+    }
+}
