@@ -235,14 +235,33 @@ impl Checker {
         rng: &mut Rng,
         msgs: u64,
     ) -> bool {
+        let (mut row, reason) = self.snapshot(now, nodes, truth, params, rng);
+        row.round = k;
+        row.msgs = msgs;
+        row.lookups = std::mem::take(&mut self.round_lookups);
+        let converged = row.converged;
+        self.rounds.push(row);
+        self.judge_convergence(k, now, converged, reason)
+    }
+
+    /// Compares every live node with the truth and runs the probe lookups, without recording a round.
+    /// Returns the row (round, msgs and lookups left empty) and the first problem found.
+    pub fn snapshot(
+        &mut self,
+        now: u64,
+        nodes: &[Slot],
+        truth: &Truth,
+        params: &Params,
+        rng: &mut Rng,
+    ) -> (RoundRow, Option<String>) {
         let ring = truth.sorted();
         let st = self.check_states(&ring, nodes, params);
         let (probes, probes_ok, hops, touts, probe_reason) = self.run_probes(nodes, truth, rng);
         let n = ring.len() as u64;
         let frac = |x: u64| if n == 0 { 1.0 } else { round6(x as f64 / n as f64) };
-        let converged = n > 0 && st.succ == n && st.pred == n && st.list == n && probes_ok == probes;
+        let mean = |x: u64| if probes == 0 { 0.0 } else { round6(x as f64 / probes as f64) };
         let row = RoundRow {
-            round: k,
+            round: 0,
             time_s: now as f64 / 1e6,
             live: n,
             joined: truth.joined().len() as u64,
@@ -257,14 +276,13 @@ impl Checker {
             fingers_all_ok: frac(st.fingers_all),
             probes,
             probes_ok,
-            probe_hops_mean: if probes == 0 { 0.0 } else { round6(hops as f64 / probes as f64) },
-            probe_timeouts_mean: if probes == 0 { 0.0 } else { round6(touts as f64 / probes as f64) },
-            lookups: std::mem::take(&mut self.round_lookups),
-            msgs,
-            converged,
+            probe_hops_mean: mean(hops),
+            probe_timeouts_mean: mean(touts),
+            lookups: LookupCounts::default(),
+            msgs: 0,
+            converged: n > 0 && st.succ == n && st.pred == n && st.list == n && probes_ok == probes,
         };
-        self.rounds.push(row);
-        self.judge_convergence(k, now, converged, st.reason.or(probe_reason))
+        (row, st.reason.or(probe_reason))
     }
 
     fn judge_convergence(&mut self, k: u32, now: u64, converged: bool, reason: Option<String>) -> bool {

@@ -165,10 +165,15 @@ impl Sim {
             self.metrics.joins_skipped += 1;
             return None;
         };
+        Some(self.join_with_id(id))
+    }
+
+    /// A new node with this id (not used by a live node) joins through a random joined node.
+    pub fn join_with_id(&mut self, id: Id) -> Addr {
         let me = self.spawn(id);
         self.retry_join(me.addr);
         self.start_timers(me.addr);
-        Some(me.addr)
+        me.addr
     }
 
     /// (Re)starts the join of node `a` through a random joined node; creates a ring if none is left.

@@ -101,7 +101,7 @@ fn run(args: RunArgs) -> u8 {
     let mut n = 0u32;
     let result = run_scenario(sc, |row| {
         n += 1;
-        if !quiet && n % every == 0 {
+        if !quiet && n.is_multiple_of(every) {
             println!("{}", report::round_line(row));
         }
     });

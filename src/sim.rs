@@ -285,6 +285,11 @@ impl Sim {
         }
     }
 
+    /// The checker's view right now (no round recorded): the row and the first problem found.
+    pub fn snapshot(&mut self) -> (crate::checker::RoundRow, Option<String>) {
+        self.checker.snapshot(self.now, &self.nodes, &self.truth, &self.params, &mut self.rng.check)
+    }
+
     /// Node slot accessor for tests and tools.
     pub fn node(&self, a: Addr) -> &Node {
         &self.nodes[a.0 as usize].node

@@ -31,7 +31,7 @@ impl Node {
     }
 
     /// ToN'03 Fig. 6 `stabilize()`: ask the successor for its predecessor (and, IV-E.3, its list).
-    pub(super) fn stabilize(&mut self, ctx: &mut Ctx) {
+    pub fn stabilize(&mut self, ctx: &mut Ctx) {
         if self.waiting_for(Waiting::Stabilize) {
             return;
         }

@@ -1,0 +1,8 @@
+//! The one integration-test binary: the ring-test DSL and tests of whole runs (scenarios,
+//! determinism, the command line). Unit tests live next to the code they test.
+
+mod cli;
+mod determinism;
+mod dsl;
+mod ring;
+mod scenarios;

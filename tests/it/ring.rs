@@ -1,0 +1,67 @@
+//! Hand-written ring tests through the DSL: joins, crashes and leaves on small rings, and the
+//! ToN'03 failure case named in the paper.
+
+use crate::dsl::TestRing;
+
+#[test]
+fn ideal_ring_is_correct_and_routes() {
+    TestRing::new(16).assert_ring_correct().assert_lookups_match_truth();
+}
+
+#[test]
+fn ring_repairs_after_a_crash() {
+    TestRing::new(8).crash(3).run_rounds(5).assert_ring_correct().assert_lookups_match_truth();
+}
+
+#[test]
+fn ring_repairs_after_r_minus_one_adjacent_crashes() {
+    // r = 3: two adjacent crashes leave every node a live entry in its list.
+    let ids: Vec<u64> = (1..=12).map(|i| i * 0x1000).collect();
+    let ring = TestRing::with_ids(&ids).crash_id(0x5000).crash_id(0x6000).run_rounds(8);
+    ring.assert_ring_correct().assert_lookups_match_truth();
+}
+
+#[test]
+fn joins_are_integrated() {
+    TestRing::new(8).join(6).run_rounds(12).assert_ring_correct().assert_lookups_match_truth();
+}
+
+#[test]
+fn ring_grows_from_one_node() {
+    TestRing::new(1).join(1).run_rounds(3).join(5).run_rounds(15).assert_ring_correct().assert_lookups_match_truth();
+}
+
+#[test]
+fn graceful_leave_fixes_neighbours_at_once() {
+    let ring = TestRing::manual(&[0x1000, 0x2000, 0x3000, 0x4000, 0x5000]).leave_id(0x3000);
+    // 2000 held [3000, 4000, 5000]; 3000 held [4000, 5000, 1000]: drop 3000, append its last entry.
+    assert_eq!(ring.succ_list(0x2000), vec![0x4000, 0x5000, 0x1000]);
+    let pred = ring.sim.node(ring.addr(0x4000)).predecessor().map(|p| p.id.0);
+    assert_eq!(pred, Some(0x2000));
+}
+
+#[test]
+fn lookups_survive_a_crash_before_repair() {
+    // Stabilization off: the crashed node is still in routing tables; lookups time out and fail over.
+    let mut ring = TestRing::manual(&[0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000]).crash_id(0x3000);
+    for key in [0x2800u64, 0x2fff, 0x3001, 0x5555] {
+        assert_eq!(ring.lookup(0x1000, key), Some(ring.truth(key)), "key {key:#x}");
+    }
+}
+
+/// ToN'03 Sec. V-C names this cause of failed lookups under churn: n knows s1, s2; a new node s joins
+/// between s1 and s2; s1 leaves before n learns of s; n replaces s1 by s2, so for keys in (n, s] it
+/// answers s2 instead of s until its next stabilization with s2.
+#[test]
+fn ton03_failure_case_join_then_leave_before_stabilize() {
+    let (n, s1, s, s2) = (0x5000, 0x6000, 0x7000, 0x9000);
+    let mut ring = TestRing::manual(&[0x1000, n, s1, s2, 0xc000]).join_id(s).stabilize(s).stabilize(s1);
+    assert_eq!(ring.succ_list(s1)[0], s, "s1 learned of s");
+    assert_eq!(ring.succ_list(n)[..2], [s1, s2], "n has not");
+    ring = ring.leave_id(s1);
+    assert_eq!(ring.succ_list(n)[0], s2, "n fell back to s2");
+    assert_eq!(ring.truth(0x6500), s);
+    assert_eq!(ring.lookup(n, 0x6500), Some(s2), "the wrong answer the paper describes");
+    ring = ring.stabilize(n);
+    assert_eq!(ring.lookup(n, 0x6500), Some(s), "repaired by n's next stabilization");
+}

@@ -1,0 +1,69 @@
+//! Every shipped scenario, reduced to at most 200 nodes (rates scaled with it), reaches its `expect`;
+//! the main scenario also at full size.
+
+use chordsim::run::run_scenario;
+use chordsim::scenario::{Scenario, Workload};
+use std::path::{Path, PathBuf};
+
+fn shipped() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenarios/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Scales a scenario down to `max_nodes`, keeping per-node rates (churn and lookups) the same.
+pub fn reduce(sc: &mut Scenario, max_nodes: u64) {
+    if sc.initial.nodes <= max_nodes || !sc.initial.ids.is_empty() {
+        return;
+    }
+    let f = max_nodes as f64 / sc.initial.nodes as f64;
+    sc.initial.nodes = max_nodes;
+    for w in &mut sc.workloads {
+        match w {
+            Workload::Churn { join_per_s, crash_per_s, leave_per_s, .. } => {
+                *join_per_s *= f;
+                *crash_per_s *= f;
+                *leave_per_s *= f;
+            }
+            Workload::Lookups { per_s, .. } => *per_s *= f,
+        }
+    }
+}
+
+#[test]
+fn every_shipped_scenario_reduced_reaches_its_expect() {
+    let files = shipped();
+    assert!(files.len() >= 2, "expected shipped scenarios, found {files:?}");
+    for path in files {
+        let mut sc = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        reduce(&mut sc, 200);
+        let expect = sc.expect;
+        let rep = run_scenario(sc, |_| {}).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            rep.verdict.matches_expect,
+            "{}: expected {expect:?}, got {:?} ({:?})",
+            path.display(),
+            rep.verdict.verdict,
+            rep.verdict.reason
+        );
+        assert!(rep.lookups.outcomes.done > 0 || rep.lookups.started == 0);
+    }
+}
+
+#[test]
+fn churn_scenario_full_size_converges_and_looks_up_well() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/churn.toml");
+    let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
+    assert_eq!(rep.verdict.verdict, chordsim::report::Verdict::Pass, "{:?}", rep.verdict.reason);
+    let o = &rep.lookups.outcomes;
+    assert!(o.done > 30_000, "{o:?}");
+    assert!(o.correct as f64 / o.done as f64 > 0.99, "{o:?}");
+    assert!(rep.run.crashes > 100 && rep.run.leaves > 100, "{:?}", rep.run);
+    // Chord's O(log N) path length: ~½ log2 N + 1 ≈ 6 at N = 1000; anything far off is a routing bug.
+    assert!((3.5..7.0).contains(&rep.lookups.hops.mean), "{:?}", rep.lookups.hops);
+}
