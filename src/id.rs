@@ -26,6 +26,14 @@ impl Serialize for Id {
 }
 
 /// The identifier circle `[0, 2^m)`.
+///
+/// ```
+/// use chordsim::id::{Id, IdSpace};
+/// let sp = IdSpace::new(4); // ids 0..16
+/// assert!(sp.in_half_open(Id(1), Id(14), Id(2))); // 1 ∈ (14, 2] wraps past 0
+/// assert!(!sp.in_open(Id(2), Id(14), Id(2)));
+/// assert_eq!(sp.finger_start(Id(14), 3), Id(2)); // 14 + 2^2 mod 16
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct IdSpace {
     bits: u32,

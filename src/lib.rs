@@ -19,6 +19,16 @@
 //! outside oracle · [`metrics`] counters · [`report`] JSON report and verdict · [`run`] driving a run ·
 //! [`scenario`] the TOML schema.
 //!
+//! Running a scenario from code:
+//!
+//! ```
+//! use chordsim::{run::run_scenario, scenario::Scenario};
+//! let text = "duration_s = 300\n[initial]\nnodes = 16\n[protocol]\nstabilize_interval_ms = 10000";
+//! let sc = Scenario::parse(text, "<doc>", "doc").expect("valid");
+//! let report = run_scenario(sc, |_round| {}).expect("runs");
+//! assert_eq!(report.verdict.verdict.name(), "pass");
+//! ```
+//!
 //! Rules: the node never sees an RNG, clock or the queue; only the simulator owns time; the checker
 //! never changes state; no hash-order iteration, wall clock or unseeded randomness anywhere that
 //! orders events or output.
