@@ -48,3 +48,4 @@ pub mod scenario;
 pub mod scenario_check;
 pub mod sim;
 pub mod truth;
+pub mod zave;

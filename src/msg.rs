@@ -12,11 +12,28 @@ use crate::id::{Id, IdSpace};
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Addr(pub u32);
 
+impl Addr {
+    /// The address of a placeholder entry (Zave's `pad`): names no node, never contacted.
+    pub const PAD: Addr = Addr(u32::MAX);
+}
+
 /// A reference to a remote node as the protocol knows it: its ring id and where to send.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Peer {
     pub id: Id,
     pub addr: Addr,
+}
+
+impl Peer {
+    /// Zave TSE'17 Sec. III: the placeholder for "the identifier just after the last entry", which
+    /// names no live node.
+    pub fn pad(id: Id) -> Peer {
+        Peer { id, addr: Addr::PAD }
+    }
+
+    pub fn is_pad(&self) -> bool {
+        self.addr == Addr::PAD
+    }
 }
 
 /// Request id, unique per node (wrapping counter).
@@ -69,6 +86,10 @@ pub enum Msg {
     NewPredecessor {
         pred: Peer,
     },
+    /// Zave TSE'17: "I am waiting on a state query of my own; ask again later".
+    Busy {
+        req: ReqId,
+    },
     /// Graceful leave (ToN'03 IV-E.4), to the predecessor: remove me, append `last`.
     LeaveToPred {
         last: Option<Peer>,
@@ -80,7 +101,7 @@ pub enum Msg {
 }
 
 /// Message type names for traffic accounting, indexed by [`Msg::kind`].
-pub const MSG_KINDS: [&str; 10] = [
+pub const MSG_KINDS: [&str; 11] = [
     "find_next",
     "find_next_reply",
     "ping",
@@ -91,6 +112,7 @@ pub const MSG_KINDS: [&str; 10] = [
     "new_predecessor",
     "leave_to_pred",
     "leave_to_succ",
+    "busy",
 ];
 
 impl Msg {
@@ -106,6 +128,7 @@ impl Msg {
             Msg::NewPredecessor { .. } => 7,
             Msg::LeaveToPred { .. } => 8,
             Msg::LeaveToSucc { .. } => 9,
+            Msg::Busy { .. } => 10,
         }
     }
 
@@ -177,6 +200,7 @@ pub enum Effect {
 /// Protocol parameters shared by all nodes of a run (resolved from the scenario).
 #[derive(Clone, Debug)]
 pub struct Params {
+    pub variant: crate::scenario::Variant,
     pub space: IdSpace,
     /// Successor-list length r.
     pub r: usize,

@@ -78,6 +78,8 @@ pub enum Variant {
     /// The published protocol (Stoica et al., ToN'03).
     #[default]
     Ton03,
+    /// Zave's corrected protocol (TSE'17 Sec. III).
+    Zave,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

@@ -115,6 +115,7 @@ impl Sim {
         let space = sc.space();
         let p = &sc.protocol;
         let params = Params {
+            variant: p.variant,
             space,
             r: p.successor_list_len as usize,
             stabilize_us: ms_to_us(p.stabilize_interval_ms).max(1),
@@ -192,7 +193,7 @@ impl Sim {
     fn dispatch(&mut self, ev: Ev) {
         match ev {
             Ev::Deliver { to, from, msg } => {
-                if self.nodes[to.0 as usize].alive {
+                if self.nodes.get(to.0 as usize).is_some_and(|s| s.alive) {
                     self.with_node(to, 0, |n, ctx| n.on_message(ctx, from, msg));
                 } else {
                     self.metrics.dropped_dead += 1;

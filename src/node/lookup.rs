@@ -50,7 +50,8 @@ impl Node {
     /// successor list (IV-E.3 says the list is searched too). With correct fingers both pick the same.
     pub fn route(&self, key: Id, skip: &[Peer]) -> Route {
         let space = self.space;
-        let succ = self.succ.iter().copied().find(|p| !skip.contains(p)).unwrap_or_else(|| self.successor());
+        let usable = |p: &Peer| !skip.contains(p) && !p.is_pad();
+        let succ = self.succ.iter().copied().find(usable).unwrap_or_else(|| self.successor());
         if owns(space, key, self.me.id, succ.id) {
             return Route::Done(succ);
         }
@@ -58,7 +59,7 @@ impl Node {
         let mut best_d = space.dist(self.me.id, succ.id);
         let candidates = self.fingers.iter().flatten().chain(self.succ.iter());
         for &c in candidates {
-            if skip.contains(&c) || !space.in_open(c.id, self.me.id, key) {
+            if !usable(&c) || !space.in_open(c.id, self.me.id, key) {
                 continue;
             }
             let d = space.dist(self.me.id, c.id);
@@ -176,6 +177,10 @@ impl Node {
             // The asked node points back at the origin: for `done` the origin is the owner; otherwise
             // the origin continues from its own state.
             return if done { self.finish(ctx, l, Some(node)) } else { self.local_step(ctx, l) };
+        }
+        if done && l.purpose == Purpose::Join && self.is_zave(ctx) {
+            // Zave's join needs the predecessor (`from`: key ∈ (from, node]), not the owner.
+            return self.zave_join_found(ctx, from);
         }
         l.referrer = Some(from);
         l.current = node;

@@ -14,6 +14,9 @@ mod membership;
 mod stabilize;
 #[cfg(test)]
 mod tests;
+mod zave;
+#[cfg(test)]
+mod zave_tests;
 
 use crate::id::{Id, IdSpace};
 use crate::msg::{Ctx, Msg, Peer, ReqId, Timer};
@@ -34,7 +37,14 @@ pub enum Status {
 /// What an outstanding RPC was for.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 enum Waiting {
+    /// State query to the successor (ToN'03 stabilize; Zave's StabilizeFromSuccessor).
     Stabilize,
+    /// Zave: state query to the successor's predecessor (StabilizeFromPredecessor).
+    StabilizeFromPredecessor,
+    /// Zave: state query to the predecessor found by the join lookup.
+    JoinQuery,
+    /// Zave's Rectify: liveness check of the current predecessor before adopting this notifier.
+    Rectify(Peer),
     CheckPredecessor,
     /// Step of the lookup with this local lookup id.
     Lookup(u32),
@@ -159,6 +169,7 @@ impl Node {
             Msg::NewPredecessor { pred } => self.on_new_predecessor(ctx, from, pred),
             Msg::LeaveToPred { last } => self.on_leave_to_pred(from, last),
             Msg::LeaveToSucc { pred } => self.on_leave_to_succ(from, pred),
+            Msg::Busy { req } => self.on_busy(ctx, from, req),
         }
     }
 
@@ -202,7 +213,15 @@ impl Node {
         };
         let p = self.pending.swap_remove(i);
         match p.what {
+            Waiting::Stabilize if self.is_zave(ctx) => self.zave_successor_timeout(ctx),
             Waiting::Stabilize => self.on_successor_timeout(ctx, p.to),
+            Waiting::StabilizeFromPredecessor => self.zave_end_stabilization(ctx),
+            Waiting::JoinQuery => ctx.out.push(crate::msg::Effect::JoinFailed),
+            Waiting::Rectify(newp) => {
+                if self.pred == Some(p.to) {
+                    self.pred = Some(newp);
+                }
+            }
             Waiting::CheckPredecessor => {
                 if self.pred == Some(p.to) {
                     self.pred = None;

@@ -31,7 +31,11 @@ impl Node {
     }
 
     /// ToN'03 Fig. 6 `stabilize()`: ask the successor for its predecessor (and, IV-E.3, its list).
+    /// For the `zave` variant, Zave's StabilizeFromSuccessor instead.
     pub fn stabilize(&mut self, ctx: &mut Ctx) {
+        if self.is_zave(ctx) {
+            return self.zave_stabilize(ctx);
+        }
         if self.waiting_for(Waiting::Stabilize) {
             return;
         }
@@ -55,14 +59,28 @@ impl Node {
         if self.status != Status::Joined {
             return;
         }
+        if self.is_zave(ctx) && self.is_busy() {
+            return ctx.send(from, Msg::Busy { req });
+        }
         let list = ctx.lists.alloc(&self.succ);
         ctx.send(from, Msg::StateReply { req, pred: self.pred, list });
     }
 
-    /// The successor `s` answered with its predecessor `x` and its list.
-    pub(super) fn on_state_reply(&mut self, ctx: &mut Ctx, s: Peer, req: ReqId, x: Option<Peer>, list: ListId) {
-        if self.take_pending(req, s) != Some(Waiting::Stabilize) || self.successor() != s {
-            return; // a late answer, or our successor changed meanwhile
+    /// A state query was answered: dispatch by what it was for.
+    pub(super) fn on_state_reply(&mut self, ctx: &mut Ctx, from: Peer, req: ReqId, x: Option<Peer>, list: ListId) {
+        match self.take_pending(req, from) {
+            Some(Waiting::Stabilize) if self.is_zave(ctx) => self.zave_from_successor(ctx, from, x, list),
+            Some(Waiting::Stabilize) => self.reconcile(ctx, from, x, list),
+            Some(Waiting::StabilizeFromPredecessor) => self.zave_from_predecessor(ctx, from, list),
+            Some(Waiting::JoinQuery) => self.zave_join_reply(ctx, from, list),
+            _ => {} // a late answer
+        }
+    }
+
+    /// ToN'03 Fig. 6 + IV-E.3: the successor `s` answered with its predecessor `x` and its list.
+    fn reconcile(&mut self, ctx: &mut Ctx, s: Peer, x: Option<Peer>, list: ListId) {
+        if self.successor() != s {
+            return; // our successor changed meanwhile
         }
         let r = ctx.params.r;
         let space = ctx.params.space;
@@ -91,10 +109,13 @@ impl Node {
         }
     }
 
-    /// ToN'03 Fig. 6 `notify(n')`.
+    /// ToN'03 Fig. 6 `notify(n')`; Zave's Rectify for the `zave` variant.
     pub(super) fn on_notify(&mut self, ctx: &mut Ctx, from: Peer) {
         if self.status != Status::Joined || from == self.me {
             return;
+        }
+        if self.is_zave(ctx) {
+            return self.zave_rectify(ctx, from);
         }
         let space = ctx.params.space;
         let adopt = match self.pred {
@@ -122,7 +143,8 @@ impl Node {
 
     pub(super) fn on_check_predecessor_timer(&mut self, ctx: &mut Ctx) {
         ctx.timer(ctx.params.check_pred_us.max(1), Timer::CheckPredecessor);
-        if self.status != Status::Joined || self.waiting_for(Waiting::CheckPredecessor) {
+        // Zave TSE'17 has no check_predecessor: Rectify checks the old predecessor when it matters.
+        if self.status != Status::Joined || self.waiting_for(Waiting::CheckPredecessor) || self.is_zave(ctx) {
             return;
         }
         if let Some(p) = self.pred.filter(|&p| p != self.me) {

@@ -11,6 +11,7 @@ fn n(x: u64) -> Peer {
 
 fn params() -> Params {
     Params {
+        variant: crate::scenario::Variant::Ton03,
         space: IdSpace::new(8),
         r: 3,
         stabilize_us: 1000,
