@@ -72,6 +72,10 @@ pub struct RoundRow {
     /// Messages sent since the previous checked round.
     pub msgs: u64,
     pub converged: bool,
+    /// Zave's properties violated this round (names as in zave.md).
+    pub violated: Vec<&'static str>,
+    /// Principal nodes (TSE'17): members skipped by no extended successor list.
+    pub principals: u64,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -107,9 +111,22 @@ pub struct Checker {
     /// Set when the run failed to converge: names a node, what it holds and the truth.
     pub failure: Option<String>,
     skip: Vec<Peer>,
+    zave: bool,
+    perfect_fd: bool,
+    pub props: PropReport,
+    /// Set when a safety property failed: names the property, the nodes and the round.
+    pub safety: Option<String>,
+    /// The safety violation seen in the latest checked round, if any.
+    last_safety: Option<String>,
+    /// The failure injector refuses crashes outside Zave's assumptions.
+    guarded: bool,
+    /// The latest checked round was outside the operating assumptions.
+    assumption_broken: bool,
 }
 
+mod props;
 mod state;
+pub use props::{PropReport, PropTally, SimView, ViolationRecord};
 
 impl Checker {
     pub fn new(sc: &Scenario) -> Self {
@@ -138,6 +155,13 @@ impl Checker {
             converged_round: None,
             failure: None,
             skip: Vec::new(),
+            zave: sc.protocol.variant == crate::scenario::Variant::Zave,
+            perfect_fd: sc.perfect_failure_detection(),
+            props: PropReport::default(),
+            safety: None,
+            last_safety: None,
+            guarded: sc.guard_crashes(),
+            assumption_broken: false,
         }
     }
 
@@ -236,11 +260,23 @@ impl Checker {
         msgs: u64,
     ) -> bool {
         let (mut row, reason) = self.snapshot(now, nodes, truth, params, rng);
+        let (violated, principals, safety) = self.check_properties(k, now, nodes, truth);
         row.round = k;
         row.msgs = msgs;
         row.lookups = std::mem::take(&mut self.round_lookups);
+        row.violated = violated;
+        row.principals = principals;
         let converged = row.converged;
+        if converged {
+            self.assumption_broken = false;
+        }
         self.rounds.push(row);
+        self.last_safety = safety.map(|s| format!("round {k} (t = {:.3} s): {s}", now as f64 / 1e6));
+        if self.perfect_fd && self.last_safety.is_some() && !self.assumption_broken {
+            // Only false suspicions could make such a violation transient, and there are none.
+            self.safety = self.last_safety.clone();
+            return true;
+        }
         self.judge_convergence(k, now, converged, reason)
     }
 
@@ -280,6 +316,8 @@ impl Checker {
             probe_timeouts_mean: mean(touts),
             lookups: LookupCounts::default(),
             msgs: 0,
+            violated: Vec::new(),
+            principals: 0,
             converged: n > 0 && st.succ == n && st.pred == n && st.list == n && probes_ok == probes,
         };
         (row, st.reason.or(probe_reason))
@@ -295,6 +333,11 @@ impl Checker {
         }
         let quiet_rounds = (now - self.quiet_start) / self.round_us;
         if self.check_convergence && quiet_rounds >= self.quiet_rounds_max {
+            if let Some(s) = &self.last_safety {
+                self.safety =
+                    Some(format!("still violated {quiet_rounds} rounds after the last membership change: {s}"));
+                return true;
+            }
             let why = reason.unwrap_or_else(|| "no live node".to_string());
             self.failure = Some(format!("not converged {quiet_rounds} rounds after the last membership change: {why}"));
             return true;

@@ -193,12 +193,34 @@ impl Sim {
         }
     }
 
-    /// Fail-stop crash: the node sends and receives nothing from now on.
+    /// Would crashing `a` break Zave's operating assumptions (zave.md)? Some member would be left with
+    /// no live successor entry, or `a` is a principal and only r+1 principals remain.
+    pub fn crash_breaks_assumptions(&self, a: Addr) -> bool {
+        let dead = |p: &Peer| p.is_pad() || p.addr == a || !self.nodes[p.addr.0 as usize].alive;
+        let stranded = self.truth.joined().as_slice().iter().any(|&m| {
+            let list = self.nodes[m.0 as usize].node.succ_list();
+            m != a && list.iter().any(|p| p.addr == a) && list.iter().all(dead)
+        });
+        if stranded {
+            return true;
+        }
+        let view = crate::checker::SimView::build(&self.nodes, &self.truth, self.params.r);
+        let principals = crate::zave::properties::principal_nodes(&view);
+        principals.len() <= self.params.r + 1 && principals.contains(&(a.0 as usize))
+    }
+
+    /// Fail-stop crash: the node sends and receives nothing from now on. With
+    /// `faults.respect_assumptions`, a crash outside Zave's operating assumptions is refused and
+    /// counted instead.
     pub fn crash(&mut self, a: Addr) {
-        let slot = &mut self.nodes[a.0 as usize];
-        if !slot.alive {
+        if !self.nodes[a.0 as usize].alive {
             return;
         }
+        if self.sc.guard_crashes() && self.crash_breaks_assumptions(a) {
+            self.metrics.crashes_refused += 1;
+            return;
+        }
+        let slot = &mut self.nodes[a.0 as usize];
         slot.alive = false;
         let me = slot.node.me();
         self.truth.remove(me, self.now);

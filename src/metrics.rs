@@ -99,6 +99,8 @@ pub struct Metrics {
     pub joins_skipped: u64,
     pub join_retries: u64,
     pub crashes: u64,
+    /// Crashes the injector refused because they would break Zave's operating assumptions.
+    pub crashes_refused: u64,
     pub leaves: u64,
 }
 

@@ -84,6 +84,7 @@ pub struct RunInfo {
     pub joins_skipped: u64,
     pub join_retries: u64,
     pub crashes: u64,
+    pub crashes_refused: u64,
     pub leaves: u64,
     pub messages_lost: u64,
     pub messages_to_dead: u64,
@@ -133,6 +134,8 @@ pub struct Report {
     pub lookups: LookupReport,
     pub probes: ProbeReport,
     pub traffic: Traffic,
+    /// Zave's properties: per property, rounds violated and when; every violation (capped).
+    pub properties: crate::checker::PropReport,
     pub scenario: Scenario,
     pub rounds: Vec<RoundRow>,
 }
@@ -144,6 +147,9 @@ pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
         let why =
             format!("limits.max_events = {} reached at t = {:.3} s", sim.sc.limits.max_events, sim.now as f64 / 1e6);
         return (Verdict::LimitHit, Some(why));
+    }
+    if let Some(s) = &c.safety {
+        return (Verdict::Safety, Some(s.clone()));
     }
     if let Some(f) = &c.failure {
         return (Verdict::NoConvergence, Some(f.clone()));
@@ -194,6 +200,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             joins_skipped: m.joins_skipped,
             join_retries: m.join_retries,
             crashes: m.crashes,
+            crashes_refused: m.crashes_refused,
             leaves: m.leaves,
             messages_lost: m.lost,
             messages_to_dead: m.dropped_dead,
@@ -220,6 +227,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             lookup_per_node_per_s: user,
             lookup_by_type: user_by,
         },
+        properties: c.props.clone(),
         scenario: sim.sc.clone(),
         rounds: c.rounds.clone(),
     }

@@ -44,6 +44,8 @@ pub struct Scenario {
     #[serde(default)]
     pub check: Check,
     #[serde(default)]
+    pub faults: Faults,
+    #[serde(default)]
     pub limits: Limits,
     #[serde(default, rename = "event")]
     pub events: Vec<Event>,
@@ -157,6 +159,16 @@ impl Default for Check {
     }
 }
 
+/// The failure injector.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    /// Refuse crashes that break Zave's operating assumptions (a member left with no live successor
+    /// entry; a principal failing while only r+1 principals remain). Default: true for `zave`, false
+    /// for `ton03`. Refused crashes are counted in the report.
+    pub respect_assumptions: Option<bool>,
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -250,6 +262,7 @@ impl Scenario {
         if sc.name.is_empty() {
             sc.name = stem.to_string();
         }
+        sc.faults.respect_assumptions.get_or_insert(sc.protocol.variant == Variant::Zave);
         sc.validate(file)?;
         Ok(sc)
     }
@@ -286,6 +299,22 @@ impl Scenario {
             _ => None,
         });
         events.chain(churn).max().unwrap_or(0)
+    }
+
+    /// Whether the failure injector refuses crashes outside Zave's operating assumptions.
+    pub fn guard_crashes(&self) -> bool {
+        self.faults.respect_assumptions.unwrap_or(self.protocol.variant == Variant::Zave)
+    }
+
+    /// No loss and every round trip shorter than the RPC timeout: a timeout then always means a
+    /// crash (Zave's "perfect failure detection").
+    pub fn perfect_failure_detection(&self) -> bool {
+        let max_ms = match self.net.latency {
+            Latency::Constant { ms } => ms,
+            Latency::Uniform { max_ms, .. } => max_ms,
+            Latency::Exponential { .. } => return false,
+        };
+        self.net.loss_ratio == 0.0 && 2.0 * max_ms < self.net.rpc_timeout_ms
     }
 
     /// Serialized back to TOML (the resolved scenario, defaults included).

@@ -4,7 +4,7 @@
 //! window inside the run, enough quiet rounds after the last membership change, unique explicit ids).
 //! Each message names the file, the key path and the allowed range. Never: modify the scenario.
 
-use crate::scenario::{Event, Expect, Latency, NodeRef, Scenario, ScenarioError, Workload};
+use crate::scenario::{Event, Expect, Latency, NodeRef, Scenario, ScenarioError, StartMode, Variant, Workload};
 
 /// Collects every problem found, so the user fixes them all in one go.
 pub struct Validator<'a> {
@@ -90,9 +90,40 @@ impl<'a> Validator<'a> {
         self.range("protocol.stabilize_jitter", p.stabilize_jitter, 0.0, 0.99);
         self.range("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms, 0.001, 1e9);
         self.range("protocol.check_predecessor_interval_ms", p.check_predecessor_interval_ms, 0.001, 1e9);
+        if p.variant == Variant::Zave {
+            self.zave_start(s);
+        }
         self.int_range("protocol.lookup_max_steps", p.lookup_max_steps as u64, 1, 10_000);
         self.int_range("protocol.max_pending_rpcs", p.max_pending_rpcs as u64, 4, 1_000_000);
         self.range("protocol.join_retry_ms", p.join_retry_ms, 0.001, 1e9);
+    }
+
+    /// TSE'17 operating assumptions: start from an ideal ring of at least r+1 nodes; the protocol has
+    /// no graceful leave (use crashes).
+    fn zave_start(&mut self, s: &Scenario) {
+        let r = s.protocol.successor_list_len as u64;
+        if s.initial.mode != StartMode::Ideal {
+            self.err(
+                "initial.mode",
+                "protocol.variant = \"zave\" must start from an ideal ring (mode = \"ideal\")".into(),
+            );
+        }
+        if s.initial.nodes < r + 1 {
+            let msg = format!(
+                "{} nodes, but protocol.variant = \"zave\" needs at least r+1 = {} to start",
+                s.initial.nodes,
+                r + 1
+            );
+            self.err("initial.nodes", msg);
+        }
+        let leaves = s.events.iter().any(|e| matches!(e, Event::Leave { .. } | Event::LeaveFraction { .. }))
+            || s.workloads.iter().any(|w| matches!(w, Workload::Churn { leave_per_s, .. } if *leave_per_s > 0.0));
+        if leaves {
+            self.err(
+                "protocol.variant",
+                "\"zave\" has no graceful leave (TSE'17): use crashes instead of leaves".into(),
+            );
+        }
     }
 
     fn net(&mut self, s: &Scenario) {

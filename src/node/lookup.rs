@@ -157,7 +157,7 @@ impl Node {
             return; // a joining node cannot route; the asker will time out
         }
         if let Some(d) = dead {
-            self.forget(d);
+            self.forget_routing(ctx, d);
         }
         let (done, node) = match self.route(key, &[]) {
             Route::Done(p) => (true, p),
@@ -211,7 +211,7 @@ impl Node {
             }
             _ if self.status != Status::Joined => self.finish(ctx, l, None),
             _ => {
-                self.forget(dead);
+                self.forget_routing(ctx, dead);
                 self.local_step(ctx, l);
             }
         }

@@ -237,6 +237,19 @@ impl Node {
 
     /// ToN'03 Sec. V-A: a node presumed gone is removed from the successor list and finger table
     /// (and as predecessor).
+    /// A lookup found `dead` unresponsive. ToN'03 forgets it everywhere. For `zave`, only fingers:
+    /// the successor list and predecessor change only through Zave's own steps (TSE'17 Sec. III),
+    /// which keep lists full-length and check liveness themselves.
+    fn forget_routing(&mut self, ctx: &Ctx, dead: Peer) {
+        if self.is_zave(ctx) {
+            for f in self.fingers.iter_mut().filter(|f| **f == Some(dead)) {
+                *f = None;
+            }
+        } else {
+            self.forget(dead);
+        }
+    }
+
     fn forget(&mut self, dead: Peer) {
         if dead == self.me {
             return;
