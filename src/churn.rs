@@ -195,13 +195,25 @@ impl Sim {
 
     /// Would crashing `a` break Zave's operating assumptions (zave.md)? Some member would be left with
     /// no live successor entry, or `a` is a principal and only r+1 principals remain.
+    ///
+    /// Zave's steps are atomic; here a state reply is a message, and the list it carries becomes its
+    /// receiver's list (`[sender] ++ butLast(list)`, or the list itself for a join) when it arrives.
+    /// So lists in flight count as held too: none may be left without a live entry either.
     pub fn crash_breaks_assumptions(&self, a: Addr) -> bool {
         let dead = |p: &Peer| p.is_pad() || p.addr == a || !self.nodes[p.addr.0 as usize].alive;
         let stranded = self.truth.joined().as_slice().iter().any(|&m| {
             let list = self.nodes[m.0 as usize].node.succ_list();
             m != a && list.iter().any(|p| p.addr == a) && list.iter().all(dead)
         });
-        if stranded {
+        // A stabilizing receiver keeps [sender] ++ butLast(list); a joiner keeps the list itself.
+        let r = self.params.r;
+        let in_flight = self.lists.in_flight().any(|(owner, list)| {
+            let involved = owner.is_some_and(|o| o.addr == a) || list.iter().any(|p| p.addr == a);
+            let stabilize_dead = owner.is_none_or(|o| dead(&o)) && list.iter().take(r - 1).all(dead);
+            let join_dead = list.iter().take(r).all(dead);
+            involved && (stabilize_dead || join_dead)
+        });
+        if stranded || in_flight {
             return true;
         }
         let view = crate::checker::SimView::build(&self.nodes, &self.truth, self.params.r);

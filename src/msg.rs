@@ -219,24 +219,41 @@ pub struct Params {
     pub join_retry_us: u64,
 }
 
-/// Successor lists in flight. Slots are recycled, so steady state allocates nothing.
+/// Successor lists in flight, each with the node that sent it. Slots are recycled, so steady state
+/// allocates nothing.
 #[derive(Default, Debug)]
 pub struct Lists {
     slots: Vec<Vec<Peer>>,
+    owners: Vec<Option<Peer>>,
+    used: Vec<bool>,
     free: Vec<u32>,
 }
 
 impl Lists {
     pub fn alloc(&mut self, peers: &[Peer]) -> ListId {
+        self.alloc_from(None, peers)
+    }
+
+    /// A list sent by `owner` (its own successor list).
+    pub fn alloc_from(&mut self, owner: Option<Peer>, peers: &[Peer]) -> ListId {
         if let Some(i) = self.free.pop() {
             let v = &mut self.slots[i as usize];
             v.clear();
             v.extend_from_slice(peers);
+            self.owners[i as usize] = owner;
+            self.used[i as usize] = true;
             ListId(i)
         } else {
             self.slots.push(peers.to_vec());
+            self.owners.push(owner);
+            self.used.push(true);
             ListId(self.slots.len() as u32 - 1)
         }
+    }
+
+    /// Every list in flight with its sender, in slot order.
+    pub fn in_flight(&self) -> impl Iterator<Item = (Option<Peer>, &[Peer])> {
+        self.slots.iter().zip(&self.owners).zip(&self.used).filter(|(_, u)| **u).map(|((l, o), _)| (*o, l.as_slice()))
     }
 
     pub fn get(&self, id: ListId) -> &[Peer] {
@@ -244,6 +261,7 @@ impl Lists {
     }
 
     pub fn release(&mut self, id: ListId) {
+        self.used[id.0 as usize] = false;
         self.free.push(id.0);
     }
 

@@ -62,7 +62,7 @@ impl Node {
         if self.is_zave(ctx) && self.is_busy() {
             return ctx.send(from, Msg::Busy { req });
         }
-        let list = ctx.lists.alloc(&self.succ);
+        let list = ctx.lists.alloc_from(Some(self.me), &self.succ);
         ctx.send(from, Msg::StateReply { req, pred: self.pred, list });
     }
 

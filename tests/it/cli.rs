@@ -72,6 +72,7 @@ fn good_scenario_passes_and_names_seed_first() {
 /// (name, scenario text, words the error must contain). Each must exit 1 and name the file.
 fn malformed() -> Vec<(&'static str, String, Vec<&'static str>)> {
     let g = GOOD.to_string();
+    let zave = g.replace("[protocol]", "[protocol]\nvariant = \"zave\"");
     vec![
         ("unknown-key", g.replace("[initial]", "colour = \"red\"\n[initial]"), vec!["unknown field", "colour"]),
         ("wrong-type", g.replace("nodes = 20", "nodes = \"twenty\""), vec!["nodes", "invalid type"]),
@@ -113,6 +114,13 @@ fn malformed() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ),
         ("bad-toml", "duration_s = = 4".to_string(), vec!["TOML parse error"]),
         ("unknown-latency", g.replace("\"constant\", ms = 5", "\"pareto\", ms = 5"), vec!["pareto"]),
+        ("zave-joins-start", zave.replace("[initial]", "[initial]\nmode = \"joins\""), vec!["initial.mode", "ideal"]),
+        ("zave-too-few", zave.replace("nodes = 20", "nodes = 3"), vec!["initial.nodes", "r+1 = 9"]),
+        (
+            "zave-leaves",
+            format!("{zave}\n[[event]]\nat_s = 5\naction = \"leave_fraction\"\nfraction = 0.1\n"),
+            vec!["graceful leave"],
+        ),
     ]
 }
 
@@ -182,4 +190,18 @@ fn no_convergence_exits_3_and_its_repro_reproduces_it() {
         .expect("runs");
     assert_eq!(again.status.code(), Some(3));
     assert_eq!(std::fs::read_to_string(t.0.join("again/nc-seed9/report.json")).expect("report"), report);
+}
+
+#[test]
+fn safety_violation_exits_2_and_names_the_property() {
+    // postmortem: the published protocol splits this 12-node ring into two disjoint rings under churn
+    // with perfect failure detection (found by the seed search of tests/it/search.rs); they never merge.
+    let t = Tmp::new("safety");
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml");
+    let o = chordsim(&["--quiet", "--seed", "3"], Some(&f), &t.0);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("verdict safety") && err.contains("--seed 3"), "{err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("AtMostOneRing violated") && out.contains("2 disjoint rings"), "{out}");
 }

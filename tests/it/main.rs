@@ -6,3 +6,4 @@ mod determinism;
 mod dsl;
 mod ring;
 mod scenarios;
+mod search;
