@@ -320,9 +320,14 @@ impl Sim {
     pub(crate) fn lookup_arrival(&mut self, w: usize) {
         if let Some(a) = self.truth.joined().pick(&mut self.rng.workload) {
             let key = self.params.space.id(self.rng.workload.next_u64());
-            let tag = self.checker.lookup_started(self.now, key, a);
-            self.with_node(a, 0, |n, ctx| n.start_lookup(ctx, key, Purpose::User(tag), None));
+            self.lookup_from(a, key);
         }
         self.schedule_arrival(w, self.now, Ev::Lookup(w as u16));
+    }
+
+    /// Node `a` starts a lookup for `key`; the checker judges it when it completes.
+    pub fn lookup_from(&mut self, a: Addr, key: Id) {
+        let tag = self.checker.lookup_started(self.now, key, a);
+        self.with_node(a, 0, |n, ctx| n.start_lookup(ctx, key, Purpose::User(tag), None));
     }
 }

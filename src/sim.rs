@@ -107,6 +107,8 @@ pub struct Sim {
     pub stop_early: bool,
     /// A scripted event that could not be carried out (a scenario error, exit 1).
     pub script_error: Option<String>,
+    /// Links cut until a time: messages between the two nodes (either way) are lost.
+    blocked: Vec<(Addr, Addr, u64)>,
 }
 
 impl Sim {
@@ -147,6 +149,7 @@ impl Sim {
             script,
             stop_early: false,
             script_error: None,
+            blocked: Vec::new(),
             sc,
         };
         sim.build_initial_ring()?;
@@ -237,7 +240,8 @@ impl Sim {
         match e {
             Effect::Send { to, msg } => {
                 self.metrics.count_msg(&msg);
-                match self.net.transit(&mut self.rng.net) {
+                let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
+                match self.net.transit(&mut self.rng.net).filter(|_| !cut) {
                     Some(d) => {
                         let from = self.nodes[a.0 as usize].node.me();
                         self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
@@ -289,6 +293,18 @@ impl Sim {
     /// The checker's view right now (no round recorded): the row and the first problem found.
     pub fn snapshot(&mut self) -> (crate::checker::RoundRow, Option<String>) {
         self.checker.snapshot(self.now, &self.nodes, &self.truth, &self.params, &mut self.rng.check)
+    }
+
+    /// Loses every message between `a` and `b` (both ways) until `until_us`: a link failure that
+    /// makes live nodes look dead to each other.
+    pub fn block_link(&mut self, a: Addr, b: Addr, until_us: u64) {
+        self.blocked.push((a, b, until_us));
+    }
+
+    fn is_blocked(&mut self, x: Addr, y: Addr) -> bool {
+        let now = self.now;
+        self.blocked.retain(|&(_, _, until)| until > now);
+        self.blocked.iter().any(|&(a, b, _)| (a, b) == (x, y) || (a, b) == (y, x))
     }
 
     /// Node slot accessor for tests and tools.

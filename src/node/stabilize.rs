@@ -42,7 +42,11 @@ impl Node {
         let s = self.successor();
         if s == self.me {
             // Alone (or believes so): "asking" itself is local. A notifier that became our
-            // predecessor is the only other node we know.
+            // predecessor is the only other node we know. Otherwise we are our own successor, as
+            // after `create()`, and the list says so.
+            if self.succ.is_empty() {
+                self.succ.push(self.me);
+            }
             if let Some(x) = self.pred.filter(|&x| x != self.me) {
                 self.succ.clear();
                 self.succ.push(x);

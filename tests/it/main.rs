@@ -4,6 +4,7 @@
 mod cli;
 mod determinism;
 mod dsl;
+mod props;
 mod ring;
 mod scenarios;
 mod search;
