@@ -185,7 +185,7 @@ proptest! {
             apply(&mut sim, op);
         }
         quiesce(&mut sim, c.r);
-        if sim.truth.live() >= c.r as usize + 1 {
+        if sim.truth.live() > c.r as usize {
             let broken = safety_violations(&sim, false);
             if broken.is_empty() {
                 prop_assert!(converged(&mut sim).is_ok(), "{:?}", converged(&mut sim));
