@@ -76,6 +76,9 @@ pub struct RoundRow {
     pub violated: Vec<&'static str>,
     /// Principal nodes (TSE'17): members skipped by no extended successor list.
     pub principals: u64,
+    /// DHT accounting, when the DHT runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dht: Option<DhtRow>,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -120,12 +123,16 @@ pub struct Checker {
     last_safety: Option<String>,
     /// The failure injector refuses crashes outside Zave's assumptions.
     guarded: bool,
+    /// DHT ground truth, when the DHT runs.
+    pub dht: Option<DhtTruth>,
     /// The latest checked round was outside the operating assumptions.
     assumption_broken: bool,
 }
 
+mod dht;
 mod props;
 mod state;
+pub use dht::{DhtCounts, DhtRow, DhtTruth};
 pub use props::{PropReport, PropTally, SimView, ViolationRecord};
 
 impl Checker {
@@ -161,6 +168,7 @@ impl Checker {
             safety: None,
             last_safety: None,
             guarded: sc.guard_crashes(),
+            dht: sc.dht.enabled.then(DhtTruth::default),
             assumption_broken: false,
         }
     }
@@ -318,6 +326,7 @@ impl Checker {
             msgs: 0,
             violated: Vec::new(),
             principals: 0,
+            dht: None,
             converged: n > 0 && st.succ == n && st.pred == n && st.list == n && probes_ok == probes,
         };
         (row, st.reason.or(probe_reason))

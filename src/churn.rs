@@ -30,13 +30,28 @@ impl Sim {
         None
     }
 
-    /// Adds a node slot (alive, not yet part of the ring).
-    fn spawn(&mut self, id: Id) -> Peer {
+    /// Adds a node slot (alive, not yet part of the ring) on physical node `host`.
+    fn spawn(&mut self, id: Id, host: u32) -> Peer {
         let me = Peer { id, addr: Addr(self.nodes.len() as u32) };
-        self.nodes.push(Slot { node: Node::new(me, self.params.space), alive: true });
+        let app = self.new_app();
+        self.nodes.push(Slot { node: Node::new(me, self.params.space), app, alive: true });
         self.truth.add(me, self.now);
         self.metrics.joins += 1;
+        if self.hosts.len() <= host as usize {
+            self.hosts.resize(host as usize + 1, Vec::new());
+        }
+        self.hosts[host as usize].push(me.addr);
+        self.host_of.push(host);
+        self.hosts_alive.insert(Addr(host));
         me
+    }
+
+    /// A physical node is gone once all its virtual nodes are.
+    fn update_host(&mut self, a: Addr) {
+        let h = self.host_of[a.0 as usize];
+        if self.hosts[h as usize].iter().all(|v| !self.nodes[v.0 as usize].alive) {
+            self.hosts_alive.remove(Addr(h));
+        }
     }
 
     fn start_timers(&mut self, a: Addr) {
@@ -46,18 +61,20 @@ impl Sim {
 
     /// The initial ring: an ideal ring, or nodes joining at t = 0 through random earlier nodes.
     pub(crate) fn build_initial_ring(&mut self) -> Result<(), String> {
-        let n = self.sc.initial.nodes as usize;
-        let mut ids = Vec::with_capacity(n);
+        let (n, v) = (self.sc.initial.nodes as usize, self.sc.initial.virtual_nodes);
+        let mut ids = Vec::with_capacity(n * v as usize);
         if self.sc.initial.ids.is_empty() {
-            for _ in 0..n {
-                let id = self.fresh_id().ok_or("initial.nodes: cannot draw unique ids (id space too small)")?;
-                ids.push(self.spawn(id));
+            for host in 0..n as u32 {
+                for _ in 0..v {
+                    let id = self.fresh_id().ok_or("initial.nodes: cannot draw unique ids (id space too small)")?;
+                    ids.push(self.spawn(id, host));
+                }
             }
         } else {
             let space = self.params.space;
-            for t in self.sc.initial.ids.clone() {
-                let id = space.parse(&t).map_err(|e| format!("initial.ids: {e}"))?;
-                ids.push(self.spawn(id));
+            for (host, t) in self.sc.initial.ids.clone().iter().enumerate() {
+                let id = space.parse(t).map_err(|e| format!("initial.ids: {e}"))?;
+                ids.push(self.spawn(id, host as u32));
             }
         }
         match self.sc.initial.mode {
@@ -112,6 +129,7 @@ impl Sim {
             let (start, ev) = match self.sc.workloads[w] {
                 Workload::Churn { start_s, .. } => (start_s, Ev::Churn(w as u16)),
                 Workload::Lookups { start_s, .. } => (start_s, Ev::Lookup(w as u16)),
+                Workload::Dht { start_s, .. } => (start_s, Ev::Dht(w as u16)),
             };
             self.schedule_arrival(w, s_to_us(start), ev);
         }
@@ -122,16 +140,16 @@ impl Sim {
     fn rate(&self, w: usize) -> f64 {
         match self.sc.workloads[w] {
             Workload::Churn { join_per_s, crash_per_s, leave_per_s, .. } => join_per_s + crash_per_s + leave_per_s,
-            Workload::Lookups { per_s, .. } => per_s,
+            Workload::Lookups { per_s, .. } | Workload::Dht { per_s, .. } => per_s,
         }
     }
 
     /// Draws the next Poisson arrival of workload `w` after `from`, if it falls inside its window.
-    fn schedule_arrival(&mut self, w: usize, from: u64, ev: Ev) {
+    pub(crate) fn schedule_arrival(&mut self, w: usize, from: u64, ev: Ev) {
         let rate = self.rate(w);
         let (end_s, rng): (f64, &mut Rng) = match self.sc.workloads[w] {
             Workload::Churn { end_s, .. } => (end_s, &mut self.rng.churn),
-            Workload::Lookups { end_s, .. } => (end_s, &mut self.rng.workload),
+            Workload::Lookups { end_s, .. } | Workload::Dht { end_s, .. } => (end_s, &mut self.rng.workload),
         };
         if rate <= 0.0 {
             return;
@@ -149,28 +167,38 @@ impl Sim {
         let u = self.rng.churn.unit() * (join_per_s + crash_per_s + leave_per_s);
         if u < join_per_s {
             self.join_new();
-        } else if u < join_per_s + crash_per_s {
-            if let Some(a) = self.truth.alive().pick(&mut self.rng.churn) {
-                self.crash(a);
+        } else if let Some(h) = self.hosts_alive.pick(&mut self.rng.churn) {
+            let crash = u < join_per_s + crash_per_s;
+            for a in self.hosts[h.0 as usize].clone() {
+                if crash { self.crash(a) } else { self.leave(a) }
             }
-        } else if let Some(a) = self.truth.joined().pick(&mut self.rng.churn) {
-            self.leave(a);
         }
         self.schedule_arrival(w, self.now, Ev::Churn(w as u16));
     }
 
-    /// A new node joins through a random joined node.
+    /// A new physical node (with its virtual nodes) joins through random joined nodes. Returns its
+    /// first virtual node.
     pub fn join_new(&mut self) -> Option<Addr> {
-        let Some(id) = self.fresh_id() else {
-            self.metrics.joins_skipped += 1;
-            return None;
-        };
-        Some(self.join_with_id(id))
+        let host = self.hosts.len() as u32;
+        let mut first = None;
+        for _ in 0..self.sc.initial.virtual_nodes {
+            let Some(id) = self.fresh_id() else {
+                self.metrics.joins_skipped += 1;
+                return first;
+            };
+            first = first.or(Some(self.join_as(id, host)));
+        }
+        first
     }
 
     /// A new node with this id (not used by a live node) joins through a random joined node.
     pub fn join_with_id(&mut self, id: Id) -> Addr {
-        let me = self.spawn(id);
+        let host = self.hosts.len() as u32;
+        self.join_as(id, host)
+    }
+
+    fn join_as(&mut self, id: Id, host: u32) -> Addr {
+        let me = self.spawn(id, host);
         self.retry_join(me.addr);
         self.start_timers(me.addr);
         me.addr
@@ -237,6 +265,8 @@ impl Sim {
         let me = slot.node.me();
         self.truth.remove(me, self.now);
         self.checker.origin_gone(a);
+        self.origin_gone_app(a);
+        self.update_host(a);
         self.metrics.crashes += 1;
     }
 
@@ -245,18 +275,23 @@ impl Sim {
         if !self.nodes[a.0 as usize].alive {
             return;
         }
+        if self.nodes[a.0 as usize].node.is_joined() {
+            self.app_leave(a); // keys go to the successor first (ToN'03 IV-E.4)
+        }
         self.with_node(a, 0, |n, ctx| n.leave(ctx));
         self.nodes[a.0 as usize].alive = false;
         let me = self.nodes[a.0 as usize].node.me();
         self.truth.remove(me, self.now);
         self.checker.origin_gone(a);
+        self.origin_gone_app(a);
+        self.update_host(a);
         self.metrics.leaves += 1;
     }
 
-    /// `round(fraction × live)` distinct random live nodes, in draw order.
-    fn pick_fraction(&mut self, fraction: f64, joined_only: bool) -> Vec<Addr> {
-        let set = if joined_only { self.truth.joined() } else { self.truth.alive() };
-        let mut pool: Vec<Addr> = set.as_slice().to_vec();
+    /// `round(fraction × live)` distinct random live physical nodes, in draw order, as the list of
+    /// their virtual nodes.
+    fn pick_fraction(&mut self, fraction: f64) -> Vec<Addr> {
+        let mut pool: Vec<Addr> = self.hosts_alive.as_slice().to_vec();
         pool.sort();
         let k = ((fraction * pool.len() as f64).round() as usize).min(pool.len());
         // Partial Fisher–Yates on the sorted pool: deterministic for a given churn stream.
@@ -265,7 +300,7 @@ impl Sim {
             pool.swap(i, j);
         }
         pool.truncate(k);
-        pool
+        pool.iter().flat_map(|h| self.hosts[h.0 as usize].iter().copied()).collect()
     }
 
     fn resolve(&self, r: &NodeRef) -> Result<Addr, String> {
@@ -287,18 +322,19 @@ impl Sim {
     /// recorded and reported (exit 1), not a panic.
     pub(crate) fn run_script(&mut self, i: usize) {
         match self.script[i].clone() {
+            Event::LoadKeys { count, .. } => self.load_keys(count),
             Event::Join { count, .. } => {
                 for _ in 0..count {
                     self.join_new();
                 }
             }
             Event::CrashFraction { fraction, .. } => {
-                for a in self.pick_fraction(fraction, false) {
+                for a in self.pick_fraction(fraction) {
                     self.crash(a);
                 }
             }
             Event::LeaveFraction { fraction, .. } => {
-                for a in self.pick_fraction(fraction, true) {
+                for a in self.pick_fraction(fraction) {
                     self.leave(a);
                 }
             }

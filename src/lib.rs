@@ -34,6 +34,7 @@
 //! orders events or output.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod checker;
 pub mod churn;
 pub mod id;
@@ -47,5 +48,6 @@ pub mod run;
 pub mod scenario;
 pub mod scenario_check;
 pub mod sim;
+pub mod sim_app;
 pub mod truth;
 pub mod zave;

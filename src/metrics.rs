@@ -102,6 +102,9 @@ pub struct Metrics {
     /// Crashes the injector refused because they would break Zave's operating assumptions.
     pub crashes_refused: u64,
     pub leaves: u64,
+    /// DHT items moved by hand-off and re-replication, and the messages that carried them.
+    pub items_transferred: u64,
+    pub transfer_msgs: u64,
 }
 
 impl Metrics {

@@ -90,6 +90,8 @@ pub enum Msg {
     Busy {
         req: ReqId,
     },
+    /// An application's message; the overlay carries it without looking inside.
+    App(crate::app::AppMsg),
     /// Graceful leave (ToN'03 IV-E.4), to the predecessor: remove me, append `last`.
     LeaveToPred {
         last: Option<Peer>,
@@ -101,7 +103,7 @@ pub enum Msg {
 }
 
 /// Message type names for traffic accounting, indexed by [`Msg::kind`].
-pub const MSG_KINDS: [&str; 11] = [
+pub const MSG_KINDS: [&str; 12] = [
     "find_next",
     "find_next_reply",
     "ping",
@@ -113,6 +115,7 @@ pub const MSG_KINDS: [&str; 11] = [
     "leave_to_pred",
     "leave_to_succ",
     "busy",
+    "app",
 ];
 
 impl Msg {
@@ -129,18 +132,20 @@ impl Msg {
             Msg::LeaveToPred { .. } => 8,
             Msg::LeaveToSucc { .. } => 9,
             Msg::Busy { .. } => 10,
+            Msg::App(_) => 11,
         }
     }
 
     /// True for messages caused by the lookup workload rather than by ring maintenance.
     pub fn is_user(&self) -> bool {
-        matches!(
-            self,
-            Msg::FindNext { user: true, .. }
-                | Msg::FindNextReply { user: true, .. }
-                | Msg::Ping { user: true, .. }
-                | Msg::Pong { user: true, .. }
-        )
+        matches!(self, Msg::App(_))
+            || matches!(
+                self,
+                Msg::FindNext { user: true, .. }
+                    | Msg::FindNextReply { user: true, .. }
+                    | Msg::Ping { user: true, .. }
+                    | Msg::Pong { user: true, .. }
+            )
     }
 
     /// The arena list this message owns, to be freed once delivered or dropped.
@@ -168,6 +173,8 @@ pub enum Timer {
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Purpose {
     User(u32),
+    /// Asked by the node's application; the answer goes back to it with this tag.
+    App(u32),
     Finger(u8),
     Join,
 }
@@ -190,6 +197,11 @@ pub enum Effect {
         owner: Option<Peer>,
         hops: u16,
         timeouts: u16,
+    },
+    /// An application's lookup finished (`owner: None`: it failed).
+    AppLookupDone {
+        tag: u32,
+        owner: Option<Peer>,
     },
     /// The node's join lookup failed; the simulator picks another bootstrap.
     JoinFailed,

@@ -124,6 +124,16 @@ pub struct Traffic {
 }
 
 #[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct DhtReport {
+    pub ops: crate::checker::DhtCounts,
+    pub items_transferred: u64,
+    pub transfer_msgs: u64,
+    /// Items ever lost (max over checked rounds; crashed nodes never come back).
+    pub lost_max: u64,
+    pub last_round: Option<crate::checker::DhtRow>,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct Report {
     pub schema_version: u32,
     pub chordsim_version: &'static str,
@@ -136,6 +146,10 @@ pub struct Report {
     pub traffic: Traffic,
     /// Zave's properties: per property, rounds violated and when; every violation (capped).
     pub properties: crate::checker::PropReport,
+    /// The DHT, when it runs: operations judged against the last acknowledged put, transfers, and the
+    /// final round's accounting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dht: Option<DhtReport>,
     pub scenario: Scenario,
     pub rounds: Vec<RoundRow>,
 }
@@ -228,6 +242,13 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             lookup_by_type: user_by,
         },
         properties: c.props.clone(),
+        dht: c.dht.as_ref().map(|d| DhtReport {
+            ops: d.counts.clone(),
+            items_transferred: m.items_transferred,
+            transfer_msgs: m.transfer_msgs,
+            lost_max: c.rounds.iter().filter_map(|r| r.dht.as_ref()).map(|d| d.lost).max().unwrap_or(0),
+            last_round: c.rounds.iter().rev().find_map(|r| r.dht.clone()),
+        }),
         scenario: sim.sc.clone(),
         rounds: c.rounds.clone(),
     }
@@ -296,6 +317,37 @@ impl Report {
             "  traffic       maintenance {:.4} msg/node/s   lookups {:.4} msg/node/s   lost {}",
             self.traffic.maintenance_per_node_per_s, self.traffic.lookup_per_node_per_s, self.run.messages_lost
         );
+        if let Some(d) = &self.dht {
+            let o = &d.ops;
+            let _ = writeln!(
+                s,
+                "  dht ops       puts {} (acked {}, failed {})   gets {}: correct {}  stale {}  missing {}  failed {}",
+                o.puts,
+                o.puts_acked,
+                o.puts_failed,
+                o.gets,
+                o.gets_correct,
+                o.gets_stale,
+                o.gets_missing,
+                o.gets_failed
+            );
+            if let Some(r) = &d.last_round {
+                let _ = writeln!(
+                    s,
+                    "  dht items     {} items: owner holds {}  under-replicated {}  lost {} (max {})   keys/node mean {:.1} p1 {} p99 {} max {}",
+                    r.items,
+                    r.owner_holds,
+                    r.under_replicated,
+                    r.lost,
+                    d.lost_max,
+                    r.keys_per_node_mean,
+                    r.keys_per_node_p1,
+                    r.keys_per_node_p99,
+                    r.keys_per_node_max
+                );
+            }
+            let _ = writeln!(s, "  dht transfer  {} items in {} messages", d.items_transferred, d.transfer_msgs);
+        }
         let v = &self.verdict;
         let conv = v.converged_round.map_or(String::new(), |r| format!(" (converged at round {r})"));
         let _ = writeln!(s, "  verdict       {}{}   expected {:?}", v.verdict.name(), conv, v.expected);

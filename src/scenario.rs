@@ -46,6 +46,8 @@ pub struct Scenario {
     #[serde(default)]
     pub faults: Faults,
     #[serde(default)]
+    pub dht: Dht,
+    #[serde(default)]
     pub limits: Limits,
     #[serde(default, rename = "event")]
     pub events: Vec<Event>,
@@ -72,6 +74,52 @@ pub struct Initial {
     /// Explicit node ids (hex `0x…` or decimal), instead of SHA-1 of names drawn from the seed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ids: Vec<String>,
+    /// Virtual Chord nodes per physical node (SIGCOMM'01 Sec. 6, Fig. 9). `nodes` counts physical
+    /// nodes; joins, crashes and leaves act on physical nodes, each with all its virtual nodes.
+    #[serde(default = "one")]
+    pub virtual_nodes: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The DHT application on top of the overlay (`src/app/`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dht {
+    pub enabled: bool,
+    /// Each item lives on its owner and the owner's next `replicas` successors.
+    pub replicas: u32,
+    /// Period of the re-replication pass.
+    pub repair_interval_ms: f64,
+    /// Items a node may push per repair period (its repair bandwidth).
+    pub repair_items_per_period: u32,
+    /// Items per transfer message.
+    pub batch_items: u32,
+}
+
+impl Default for Dht {
+    fn default() -> Self {
+        Dht {
+            enabled: false,
+            replicas: 0,
+            repair_interval_ms: 30_000.0,
+            repair_items_per_period: 1000,
+            batch_items: 64,
+        }
+    }
+}
+
+/// Key popularity of the DHT workload.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Popularity {
+    Uniform,
+    /// Zipf over the key universe with exponent `s` (rank 1 most popular).
+    Zipf {
+        s: f64,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -194,17 +242,39 @@ pub enum NodeRef {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Event {
-    Join { at_s: f64, count: u64 },
-    CrashFraction { at_s: f64, fraction: f64 },
-    LeaveFraction { at_s: f64, fraction: f64 },
-    Crash { at_s: f64, node: NodeRef },
-    Leave { at_s: f64, node: NodeRef },
+    Join {
+        at_s: f64,
+        count: u64,
+    },
+    /// Places `count` keys (`key-0` … `key-{count-1}`, version 1) directly on their owners and the
+    /// owners' replicas, as if put and fully replicated: the setup of SIGCOMM'01 Fig. 8 and 9.
+    LoadKeys {
+        at_s: f64,
+        count: u64,
+    },
+    CrashFraction {
+        at_s: f64,
+        fraction: f64,
+    },
+    LeaveFraction {
+        at_s: f64,
+        fraction: f64,
+    },
+    Crash {
+        at_s: f64,
+        node: NodeRef,
+    },
+    Leave {
+        at_s: f64,
+        node: NodeRef,
+    },
 }
 
 impl Event {
     pub fn at_s(&self) -> f64 {
         match self {
             Event::Join { at_s, .. }
+            | Event::LoadKeys { at_s, .. }
             | Event::CrashFraction { at_s, .. }
             | Event::LeaveFraction { at_s, .. }
             | Event::Crash { at_s, .. }
@@ -230,6 +300,26 @@ pub enum Workload {
     },
     /// Poisson lookups for uniformly random keys from uniformly random joined nodes.
     Lookups { start_s: f64, end_s: f64, per_s: f64 },
+    /// Poisson DHT operations from random joined nodes over a universe of `keys` keys: a fraction
+    /// `read_fraction` are gets, the rest puts (each put writes a new version).
+    Dht {
+        start_s: f64,
+        end_s: f64,
+        per_s: f64,
+        keys: u64,
+        #[serde(default = "half")]
+        read_fraction: f64,
+        #[serde(default = "uniform")]
+        popularity: Popularity,
+    },
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+fn uniform() -> Popularity {
+    Popularity::Uniform
 }
 
 fn d_id_bits() -> u32 {

@@ -4,7 +4,9 @@
 //! window inside the run, enough quiet rounds after the last membership change, unique explicit ids).
 //! Each message names the file, the key path and the allowed range. Never: modify the scenario.
 
-use crate::scenario::{Event, Expect, Latency, NodeRef, Scenario, ScenarioError, StartMode, Variant, Workload};
+use crate::scenario::{
+    Event, Expect, Latency, NodeRef, Popularity, Scenario, ScenarioError, StartMode, Variant, Workload,
+};
 
 /// Collects every problem found, so the user fixes them all in one go.
 pub struct Validator<'a> {
@@ -14,6 +16,8 @@ pub struct Validator<'a> {
 
 /// Upper bound on nodes ever alive at once (memory guard, not a protocol limit).
 pub const MAX_NODES: u64 = 20_000_000;
+/// Upper bound on DHT items.
+pub const MAX_ITEMS: u64 = 50_000_000;
 
 impl<'a> Validator<'a> {
     pub fn new(file: &'a str) -> Self {
@@ -48,6 +52,7 @@ impl<'a> Validator<'a> {
         self.protocol(s);
         self.net(s);
         self.check(s);
+        self.dht(s);
         self.int_range("limits.max_events", s.limits.max_events, 1, u64::MAX);
         for (i, e) in s.events.iter().enumerate() {
             self.event(i, e, s);
@@ -140,6 +145,22 @@ impl<'a> Validator<'a> {
         self.range("net.rpc_timeout_ms", n.rpc_timeout_ms, 0.001, 1e9);
     }
 
+    fn dht(&mut self, s: &Scenario) {
+        let d = &s.dht;
+        self.int_range("dht.replicas", d.replicas as u64, 0, s.protocol.successor_list_len as u64);
+        self.range("dht.repair_interval_ms", d.repair_interval_ms, 0.001, 1e9);
+        self.int_range("dht.repair_items_per_period", d.repair_items_per_period as u64, 1, 100_000_000);
+        self.int_range("dht.batch_items", d.batch_items as u64, 1, 100_000);
+        self.int_range("initial.virtual_nodes", s.initial.virtual_nodes as u64, 1, 1024);
+        if s.initial.virtual_nodes > 1 && !s.initial.ids.is_empty() {
+            self.err("initial.ids", "explicit ids cannot be combined with virtual_nodes > 1".into());
+        }
+        let total = s.initial.nodes.saturating_mul(s.initial.virtual_nodes as u64);
+        if total > MAX_NODES {
+            self.err("initial.virtual_nodes", format!("{total} virtual nodes in all is over the limit of {MAX_NODES}"));
+        }
+    }
+
     fn check(&mut self, s: &Scenario) {
         let c = &s.check;
         self.int_range("check.every_rounds", c.every_rounds as u64, 1, 1_000_000);
@@ -153,6 +174,12 @@ impl<'a> Validator<'a> {
         self.range(&key("at_s"), e.at_s(), 0.0, s.duration_s);
         match e {
             Event::Join { count, .. } => self.int_range(&key("count"), *count, 1, MAX_NODES),
+            Event::LoadKeys { count, .. } => {
+                self.int_range(&key("count"), *count, 1, MAX_ITEMS);
+                if !s.dht.enabled {
+                    self.err(&key("action"), "load_keys needs the DHT: set [dht] enabled = true".into());
+                }
+            }
             Event::CrashFraction { fraction, .. } | Event::LeaveFraction { fraction, .. } => {
                 self.range(&key("fraction"), *fraction, 0.0, 1.0)
             }
@@ -178,6 +205,18 @@ impl<'a> Validator<'a> {
             }
             Workload::Lookups { start_s, end_s, per_s } => {
                 self.range(&key("per_s"), *per_s, 0.0, 1e8);
+                (*start_s, *end_s)
+            }
+            Workload::Dht { start_s, end_s, per_s, keys, read_fraction, popularity } => {
+                self.range(&key("per_s"), *per_s, 0.0, 1e8);
+                self.int_range(&key("keys"), *keys, 1, MAX_ITEMS);
+                self.range(&key("read_fraction"), *read_fraction, 0.0, 1.0);
+                if let Popularity::Zipf { s } = popularity {
+                    self.range(&key("popularity.s"), *s, 0.0, 10.0);
+                }
+                if !s.dht.enabled {
+                    self.err(&key("kind"), "a dht workload needs the DHT: set [dht] enabled = true".into());
+                }
                 (*start_s, *end_s)
             }
         };

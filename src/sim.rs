@@ -38,6 +38,13 @@ pub enum Ev {
     Join(Addr),
     /// Round boundary: the checker runs.
     Round(u32),
+    /// An application timer of the node at this address.
+    AppTimer {
+        to: Addr,
+        timer: crate::app::AppTimer,
+    },
+    /// Next arrival of the DHT workload with this index.
+    Dht(u16),
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -69,6 +76,8 @@ impl Ord for Queued {
 #[derive(Clone, Debug)]
 pub struct Slot {
     pub node: Node,
+    /// The application the node runs (the DHT, or none).
+    pub app: crate::app::App,
     pub alive: bool,
 }
 
@@ -109,6 +118,16 @@ pub struct Sim {
     pub script_error: Option<String>,
     /// Links cut until a time: messages between the two nodes (either way) are lost.
     blocked: Vec<(Addr, Addr, u64)>,
+    pub app_params: crate::app::AppParams,
+    pub items: crate::app::Items,
+    pub(crate) app_out: Vec<crate::app::AppEffect>,
+    /// Physical node of each slot (virtual nodes share one), and the slots of each physical node.
+    pub host_of: Vec<u32>,
+    pub hosts: Vec<Vec<Addr>>,
+    /// Live physical nodes (indices into `hosts`, as addresses).
+    pub hosts_alive: crate::truth::AddrSet,
+    /// Zipf CDF per workload (built on first use).
+    pub(crate) zipf: Vec<Vec<f64>>,
 }
 
 impl Sim {
@@ -150,8 +169,23 @@ impl Sim {
             stop_early: false,
             script_error: None,
             blocked: Vec::new(),
+            app_params: crate::app::AppParams {
+                space,
+                replicas: 0,
+                repair_us: 1,
+                repair_items: 1,
+                batch_items: 1,
+                rpc_timeout_us: 1,
+            },
+            items: crate::app::Items::default(),
+            app_out: Vec::new(),
+            host_of: Vec::new(),
+            hosts: Vec::new(),
+            hosts_alive: crate::truth::AddrSet::default(),
+            zipf: vec![Vec::new(); sc.workloads.len()],
             sc,
         };
+        sim.app_params = sim.app_params();
         sim.build_initial_ring()?;
         sim.schedule_generators();
         Ok(sim)
@@ -195,16 +229,20 @@ impl Sim {
 
     fn dispatch(&mut self, ev: Ev) {
         match ev {
+            Ev::Deliver { to, from, msg: Msg::App(m) } => {
+                self.deliver_app(to, from, m);
+                self.release_payload(&Msg::App(m));
+            }
             Ev::Deliver { to, from, msg } => {
                 if self.nodes.get(to.0 as usize).is_some_and(|s| s.alive) {
                     self.with_node(to, 0, |n, ctx| n.on_message(ctx, from, msg));
                 } else {
                     self.metrics.dropped_dead += 1;
                 }
-                if let Some(l) = msg.list() {
-                    self.lists.release(l);
-                }
+                self.release_payload(&msg);
             }
+            Ev::AppTimer { to, timer } => self.app_timer(to, timer),
+            Ev::Dht(w) => self.dht_arrival(w as usize),
             Ev::Timer { to, timer } => {
                 if self.nodes[to.0 as usize].alive {
                     let entropy = match timer {
@@ -234,26 +272,31 @@ impl Sim {
         }
         out.clear();
         self.out = out;
+        if self.sc.dht.enabled {
+            self.check_neighbors(a);
+        }
+    }
+
+    /// Sends `msg` from `a` through the network (loss, cut links, latency).
+    pub(crate) fn apply_send(&mut self, a: Addr, to: Peer, msg: Msg) {
+        self.metrics.count_msg(&msg);
+        let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
+        match self.net.transit(&mut self.rng.net).filter(|_| !cut) {
+            Some(d) => {
+                let from = self.nodes[a.0 as usize].node.me();
+                self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
+            }
+            None => {
+                self.metrics.lost += 1;
+                self.release_payload(&msg);
+            }
+        }
     }
 
     fn apply(&mut self, a: Addr, e: Effect) {
         match e {
-            Effect::Send { to, msg } => {
-                self.metrics.count_msg(&msg);
-                let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
-                match self.net.transit(&mut self.rng.net).filter(|_| !cut) {
-                    Some(d) => {
-                        let from = self.nodes[a.0 as usize].node.me();
-                        self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
-                    }
-                    None => {
-                        self.metrics.lost += 1;
-                        if let Some(l) = msg.list() {
-                            self.lists.release(l);
-                        }
-                    }
-                }
-            }
+            Effect::Send { to, msg } => self.apply_send(a, to, msg),
+            Effect::AppLookupDone { tag, owner } => self.with_app(a, |app, ctx| app.on_lookup_done(ctx, tag, owner)),
             Effect::SetTimer { after_us, timer } => self.push(self.now + after_us, Ev::Timer { to: a, timer }),
             Effect::LookupDone { tag, key, owner, hops, timeouts } => {
                 self.checker.judge_lookup(self.now, &self.truth, tag, key, owner, hops, timeouts)
@@ -282,6 +325,13 @@ impl Sim {
             );
             if done {
                 self.stop_early = true;
+            }
+            if let Some(d) = self.checker.dht.as_ref() {
+                let hosts = self.live_hosts();
+                let row = d.account(&self.nodes, &self.truth, self.sc.dht.replicas as usize, &self.host_of, &hosts);
+                if let Some(last) = self.checker.rounds.last_mut() {
+                    last.dht = Some(row);
+                }
             }
         }
         let next = (k as u64 + 1) * round_us;

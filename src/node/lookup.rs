@@ -126,7 +126,7 @@ impl Node {
         if l.steps > ctx.params.lookup_max_steps {
             return self.finish(ctx, *l, None);
         }
-        let user = matches!(l.purpose, Purpose::User(_));
+        let user = matches!(l.purpose, Purpose::User(_) | Purpose::App(_));
         let (key, final_step) = (l.key, l.final_step);
         let sent = self.rpc(ctx, l.current, Waiting::Lookup(l.id), |req| {
             if final_step { Msg::Ping { req, user } } else { Msg::FindNext { req, key, dead, user } }
@@ -222,6 +222,7 @@ impl Node {
             Purpose::User(tag) => {
                 ctx.out.push(Effect::LookupDone { tag, key: l.key, owner, hops: l.hops, timeouts: l.timeouts })
             }
+            Purpose::App(tag) => ctx.out.push(Effect::AppLookupDone { tag, owner }),
             Purpose::Finger(i) => {
                 if let Some(o) = owner {
                     self.fingers[i as usize - 1] = Some(o);

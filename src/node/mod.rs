@@ -170,6 +170,7 @@ impl Node {
             Msg::LeaveToPred { last } => self.on_leave_to_pred(from, last),
             Msg::LeaveToSucc { pred } => self.on_leave_to_succ(from, pred),
             Msg::Busy { req } => self.on_busy(ctx, from, req),
+            Msg::App(_) => {} // delivered to the application by the simulator, never here
         }
     }
 

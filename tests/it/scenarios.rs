@@ -30,7 +30,7 @@ pub fn reduce(sc: &mut Scenario, max_nodes: u64) {
                 *crash_per_s *= f;
                 *leave_per_s *= f;
             }
-            Workload::Lookups { per_s, .. } => *per_s *= f,
+            Workload::Lookups { per_s, .. } | Workload::Dht { per_s, .. } => *per_s *= f,
         }
     }
 }
