@@ -36,6 +36,7 @@
 
 pub mod checker;
 pub mod churn;
+pub mod csv;
 pub mod id;
 pub mod metrics;
 pub mod msg;
