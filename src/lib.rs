@@ -37,6 +37,7 @@
 pub mod checker;
 pub mod churn;
 pub mod csv;
+pub mod determinism;
 pub mod id;
 pub mod metrics;
 pub mod msg;
@@ -48,4 +49,5 @@ pub mod run;
 pub mod scenario;
 pub mod scenario_check;
 pub mod sim;
+pub mod trace;
 pub mod truth;

@@ -13,6 +13,7 @@ use crate::net::Network;
 use crate::node::Node;
 use crate::rng::SimRng;
 use crate::scenario::{Scenario, ms_to_us};
+use crate::trace::{Observed, Observer};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -107,6 +108,8 @@ pub struct Sim {
     pub stop_early: bool,
     /// A scripted event that could not be carried out (a scenario error, exit 1).
     pub script_error: Option<String>,
+    /// Sees every dispatched event (determinism hash, state trace); `None` costs one branch per event.
+    pub observer: Option<Box<dyn Observer>>,
 }
 
 impl Sim {
@@ -146,6 +149,7 @@ impl Sim {
             script,
             stop_early: false,
             script_error: None,
+            observer: None,
             sc,
         };
         sim.build_initial_ring()?;
@@ -181,6 +185,9 @@ impl Sim {
             self.now = q.at;
             self.events += 1;
             self.dispatch(q.ev);
+            if self.observer.is_some() {
+                self.observe(q.at, q.seq, q.ev);
+            }
             if self.stop_early {
                 return Stop::Verdict;
             }
@@ -215,6 +222,15 @@ impl Sim {
             Ev::Lookup(w) => self.lookup_arrival(w as usize),
             Ev::Join(a) => self.retry_join(a),
             Ev::Round(k) => self.round_end(k),
+        }
+    }
+
+    /// Hands the event just dispatched to the observer (taken out while it looks at the simulation).
+    #[cold]
+    fn observe(&mut self, at: u64, seq: u64, ev: Ev) {
+        if let Some(mut o) = self.observer.take() {
+            o.after_event(self, &Observed { index: self.events - 1, at, seq, ev });
+            self.observer = Some(o);
         }
     }
 
