@@ -321,14 +321,14 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
         Err(e) => return fail(e),
     };
     let _ = REPRO.set(format!("cargo run --release -- sweep {} --seeds {}", cfg.scenario_file, args.seeds));
-    let n = sweep::shard_seeds(cfg.seeds, cfg.shard).len();
+    let n = sweep::shard_len(cfg.seeds, cfg.shard);
     let shard = cfg.shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.count));
     let swarm = if cfg.swarm { ", swarm" } else { "" };
     eprintln!(
         "chordsim {VERSION}: sweep of scenario {} ({}), seeds {}..{}{shard}{swarm}: {n} runs on {} threads",
         cfg.base.name, cfg.scenario_file, cfg.seeds.start, cfg.seeds.end, cfg.jobs
     );
-    let bar = SweepProgress::new(progress::wanted(args.quiet), n as u64);
+    let bar = SweepProgress::new(progress::wanted(args.quiet), n);
     let clock = Stopwatch::start();
     let result = sweep::run(&cfg, &|failed| bar.done(failed));
     bar.finish();

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Parses `A..B` (half-open) or `A..=B` (inclusive) into a half-open span with `A < B`.
 pub fn parse_seeds(s: &str) -> Result<SeedSpan, String> {
@@ -50,10 +50,21 @@ pub fn parse_shard(s: &str) -> Result<ShardInfo, String> {
     Ok(ShardInfo { index, count })
 }
 
-/// The seeds of `span` that shard `shard` runs: every n-th, starting at the i-th.
-pub fn shard_seeds(span: SeedSpan, shard: Option<ShardInfo>) -> Vec<u64> {
+/// How many seeds of `span` shard `shard` runs.
+pub fn shard_len(span: SeedSpan, shard: Option<ShardInfo>) -> u64 {
     let (i, n) = shard.map_or((0, 1), |s| (s.index, s.count));
-    (span.start..span.end).filter(|s| (s - span.start) % n == i).collect()
+    (span.end - span.start).saturating_sub(i).div_ceil(n)
+}
+
+/// The `k`-th seed (0-based) that shard `shard` runs: every n-th seed, starting at the i-th.
+pub fn shard_seed(span: SeedSpan, shard: Option<ShardInfo>, k: u64) -> u64 {
+    let (i, n) = shard.map_or((0, 1), |s| (s.index, s.count));
+    span.start + i + k * n
+}
+
+/// All the seeds shard `shard` runs, in order (for tests and small ranges).
+pub fn shard_seeds(span: SeedSpan, shard: Option<ShardInfo>) -> Vec<u64> {
+    (0..shard_len(span, shard)).map(|k| shard_seed(span, shard, k)).collect()
 }
 
 /// What to sweep.
@@ -148,16 +159,19 @@ pub fn run(cfg: &Config, on_done: &(dyn Fn(bool) + Sync)) -> Result<Outcome, Str
     let meta = cfg.meta();
     let dir = cfg.out.join(meta.folder_name());
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
-    let seeds = shard_seeds(cfg.seeds, cfg.shard);
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::with_capacity(seeds.len()));
-    let jobs = cfg.jobs.clamp(1, seeds.len().max(1));
+    let total = shard_len(cfg.seeds, cfg.shard);
+    let next = AtomicU64::new(0);
+    let results = Mutex::new(Vec::new());
+    let jobs = cfg.jobs.clamp(1, usize::try_from(total).unwrap_or(usize::MAX).max(1));
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&seed) = seeds.get(i) else { break };
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= total {
+                        break;
+                    }
+                    let seed = shard_seed(cfg.seeds, cfg.shard, k);
                     let row = run_seed(cfg, &meta, &dir, seed);
                     on_done(!row.matches_expect);
                     results.lock().unwrap_or_else(|p| p.into_inner()).push(row);
@@ -208,5 +222,9 @@ mod tests {
         all.sort();
         assert_eq!(all, (10..21).collect::<Vec<_>>(), "the shards partition the range");
         assert!(shard_seeds(SeedSpan { start: 0, end: 2 }, Some(ShardInfo { index: 4, count: 5 })).is_empty());
+        // Huge ranges are never materialized.
+        let huge = SeedSpan { start: 0, end: u64::MAX };
+        assert_eq!(shard_len(huge, Some(ShardInfo { index: 1, count: 2 })), u64::MAX / 2);
+        assert_eq!(shard_seed(huge, Some(ShardInfo { index: 1, count: 2 }), 10), 21);
     }
 }

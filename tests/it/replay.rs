@@ -138,3 +138,23 @@ fn rounds_csv_has_a_header_and_one_line_per_round() {
     assert_eq!(last.len(), header.len());
     assert_eq!(last[0], rounds[rounds.len() - 1]["round"].to_string());
 }
+
+/// With `--swarm`, the printed repro (`FILE --seed k --swarm`) reruns the same drawn variant: the
+/// same report bytes as the one the sweep kept for the failing seed.
+#[test]
+fn a_swarm_seeds_repro_reruns_its_variant() {
+    let t = Tmp::new("replay-swarm");
+    let file = s(&scenario("small-churn.toml"));
+    let o =
+        chordsim(&["sweep".into(), file, "--seeds".into(), "18..19".into(), "--swarm".into(), "--out".into(), s(&t.0)]);
+    assert_eq!(o.status.code(), Some(3), "seed 18's variant (message loss) does not converge: {}", stderr(&o));
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.starts_with("seed 18: ")).unwrap_or_else(|| panic!("{out}"));
+    let repro = line.split("cargo run --release -- ").nth(1).expect("repro");
+    assert!(repro.ends_with("--seed 18 --swarm"), "{repro}");
+    let mut args: Vec<String> = repro.split(' ').map(String::from).collect();
+    args.extend(["--quiet".into(), "--out".into(), s(&t.path("rerun"))]);
+    assert_eq!(chordsim(&args).status.code(), Some(3));
+    let swept = read(&t.path("sweep-small-churn-swarm-seeds18-19/small-churn-swarm-seed18/report.json"));
+    assert!(swept == read(&t.path("rerun/small-churn-swarm-seed18/report.json")), "the repro ran another variant");
+}
