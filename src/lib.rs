@@ -19,6 +19,12 @@
 //! outside oracle · [`metrics`] counters · [`report`] JSON report and verdict · [`run`] driving a run ·
 //! [`scenario`] the TOML schema.
 //!
+//! Around a run: [`sweep`] many seeds on all cores (with [`swarm`] variants, shards, and
+//! [`sweep_out`] for summaries and merging, [`stats`] for the statistics across seeds) · [`replay`]
+//! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`determinism`]
+//! two runs compared event by event · [`csv`] tables (`rounds.csv`, `runs.csv`) · [`progress`] the
+//! progress bar, the only wall-clock reader.
+//!
 //! Running a scenario from code:
 //!
 //! ```
@@ -37,11 +43,15 @@
 pub mod app;
 pub mod checker;
 pub mod churn;
+pub mod csv;
+pub mod determinism;
 pub mod id;
 pub mod metrics;
 pub mod msg;
 pub mod net;
 pub mod node;
+pub mod progress;
+pub mod replay;
 pub mod report;
 pub mod rng;
 pub mod run;
@@ -49,5 +59,10 @@ pub mod scenario;
 pub mod scenario_check;
 pub mod sim;
 pub mod sim_app;
+pub mod stats;
+pub mod swarm;
+pub mod sweep;
+pub mod sweep_out;
+pub mod trace;
 pub mod truth;
 pub mod zave;

@@ -1,12 +1,22 @@
-//! The `chordsim` command line: parse → load scenario → run → write results → verdict → exit code.
+//! The `chordsim` command line: `run` (the default), `sweep`, `merge` and `replay`.
 //!
 //! Owns: argument parsing (clap; usage errors exit 1, not clap's 2), the first stderr line (seed,
-//! scenario, version), progress lines, the summary table, the repro command on failure, and the panic
-//! hook that prints the seed and the repro line. Never: simulation logic.
+//! scenario, version), progress lines and the progress bar, the summary tables, the repro command on
+//! failure, and the panic hook that prints the seed and the repro line. Exit codes: 0 pass, 1 usage /
+//! I/O / scenario error, 2 safety, 3 no convergence (for sweeps: some seed does not match `expect`),
+//! 4 limit hit, 5 `--check-determinism` found the two runs differ, 101 panic.
+//! Never: simulation logic; the library modules (`run`, `sweep`, `replay`, `determinism`, `trace`)
+//! do the work and this file only wires them to the terminal.
 
-use chordsim::report::{self, VERSION};
-use chordsim::run::run_scenario;
+use chordsim::determinism::{self, Outcome};
+use chordsim::progress::{self, RunProgress, Stopwatch, SweepProgress};
+use chordsim::replay::{self, Comparison};
+use chordsim::report::{self, Report, VERSION};
+use chordsim::run::run_observed;
 use chordsim::scenario::Scenario;
+use chordsim::sweep::{self, Config};
+use chordsim::sweep_out;
+use chordsim::trace::{Observer, Tracer};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +36,12 @@ struct Cli {
 enum Cmd {
     /// Run a scenario (the default: `chordsim FILE` is `chordsim run FILE`).
     Run(RunArgs),
+    /// Run many seeds of a scenario in parallel and summarize them (exit 0 if all match `expect`, else 3).
+    Sweep(SweepArgs),
+    /// Combine the shard folders of one sweep into the folder the unsharded sweep would write.
+    Merge(MergeArgs),
+    /// Rerun a report (a run folder or its report.json) and compare the new report byte for byte.
+    Replay(ReplayArgs),
 }
 
 #[derive(Args, Debug)]
@@ -35,27 +51,97 @@ struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// No per-round lines (the summary and verdict are still printed).
+    /// Draw the fault parameters from the seed too, as `sweep --swarm` does for each seed.
+    #[arg(long)]
+    swarm: bool,
+    #[command(flatten)]
+    show: ShowArgs,
+    /// Folder under which `<scenario>-seed<seed>/report.json` and `rounds.csv` are written.
+    #[arg(long, default_value = "results", value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    diag: DiagArgs,
+}
+
+#[derive(Args, Debug)]
+struct ShowArgs {
+    /// No per-round lines and no progress bar (the summary and verdict are still printed).
     #[arg(long)]
     quiet: bool,
     /// Print a line every K checked rounds (overrides check.print_every_rounds; 0 = never).
     #[arg(long, value_name = "K")]
     print_every: Option<u32>,
-    /// Folder under which `<scenario>-seed<seed>/report.json` is written.
+}
+
+#[derive(Args, Debug)]
+struct DiagArgs {
+    /// Run twice side by side and compare the event sequences (exit 5 if they differ).
+    #[arg(long)]
+    check_determinism: bool,
+    /// Write one line per node state transition: `time_us node event successor predecessor`.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Seeds to run, half-open as a Rust range: `0..100` runs 0 to 99 (`0..=99` also works).
+    #[arg(long, value_name = "A..B")]
+    seeds: String,
+    /// Each seed also draws its own fault parameters (churn rates, loss, latency, periods).
+    #[arg(long)]
+    swarm: bool,
+    /// Run only shard i of n (0-based): the seeds A+i, A+i+n, A+i+2n, …
+    #[arg(long, value_name = "i/n")]
+    shard: Option<String>,
+    /// Worker threads (default: the machine's available parallelism).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// The sweep folder `sweep-<name>-seeds<A>-<B>[-shard<i>of<n>]/` is created under DIR.
     #[arg(long, default_value = "results", value_name = "DIR")]
     out: PathBuf,
 }
 
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// The shard folders (`sweep-…-shard<i>of<n>/`), all n of them.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// The merged folder is created under DIR.
+    #[arg(long, default_value = "results", value_name = "DIR")]
+    out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct ReplayArgs {
+    /// A run folder, or a report.json.
+    report: PathBuf,
+    #[command(flatten)]
+    show: ShowArgs,
+    /// Also write the replay's report and rounds.csv under DIR (never over the original).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    diag: DiagArgs,
+}
+
 static REPRO: OnceLock<String> = OnceLock::new();
 
-fn repro_line(path: &Path, seed: u64) -> String {
-    format!("cargo run --release -- {} --seed {seed}", path.display())
+fn repro_line(path: &Path, seed: u64, swarm: bool) -> String {
+    let swarm = if swarm { " --swarm" } else { "" };
+    format!("cargo run --release -- {} --seed {seed}{swarm}", path.display())
 }
 
 fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let repro = REPRO.get().map_or("(no scenario loaded yet)", |s| s.as_str());
+        let global = REPRO.get().cloned().unwrap_or_else(|| "(no scenario loaded yet)".into());
+        let repro = sweep::current_repro().unwrap_or(global);
         eprintln!("chordsim {VERSION} panicked — this is a bug. repro: {repro}");
         default(info);
     }));
@@ -71,54 +157,104 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let args = match cli.cmd {
-        Some(Cmd::Run(a)) => a,
-        None => cli.run,
+    let code = match cli.cmd {
+        Some(Cmd::Run(a)) => run(a),
+        None => run(cli.run),
+        Some(Cmd::Sweep(a)) => sweep_cmd(a),
+        Some(Cmd::Merge(a)) => merge_cmd(a),
+        Some(Cmd::Replay(a)) => replay_cmd(a),
     };
-    ExitCode::from(run(args))
+    ExitCode::from(code)
+}
+
+/// Prints an error and gives exit code 1.
+fn fail(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {msg}");
+    1
+}
+
+/// Runs `sc` with the progress display and the diagnostics asked for; returns the report and, with
+/// `--check-determinism`, the outcome of the check.
+fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs) -> Result<(Report, Option<Outcome>), String> {
+    let every = show.print_every.unwrap_or(sc.check.print_every_rounds);
+    let lines = !show.quiet && every > 0;
+    let bar = RunProgress::new(progress::wanted(show.quiet), sc.duration_us());
+    let tracer: Option<Box<dyn Observer>> = match &diag.trace {
+        Some(p) => {
+            let f = std::fs::File::create(p).map_err(|e| format!("{}: cannot create: {e}", p.display()))?;
+            Some(Box::new(Tracer::new(Box::new(std::io::BufWriter::new(f)))))
+        }
+        None => None,
+    };
+    let mut n = 0u32;
+    let on_row = |row: &_| {
+        n += 1;
+        if lines && n.is_multiple_of(every) {
+            bar.println(&report::round_line(row));
+        }
+    };
+    let on_step = |now, events| bar.step(now, events);
+    let (rep, outcome, extra) = if diag.check_determinism {
+        let (r, o, x) = determinism::check(sc, tracer, on_row, on_step)?;
+        (r, Some(o), x)
+    } else {
+        let (r, x) = run_observed(sc, tracer, on_row, on_step)?;
+        (r, None, x)
+    };
+    bar.finish();
+    if let (Some(path), Some(x)) = (&diag.trace, extra) {
+        let t = (x as Box<dyn std::any::Any>).downcast::<Tracer>().map_err(|_| "lost the tracer".to_string())?;
+        let lines = t.finish().map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        eprintln!("trace: {lines} lines (initial states, then transitions) written to {}", path.display());
+    }
+    Ok((rep, outcome))
+}
+
+/// The determinism line, if checked, and the exit code: 5 if the runs differ, else the verdict's.
+fn verdict_code(rep: &Report, outcome: Option<Outcome>) -> u8 {
+    if let Some(o) = outcome {
+        println!("{o}");
+        if !o.is_deterministic() {
+            return 5;
+        }
+    }
+    rep.verdict.verdict.exit_code() as u8
 }
 
 fn run(args: RunArgs) -> u8 {
     let Some(path) = args.scenario.clone() else {
-        eprintln!("error: no scenario file given\n\nUsage: chordsim <SCENARIO> [--seed N] [--quiet]  (see --help)");
-        return 1;
+        return fail("no scenario file given\n\nUsage: chordsim <SCENARIO> [--seed N] [--quiet]  (see --help)");
     };
     let mut sc = match Scenario::load(&path) {
         Ok(sc) => sc,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        Err(e) => return fail(e),
     };
     if let Some(s) = args.seed {
         sc.seed = s;
     }
-    let repro = repro_line(&path, sc.seed);
+    let repro = repro_line(&path, sc.seed, args.swarm);
     let _ = REPRO.set(repro.clone());
+    let mut drawn = None;
+    if args.swarm {
+        match chordsim::swarm::variant(&sc, sc.seed) {
+            Ok((v, p)) => (sc, drawn) = (v, Some(p)),
+            Err(e) => return fail(e),
+        }
+    }
     eprintln!("chordsim {VERSION}: scenario {} ({}), seed {}", sc.name, path.display(), sc.seed);
-    let every = args.print_every.unwrap_or(sc.check.print_every_rounds);
-    let quiet = args.quiet || every == 0;
-    let mut n = 0u32;
-    let result = run_scenario(sc, |row| {
-        n += 1;
-        if !quiet && n.is_multiple_of(every) {
-            println!("{}", report::round_line(row));
-        }
-    });
-    let rep = match result {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return 1;
-        }
+    if let Some(p) = drawn {
+        eprintln!("swarm parameters: {}", serde_json::to_string(&p).unwrap_or_default());
+    }
+    let (rep, outcome) = match execute(sc, &args.show, &args.diag) {
+        Ok(x) => x,
+        Err(e) => return fail(format!("{}: {e}", path.display())),
     };
     print!("{}", rep.summary());
     match rep.write(&args.out) {
-        Ok(p) => println!("  report        {}", p.display()),
-        Err(e) => {
-            eprintln!("error: cannot write results under {}: {e}", args.out.display());
-            return 1;
+        Ok(p) => {
+            println!("  report        {}\n  rounds        {}", p.display(), p.with_file_name("rounds.csv").display())
         }
+        Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
     }
     let v = rep.verdict.verdict;
     if v.exit_code() != 0 {
@@ -127,5 +263,94 @@ fn run(args: RunArgs) -> u8 {
     if !rep.verdict.matches_expect {
         eprintln!("note: the scenario expects {:?}, got {}", rep.verdict.expected, v.name());
     }
-    v.exit_code() as u8
+    verdict_code(&rep, outcome)
+}
+
+fn replay_cmd(args: ReplayArgs) -> u8 {
+    let loaded = match replay::load(&args.report) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let path = loaded.path.clone();
+    let _ = REPRO.set(format!("cargo run --release -- replay {}", path.display()));
+    let sc = loaded.scenario.clone();
+    eprintln!("chordsim {VERSION}: replaying {}: scenario {}, seed {}", path.display(), sc.name, sc.seed);
+    for w in loaded.version_warnings() {
+        eprintln!("{w}");
+    }
+    let (rep, outcome) = match execute(sc, &args.show, &args.diag) {
+        Ok(x) => x,
+        Err(e) => return fail(format!("{}: {e}", path.display())),
+    };
+    print!("{}", rep.summary());
+    let json = rep.to_json();
+    let cmp = loaded.compare(&json);
+    println!("{}", cmp.describe(&path));
+    if matches!(cmp, Comparison::Differs { .. }) {
+        let to = loaded.replay_path();
+        match std::fs::write(&to, &json) {
+            Ok(()) => eprintln!("the replay's report is in {} (diff it with the original)", to.display()),
+            Err(e) => eprintln!("warning: {}: cannot write the replay's report: {e}", to.display()),
+        }
+    }
+    if let Some(out) = &args.out {
+        match rep.write(out) {
+            Ok(p) => println!("  report        {}", p.display()),
+            Err(e) => return fail(format!("cannot write results under {}: {e}", out.display())),
+        }
+    }
+    verdict_code(&rep, outcome)
+}
+
+fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
+    let base = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
+    let seeds = sweep::parse_seeds(&args.seeds)?;
+    let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
+    let jobs = match args.jobs {
+        Some(0) => return Err("--jobs 0: at least one worker thread is needed".into()),
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let scenario_file = args.scenario.display().to_string();
+    Ok(Config { scenario_file, base, seeds, swarm: args.swarm, shard, jobs, out: args.out.clone() })
+}
+
+fn sweep_cmd(args: SweepArgs) -> u8 {
+    let cfg = match sweep_config(&args) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let _ = REPRO.set(format!("cargo run --release -- sweep {} --seeds {}", cfg.scenario_file, args.seeds));
+    let n = sweep::shard_len(cfg.seeds, cfg.shard);
+    let shard = cfg.shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.count));
+    let swarm = if cfg.swarm { ", swarm" } else { "" };
+    eprintln!(
+        "chordsim {VERSION}: sweep of scenario {} ({}), seeds {}..{}{shard}{swarm}: {n} runs on {} threads",
+        cfg.base.name, cfg.scenario_file, cfg.seeds.start, cfg.seeds.end, cfg.jobs
+    );
+    let bar = SweepProgress::new(progress::wanted(args.quiet), n);
+    let clock = Stopwatch::start();
+    let result = sweep::run(&cfg, &|failed| bar.done(failed));
+    bar.finish();
+    let out = match result {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let secs = clock.secs();
+    eprintln!("{n} seeds in {secs:.2} s: {:.1} seeds/s on {} threads", n as f64 / secs.max(1e-9), cfg.jobs);
+    let meta = cfg.meta();
+    print!("{}", sweep_out::failure_lines(&meta, &out.rows));
+    print!("{}", sweep_out::summary_text(&out.summary, &out.dir));
+    out.exit_code()
+}
+
+fn merge_cmd(args: MergeArgs) -> u8 {
+    let (summary, rows, dir) = match sweep_out::merge(&args.dirs, &args.out) {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    eprintln!("chordsim {VERSION}: merged {} shards into {}", args.dirs.len(), dir.display());
+    print!("{}", sweep_out::failure_lines(&summary.meta(), &rows));
+    print!("{}", sweep_out::summary_text(&summary, &dir));
+    sweep_out::exit_code(&rows)
 }

@@ -2,8 +2,8 @@
 //! scenario, as deterministic JSON; plus the human summary table.
 //!
 //! Owns: the report schema (`schema_version`), the verdict and its exit code, and how results are laid
-//! out on disk (`results/<scenario>-seed<seed>/report.json`). Every map is a `BTreeMap` and every field
-//! is simulated, never wall-clock, so the same seed gives the same bytes.
+//! out on disk (`results/<scenario>-seed<seed>/report.json`, and `rounds.csv` beside it). Every map is
+//! a `BTreeMap` and every field is simulated, never wall-clock, so the same seed gives the same bytes.
 //! Never: run the simulation or decide correctness (it only formats what the checker decided).
 
 use crate::checker::{LookupCounts, RoundRow};
@@ -266,12 +266,14 @@ impl Report {
         root.join(format!("{}-seed{}", self.scenario_name, self.seed))
     }
 
-    /// Writes `report.json`; returns its path.
+    /// Writes `report.json` and, beside it, `rounds.csv` (one line per checked round); returns the
+    /// path of `report.json`.
     pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
         let dir = self.dir(root);
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("report.json");
         std::fs::write(&path, self.to_json())?;
+        std::fs::write(dir.join("rounds.csv"), crate::csv::rounds_csv(&self.rounds))?;
         Ok(path)
     }
 

@@ -25,6 +25,8 @@ pub enum Stream {
     Check = 5,
     /// Entropy handed to nodes with timer events (timer phases and jitter).
     Node = 6,
+    /// `--swarm`: the fault parameters of a scenario variant, drawn before the run (`swarm.rs`).
+    Swarm = 7,
 }
 
 /// One stream of random numbers.

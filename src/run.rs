@@ -9,6 +9,7 @@ use crate::checker::RoundRow;
 use crate::report::{self, Report};
 use crate::scenario::Scenario;
 use crate::sim::{Sim, Stop};
+use crate::trace::Observer;
 
 /// Runs `sc` to completion, calling `on_row` for each checked round as it happens.
 /// Errors are scenario errors found at run time (e.g. a scripted event naming no live node).
@@ -21,8 +22,35 @@ pub fn run_scenario(sc: Scenario, mut on_row: impl FnMut(&RoundRow)) -> Result<R
     Ok(report::build(&mut sim, &stop))
 }
 
+/// Like [`run_scenario`], with an observer attached to the simulation (returned at the end, so the
+/// caller can read what it collected) and `on_step(now_us, events)` called after every round of
+/// simulated time (for a progress display).
+pub fn run_observed(
+    sc: Scenario,
+    observer: Option<Box<dyn Observer>>,
+    mut on_row: impl FnMut(&RoundRow),
+    mut on_step: impl FnMut(u64, u64),
+) -> Result<(Report, Option<Box<dyn Observer>>), String> {
+    let mut sim = Sim::new(sc)?;
+    if let Some(mut o) = observer {
+        o.start(&sim);
+        sim.observer = Some(o);
+    }
+    let stop = drive_with(&mut sim, &mut on_row, &mut on_step);
+    if let Some(e) = sim.script_error.take() {
+        return Err(e);
+    }
+    let report = report::build(&mut sim, &stop);
+    Ok((report, sim.observer.take()))
+}
+
 /// Advances `sim` to its end one round at a time, reporting new rows.
 pub fn drive(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow)) -> Stop {
+    drive_with(sim, on_row, &mut |_, _| {})
+}
+
+/// [`drive`], also calling `on_step(now_us, events)` after each round of simulated time.
+pub fn drive_with(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow), on_step: &mut impl FnMut(u64, u64)) -> Stop {
     let round = sim.sc.round_us().max(1);
     let end = sim.sc.duration_us();
     let mut shown = 0;
@@ -34,6 +62,7 @@ pub fn drive(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow)) -> Stop {
             on_row(row);
         }
         shown = sim.checker.rounds.len();
+        on_step(sim.now, sim.events);
         if stop != Stop::Reached || t >= end {
             return if stop == Stop::Reached { Stop::Duration } else { stop };
         }

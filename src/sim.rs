@@ -13,6 +13,7 @@ use crate::net::Network;
 use crate::node::Node;
 use crate::rng::SimRng;
 use crate::scenario::{Scenario, ms_to_us};
+use crate::trace::{Observed, Observer};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -128,6 +129,8 @@ pub struct Sim {
     pub hosts_alive: crate::truth::AddrSet,
     /// Zipf CDF per workload (built on first use).
     pub(crate) zipf: Vec<Vec<f64>>,
+    /// Sees every dispatched event (determinism hash, state trace); `None` costs one branch per event.
+    pub observer: Option<Box<dyn Observer>>,
 }
 
 impl Sim {
@@ -183,6 +186,7 @@ impl Sim {
             hosts: Vec::new(),
             hosts_alive: crate::truth::AddrSet::default(),
             zipf: vec![Vec::new(); sc.workloads.len()],
+            observer: None,
             sc,
         };
         sim.app_params = sim.app_params();
@@ -219,6 +223,9 @@ impl Sim {
             self.now = q.at;
             self.events += 1;
             self.dispatch(q.ev);
+            if self.observer.is_some() {
+                self.observe(q.at, q.seq, q.ev);
+            }
             if self.stop_early {
                 return Stop::Verdict;
             }
@@ -257,6 +264,15 @@ impl Sim {
             Ev::Lookup(w) => self.lookup_arrival(w as usize),
             Ev::Join(a) => self.retry_join(a),
             Ev::Round(k) => self.round_end(k),
+        }
+    }
+
+    /// Hands the event just dispatched to the observer (taken out while it looks at the simulation).
+    #[cold]
+    fn observe(&mut self, at: u64, seq: u64, ev: Ev) {
+        if let Some(mut o) = self.observer.take() {
+            o.after_event(self, &Observed { index: self.events - 1, at, seq, ev });
+            self.observer = Some(o);
         }
     }
 

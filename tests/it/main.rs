@@ -1,10 +1,14 @@
 //! The one integration-test binary: the ring-test DSL and tests of whole runs (scenarios,
-//! determinism, the command line). Unit tests live next to the code they test.
+//! determinism, the command line, sweeps and shard merging, replay and reproduction). Unit tests live
+//! next to the code they test.
 
 mod cli;
 mod determinism;
 mod dsl;
 mod props;
+mod replay;
 mod ring;
 mod scenarios;
 mod search;
+mod sweep;
+mod util;
