@@ -149,7 +149,7 @@ impl Sim {
 
     /// `load_keys`: `count` keys placed on their owners and the owners' `replicas` successors (truth),
     /// as if put and fully replicated.
-    pub(crate) fn load_keys(&mut self, count: u64) {
+    pub fn load_keys(&mut self, count: u64) {
         let ring = self.truth.sorted();
         if ring.is_empty() {
             return;
@@ -168,6 +168,13 @@ impl Sim {
                 t.preload(key);
             }
         }
+    }
+
+    /// The checker's DHT accounting right now (None without the DHT).
+    pub fn dht_account(&self) -> Option<crate::checker::DhtRow> {
+        let hosts = self.live_hosts();
+        let r = self.sc.dht.replicas as usize;
+        self.checker.dht.as_ref().map(|d| d.account(&self.nodes, &self.truth, r, &self.host_of, &hosts))
     }
 
     /// Live physical nodes (host indices).

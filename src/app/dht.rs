@@ -46,6 +46,12 @@ pub enum DhtMsg {
     Store {
         batch: BatchId,
     },
+    /// "Send me the items you hold with keys in `(lo, hi]`": a node whose range grew (its old
+    /// predecessor died) pulls the items it now owns from the replicas after it.
+    Fetch {
+        lo: Id,
+        hi: Id,
+    },
 }
 
 impl DhtMsg {
@@ -151,14 +157,29 @@ impl DhtNode {
                     self.keep(i.key, i.version);
                 }
             }
+            DhtMsg::Fetch { lo, hi } => {
+                let space = ctx.params.space;
+                let found: Vec<Item> = self
+                    .store
+                    .iter()
+                    .filter(|(k, _)| space.in_half_open(**k, lo, hi))
+                    .map(|(&key, &version)| Item { key, version })
+                    .collect();
+                send_batches(ctx, from, &found);
+            }
         }
     }
 
-    /// Stores a put and replicates it to the replica successors at once.
+    /// Stores a put and replicates it to the replica successors at once. If, by our own view, the
+    /// key is our predecessor's (it joined after the lookup's routing state was formed), hand it the
+    /// item too, one hop back.
     fn put_here(&mut self, ctx: &mut AppCtx, key: Id, version: u32) {
         self.keep(key, version);
         for t in Self::replica_targets(ctx) {
             ctx.send(t, DhtMsg::Replica { key, version });
+        }
+        if let Some(p) = ctx.pred.filter(|_| !self.owns(ctx, key)) {
+            ctx.send(p, DhtMsg::Replica { key, version });
         }
     }
 
@@ -222,18 +243,30 @@ impl DhtNode {
             ctx.timer(ctx.params.repair_us, DhtTimer::Repair);
         }
         let space = ctx.params.space;
-        if let (Some(old), Some(new)) = (self.last_pred, ctx.pred)
-            && new != old
-            && space.in_open(new.id, old.id, ctx.me.id)
-        {
-            // ToN'03 IV-E: a joining node receives the keys it now owns from its successor.
+        // ToN'03 IV-E: a joining node receives the keys it now owns from its successor. We hand a new
+        // predecessor every item outside our own range `(new, me]`, not only those between the old
+        // and the new predecessor: the old one may have died unnoticed, leaving us the owner of its
+        // keys by the truth but not by our pointers (found by the DHT property test). The new
+        // predecessor already holds most of these as a replica; the rest is bounded
+        // over-replication.
+        let me = ctx.me.id;
+        if let Some(new) = ctx.pred.filter(|&p| Some(p) != self.last_pred && p != ctx.me) {
             let moved: Vec<Item> = self
                 .store
                 .iter()
-                .filter(|(k, _)| space.in_half_open(**k, old.id, new.id))
+                .filter(|(k, _)| !space.in_half_open(**k, new.id, me))
                 .map(|(&key, &version)| Item { key, version })
                 .collect();
             send_batches(ctx, new, &moved);
+            // Our range grew (the old predecessor is gone, or unknown): pull the keys we now own from
+            // the replicas after us — the put that created them may have missed us.
+            let grew = self.last_pred.is_none_or(|o| space.in_open(o.id, new.id, me));
+            if grew {
+                let hi = self.last_pred.map_or(me, |o| o.id);
+                for t in Self::replica_targets(ctx) {
+                    ctx.send(t, DhtMsg::Fetch { lo: new.id, hi });
+                }
+            }
         }
         self.last_pred = ctx.pred;
         self.last_succ.clear();

@@ -4,6 +4,7 @@
 
 mod cli;
 mod determinism;
+mod dht;
 mod dsl;
 mod props;
 mod replay;
