@@ -163,8 +163,8 @@ pub enum Timer {
     Stabilize,
     FixFingers,
     CheckPredecessor,
-    /// The RPC with this id has had no answer within the RPC timeout.
-    Rpc(ReqId),
+    /// Time to look for RPCs past their deadline (one such timer per node at a time).
+    RpcCheck,
     /// Retry a join that could not start or failed.
     JoinRetry,
 }

@@ -11,11 +11,10 @@ use crate::metrics::Metrics;
 use crate::msg::{Addr, Ctx, Effect, Lists, Msg, Params, Peer, Timer};
 use crate::net::Network;
 use crate::node::Node;
+use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::scenario::{Scenario, ms_to_us};
 use crate::trace::{Observed, Observer};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// What happens at a point in simulated time.
 #[derive(Copy, Clone, Debug)]
@@ -48,31 +47,6 @@ pub enum Ev {
     Dht(u16),
 }
 
-#[derive(Copy, Clone, Debug)]
-struct Queued {
-    at: u64,
-    seq: u64,
-    ev: Ev,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Queued {
-    /// Reversed, so the max-heap pops the earliest `(at, seq)` first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
-}
-
 /// A node slot. A crashed or departed node keeps its slot (addresses are never reused).
 #[derive(Clone, Debug)]
 pub struct Slot {
@@ -102,8 +76,7 @@ pub struct Sim {
     pub net: Network,
     pub rng: SimRng,
     pub now: u64,
-    seq: u64,
-    queue: BinaryHeap<Queued>,
+    queue: EventQueue<Ev>,
     pub nodes: Vec<Slot>,
     pub truth: Truth,
     pub lists: Lists,
@@ -161,8 +134,7 @@ impl Sim {
             metrics: Metrics::default(),
             params,
             now: 0,
-            seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::default(),
             nodes: Vec::new(),
             truth: Truth::default(),
             lists: Lists::default(),
@@ -196,9 +168,7 @@ impl Sim {
     }
 
     pub fn push(&mut self, at: u64, ev: Ev) {
-        let seq = self.seq;
-        self.seq += 1;
-        self.queue.push(Queued { at, seq, ev });
+        self.queue.push(at, ev);
     }
 
     /// Runs to the end of the scenario (or an early verdict, or the event limit).
@@ -212,19 +182,19 @@ impl Sim {
     /// Processes every event with time ≤ `until`.
     pub fn run_until(&mut self, until: u64) -> Stop {
         let max_events = self.sc.limits.max_events;
-        while let Some(q) = self.queue.peek() {
-            if q.at > until {
+        while let Some(at) = self.queue.peek_time() {
+            if at > until {
                 break;
             }
             if self.events >= max_events {
                 return Stop::EventLimit;
             }
-            let q = self.queue.pop().expect("peeked");
-            self.now = q.at;
+            let (at, seq, ev) = self.queue.pop().expect("peeked");
+            self.now = at;
             self.events += 1;
-            self.dispatch(q.ev);
+            self.dispatch(ev);
             if self.observer.is_some() {
-                self.observe(q.at, q.seq, q.ev);
+                self.observe(at, seq, ev);
             }
             if self.stop_early {
                 return Stop::Verdict;
@@ -254,7 +224,7 @@ impl Sim {
                 if self.nodes[to.0 as usize].alive {
                     let entropy = match timer {
                         Timer::Stabilize | Timer::FixFingers | Timer::CheckPredecessor => self.rng.node.next_u64(),
-                        Timer::Rpc(_) | Timer::JoinRetry => 0,
+                        Timer::RpcCheck | Timer::JoinRetry => 0,
                     };
                     self.with_node(to, entropy, |n, ctx| n.on_timer(ctx, timer));
                 }

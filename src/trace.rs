@@ -90,7 +90,7 @@ fn timer_index(t: Timer) -> u16 {
         Timer::Stabilize => 0,
         Timer::FixFingers => 1,
         Timer::CheckPredecessor => 2,
-        Timer::Rpc(_) => 3,
+        Timer::RpcCheck => 3,
         Timer::JoinRetry => 4,
     }
 }
@@ -272,7 +272,7 @@ mod tests {
             msg: Msg::Notify,
         };
         assert_eq!(kind_name(kind_code(&ev)), "recv:notify");
-        assert_eq!(kind_name(kind_code(&Ev::Timer { to: Addr(1), timer: Timer::Rpc(4) })), "timer:rpc_timeout");
+        assert_eq!(kind_name(kind_code(&Ev::Timer { to: Addr(1), timer: Timer::RpcCheck })), "timer:rpc_timeout");
         assert_eq!(kind_name(kind_code(&Ev::Round(9))), "round");
         assert_eq!(target(&ev), Some(Addr(3)));
         assert_eq!(target(&Ev::Churn(0)), None);

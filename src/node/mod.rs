@@ -55,6 +55,8 @@ struct Pending {
     req: ReqId,
     to: Peer,
     what: Waiting,
+    /// Time at which the RPC times out.
+    deadline: u64,
 }
 
 /// One Chord node.
@@ -75,6 +77,8 @@ pub struct Node {
     lookups: Vec<Lookup>,
     next_req: ReqId,
     next_lookup: u32,
+    /// When the armed RPC check fires, if one is armed.
+    rpc_check_at: Option<u64>,
 }
 
 impl Node {
@@ -93,6 +97,7 @@ impl Node {
             lookups: Vec::new(),
             next_req: 0,
             next_lookup: 0,
+            rpc_check_at: None,
         }
     }
 
@@ -183,23 +188,53 @@ impl Node {
             Timer::Stabilize => self.on_stabilize_timer(ctx),
             Timer::FixFingers => self.on_fix_fingers_timer(ctx),
             Timer::CheckPredecessor => self.on_check_predecessor_timer(ctx),
-            Timer::Rpc(req) => self.on_rpc_timeout(ctx, req),
+            Timer::RpcCheck => self.on_rpc_check(ctx),
             Timer::JoinRetry => {}
         }
     }
 
-    /// Sends an RPC and arms its timeout. Returns false (sending nothing) when the node already has
-    /// `max_pending` RPCs outstanding: the caller treats that like a timeout.
+    /// Sends an RPC with a deadline `now + rpc_timeout`. Returns false (sending nothing) when the node
+    /// already has `max_pending` RPCs outstanding: the caller treats that like a timeout.
+    ///
+    /// One timer per node covers all its deadlines: since every RPC has the same timeout and time only
+    /// moves forward, a new deadline is never earlier than an armed check, so the check is armed only
+    /// when none is (and re-armed for the earliest remaining deadline when it fires). This keeps a
+    /// timer event per RPC out of the queue; each timeout still fires at its exact deadline.
     fn rpc(&mut self, ctx: &mut Ctx, to: Peer, what: Waiting, msg_for: impl FnOnce(ReqId) -> Msg) -> bool {
         if self.pending.len() >= ctx.params.max_pending {
             return false;
         }
         let req = self.next_req;
         self.next_req = self.next_req.wrapping_add(1);
-        self.pending.push(Pending { req, to, what });
+        let deadline = ctx.now + ctx.params.rpc_timeout_us;
+        self.pending.push(Pending { req, to, what, deadline });
         ctx.send(to, msg_for(req));
-        ctx.timer(ctx.params.rpc_timeout_us, Timer::Rpc(req));
+        if self.rpc_check_at.is_none() {
+            ctx.timer(ctx.params.rpc_timeout_us, Timer::RpcCheck);
+            self.rpc_check_at = Some(deadline);
+        }
         true
+    }
+
+    /// The RPC check fired: every RPC past its deadline times out, oldest first; then the check is
+    /// re-armed for the earliest deadline left.
+    fn on_rpc_check(&mut self, ctx: &mut Ctx) {
+        // Marked armed while the timeouts run, so that RPCs they send do not arm a second check.
+        self.rpc_check_at = Some(ctx.now);
+        while let Some(i) = self.next_expired(ctx.now) {
+            let p = self.pending.remove(i);
+            self.on_rpc_timeout(ctx, p);
+        }
+        self.rpc_check_at = None;
+        if let Some(next) = self.pending.iter().map(|p| p.deadline).min() {
+            ctx.timer(next - ctx.now, Timer::RpcCheck);
+            self.rpc_check_at = Some(next);
+        }
+    }
+
+    /// Index of the pending RPC with the earliest expired deadline (ties: the older request).
+    fn next_expired(&self, now: u64) -> Option<usize> {
+        (0..self.pending.len()).filter(|&i| self.pending[i].deadline <= now).min_by_key(|&i| self.pending[i].deadline)
     }
 
     /// Removes and returns the pending RPC `req` if it was sent to `from`.
@@ -208,11 +243,7 @@ impl Node {
         Some(self.pending.swap_remove(i).what)
     }
 
-    fn on_rpc_timeout(&mut self, ctx: &mut Ctx, req: ReqId) {
-        let Some(i) = self.pending.iter().position(|p| p.req == req) else {
-            return; // answered in time: stale timer
-        };
-        let p = self.pending.swap_remove(i);
+    fn on_rpc_timeout(&mut self, ctx: &mut Ctx, p: Pending) {
         match p.what {
             Waiting::Stabilize if self.is_zave(ctx) => self.zave_successor_timeout(ctx),
             Waiting::Stabilize => self.on_successor_timeout(ctx, p.to),

@@ -28,6 +28,7 @@ fn params() -> Params {
 
 /// Harness: a node plus the simulator-side buffers a handler needs.
 struct H {
+    now: u64,
     node: Node,
     p: Params,
     lists: Lists,
@@ -35,6 +36,15 @@ struct H {
 }
 
 impl H {
+    /// Lets the RPC timeout pass and fires the node's RPC check.
+    fn expire(&mut self) -> Vec<Effect> {
+        self.now += 100;
+        self.out.clear();
+        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
+        self.node.on_timer(&mut ctx, Timer::RpcCheck);
+        self.out.clone()
+    }
+
     /// Node 100 with predecessor 50, successors [120, 150, 200], and fingers all at 120 except
     /// finger 7 (start 164) → 200 and finger 8 (start 228) → 10.
     fn new() -> H {
@@ -44,26 +54,26 @@ impl H {
         fingers[6] = Some(n(200));
         fingers[7] = Some(n(10));
         node.install(Some(n(50)), &[n(120), n(150), n(200)], &fingers);
-        H { node, p, lists: Lists::default(), out: Vec::new() }
+        H { now: 0, node, p, lists: Lists::default(), out: Vec::new() }
     }
 
     fn msg(&mut self, from: Peer, m: Msg) -> Vec<Effect> {
         self.out.clear();
-        let mut ctx = Ctx { now: 0, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
+        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
         self.node.on_message(&mut ctx, from, m);
         self.out.clone()
     }
 
     fn timer(&mut self, t: Timer) -> Vec<Effect> {
         self.out.clear();
-        let mut ctx = Ctx { now: 0, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
+        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
         self.node.on_timer(&mut ctx, t);
         self.out.clone()
     }
 
     fn call(&mut self, f: impl FnOnce(&mut Node, &mut Ctx)) -> Vec<Effect> {
         self.out.clear();
-        let mut ctx = Ctx { now: 0, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
+        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
         f(&mut self.node, &mut ctx);
         self.out.clone()
     }
@@ -77,8 +87,9 @@ fn send(to: Peer, msg: Msg) -> Effect {
     Effect::Send { to, msg }
 }
 
-fn rpc_timer(req: u32) -> Effect {
-    Effect::SetTimer { after_us: 100, timer: Timer::Rpc(req) }
+/// The node's RPC check timer, armed with the first outstanding RPC.
+fn rpc_timer(_req: u32) -> Effect {
+    Effect::SetTimer { after_us: 100, timer: Timer::RpcCheck }
 }
 
 #[test]
@@ -146,7 +157,7 @@ fn state_reply_without_closer_predecessor_copies_list() {
 fn successor_timeout_fails_over_and_restabilizes() {
     let mut h = H::new();
     h.timer(Timer::Stabilize);
-    let fx = h.timer(Timer::Rpc(0));
+    let fx = h.expire();
     assert_eq!(fx, vec![send(n(150), Msg::GetState { req: 1 }), rpc_timer(1)]);
     assert_eq!(h.succ_ids(), vec![150, 200]);
     assert!(h.node.fingers().iter().all(|f| *f != Some(n(120))), "dead node gone from fingers too");
@@ -181,7 +192,7 @@ fn check_predecessor_clears_dead_predecessor() {
             rpc_timer(0),
         ]
     );
-    assert_eq!(h.timer(Timer::Rpc(0)), vec![]);
+    assert_eq!(h.expire(), vec![]);
     assert_eq!(h.node.predecessor(), None);
 }
 
@@ -192,7 +203,8 @@ fn lookup_walks_hops_then_contacts_owner() {
     // 30: closest preceding of 30 from 100 is finger 8 = 10.
     assert_eq!(fx, vec![send(n(10), Msg::FindNext { req: 0, key: Id(30), dead: None, user: true }), rpc_timer(0)]);
     let fx = h.msg(n(10), Msg::FindNextReply { req: 0, done: true, node: n(40), user: true });
-    assert_eq!(fx, vec![send(n(40), Msg::Ping { req: 1, user: true }), rpc_timer(1)]);
+    // The RPC check armed with the first request still covers this one: no new timer.
+    assert_eq!(fx, vec![send(n(40), Msg::Ping { req: 1, user: true })]);
     let fx = h.msg(n(40), Msg::Pong { req: 1, user: true });
     assert_eq!(fx, vec![Effect::LookupDone { tag: 7, key: Id(30), owner: Some(n(40)), hops: 2, timeouts: 0 }]);
     assert_eq!(h.node.pending_rpcs(), 0);
@@ -203,7 +215,7 @@ fn lookup_timeout_goes_back_to_referrer_with_the_dead_node() {
     let mut h = H::new();
     h.call(|node, ctx| node.start_lookup(ctx, Id(30), Purpose::User(1), None));
     h.msg(n(10), Msg::FindNextReply { req: 0, done: false, node: n(20), user: true });
-    let fx = h.timer(Timer::Rpc(1));
+    let fx = h.expire();
     assert_eq!(
         fx,
         vec![send(n(10), Msg::FindNext { req: 2, key: Id(30), dead: Some(n(20)), user: true }), rpc_timer(2)]
@@ -217,7 +229,7 @@ fn lookup_timeout_goes_back_to_referrer_with_the_dead_node() {
 #[test]
 fn join_through_bootstrap() {
     let p = params();
-    let mut h = H { node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
+    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
     let fx = h.call(|node, ctx| node.join(ctx, n(100)));
     assert_eq!(fx, vec![send(n(100), Msg::FindNext { req: 0, key: Id(130), dead: None, user: false }), rpc_timer(0)]);
     h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
@@ -230,9 +242,9 @@ fn join_through_bootstrap() {
 #[test]
 fn join_fails_when_bootstrap_is_silent() {
     let p = params();
-    let mut h = H { node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
+    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
     h.call(|node, ctx| node.join(ctx, n(100)));
-    assert_eq!(h.timer(Timer::Rpc(0)), vec![Effect::JoinFailed]);
+    assert_eq!(h.expire(), vec![Effect::JoinFailed]);
     assert!(!h.node.is_joined());
 }
 
@@ -273,4 +285,23 @@ fn fix_fingers_sets_near_fingers_locally_and_looks_up_the_next() {
             rpc_timer(0),
         ]
     );
+}
+
+#[test]
+fn one_rpc_check_covers_every_deadline() {
+    let mut h = H::new();
+    h.timer(Timer::Stabilize); // GetState req 0 at t = 0: deadline 100, check armed for 100
+    h.now = 50;
+    let fx = h.timer(Timer::CheckPredecessor); // Ping req 1 at t = 50: deadline 150
+    assert_eq!(fx[1..], [send(n(50), Msg::Ping { req: 1, user: false })], "no second check armed");
+    h.now = 0;
+    let fx = h.expire(); // t = 100: only req 0 is due; the successor is dropped and the next one asked
+    assert_eq!(
+        fx,
+        vec![send(n(150), Msg::GetState { req: 2 }), Effect::SetTimer { after_us: 50, timer: Timer::RpcCheck }]
+    );
+    assert_eq!(h.node.predecessor(), Some(n(50)), "req 1 is not due yet");
+    h.now = 50;
+    h.expire(); // t = 150: req 1 (ping to the predecessor) times out
+    assert_eq!(h.node.predecessor(), None);
 }

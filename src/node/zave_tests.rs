@@ -27,6 +27,7 @@ fn params() -> Params {
 }
 
 struct H {
+    now: u64,
     node: Node,
     p: Params,
     lists: Lists,
@@ -34,17 +35,26 @@ struct H {
 }
 
 impl H {
+    /// Lets the RPC timeout pass and fires the node's RPC check.
+    fn expire(&mut self) -> Vec<Effect> {
+        self.now += 100;
+        self.out.clear();
+        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
+        self.node.on_timer(&mut ctx, Timer::RpcCheck);
+        self.out.clone()
+    }
+
     /// Node 100: predecessor 50, successors [120, 150, 200].
     fn new() -> H {
         let p = params();
         let mut node = Node::new(n(100), p.space);
         node.install(Some(n(50)), &[n(120), n(150), n(200)], &[Some(n(120)); 8]);
-        H { node, p, lists: Lists::default(), out: Vec::new() }
+        H { now: 0, node, p, lists: Lists::default(), out: Vec::new() }
     }
 
     fn run(&mut self, f: impl FnOnce(&mut Node, &mut Ctx)) -> Vec<Effect> {
         self.out.clear();
-        let mut ctx = Ctx { now: 0, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
+        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
         f(&mut self.node, &mut ctx);
         self.out.clone()
     }
@@ -62,8 +72,9 @@ fn send(to: Peer, msg: Msg) -> Effect {
     Effect::Send { to, msg }
 }
 
-fn rpc_timer(req: u32) -> Effect {
-    Effect::SetTimer { after_us: 100, timer: Timer::Rpc(req) }
+/// The node's RPC check timer, armed with the first outstanding RPC.
+fn rpc_timer(_req: u32) -> Effect {
+    Effect::SetTimer { after_us: 100, timer: Timer::RpcCheck }
 }
 
 #[test]
@@ -73,7 +84,7 @@ fn stabilize_from_successor_then_from_predecessor_checks_before_adopting() {
     let l = h.lists.alloc(&[n(150), n(160), n(200)]);
     // 120's predecessor 110 ∈ (100, 120): query it before adopting it (no pointer to it yet).
     let fx = h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(110)), list: l });
-    assert_eq!(fx, vec![send(n(110), Msg::GetState { req: 1 }), rpc_timer(1)]);
+    assert_eq!(fx, vec![send(n(110), Msg::GetState { req: 1 })], "the armed RPC check covers it");
     assert_eq!(h.succ(), vec![n(120), n(150), n(160)]);
     let l = h.lists.alloc(&[n(120), n(150), n(160)]);
     let fx = h.msg(n(110), Msg::StateReply { req: 1, pred: Some(n(100)), list: l });
@@ -88,7 +99,7 @@ fn dead_candidate_successor_is_never_adopted() {
     let l = h.lists.alloc(&[n(150), n(160), n(200)]);
     h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(110)), list: l });
     // 110 does not answer: no change, and the stabilization ends by notifying the head.
-    let fx = h.run(|nd, c| nd.on_timer(c, Timer::Rpc(1)));
+    let fx = h.expire();
     assert_eq!(fx, vec![send(n(120), Msg::Notify)]);
     assert_eq!(h.succ(), vec![n(120), n(150), n(160)]);
 }
@@ -97,7 +108,7 @@ fn dead_candidate_successor_is_never_adopted() {
 fn dead_head_is_replaced_by_tail_plus_pad_and_stabilization_repeats() {
     let mut h = H::new();
     h.run(|nd, c| nd.stabilize(c));
-    let fx = h.run(|nd, c| nd.on_timer(c, Timer::Rpc(0)));
+    let fx = h.expire();
     assert_eq!(fx, vec![send(n(150), Msg::GetState { req: 1 }), rpc_timer(1)]);
     assert_eq!(h.succ(), vec![n(150), n(200), Peer::pad(Id(201))]);
     assert_eq!(h.succ().len(), 3, "lists stay full-length");
@@ -122,18 +133,18 @@ fn rectify_adopts_closer_at_once_and_checks_the_old_predecessor_otherwise() {
     // 30 is not in (70, 100): ping 70 first; adopt 30 only if 70 is dead.
     assert_eq!(h.msg(n(30), Msg::Notify), vec![send(n(70), Msg::Ping { req: 0, user: false }), rpc_timer(0)]);
     assert_eq!(h.node.predecessor(), Some(n(70)));
-    h.run(|nd, c| nd.on_timer(c, Timer::Rpc(0)));
+    h.expire();
     assert_eq!(h.node.predecessor(), Some(n(30)));
 }
 
 #[test]
 fn join_goes_through_the_predecessor_and_copies_its_list() {
     let p = params();
-    let mut h = H { node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
+    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
     h.run(|nd, c| nd.join(c, n(100)));
     // 100 answers "done": 130 ∈ (100, 150]. Zave's join queries 100 (the predecessor), not 150.
     let fx = h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
-    assert_eq!(fx, vec![send(n(100), Msg::GetState { req: 1 }), rpc_timer(1)]);
+    assert_eq!(fx, vec![send(n(100), Msg::GetState { req: 1 })], "the armed RPC check covers it");
     let l = h.lists.alloc(&[n(150), n(200), n(10)]);
     let fx = h.msg(n(100), Msg::StateReply { req: 1, pred: Some(n(50)), list: l });
     assert_eq!(fx, vec![Effect::Joined]);
@@ -144,7 +155,7 @@ fn join_goes_through_the_predecessor_and_copies_its_list() {
 #[test]
 fn join_retries_when_the_predecessor_moved_on() {
     let p = params();
-    let mut h = H { node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
+    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
     h.run(|nd, c| nd.join(c, n(100)));
     h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
     // Meanwhile 120 joined after 100: 130 ∉ (100, 120).
