@@ -173,7 +173,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 if let Some((at, seq, e)) = q.pop() {
                     let first = *reference.iter().next().expect("same length");
                     assert_eq!((at, seq), first);
