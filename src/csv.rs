@@ -139,6 +139,7 @@ mod tests {
             time_s: 90.0,
             live: 10,
             joined: 10,
+            checked: 10,
             succ_ok: 1.0,
             pred_ok: 0.9,
             list_ok: 0.8,
@@ -158,9 +159,9 @@ mod tests {
         let text = rounds_csv(&[row.clone(), row]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("round,time_s,live,joined,succ_ok"), "{}", lines[0]);
+        assert!(lines[0].starts_with("round,time_s,live,joined,checked,succ_ok"), "{}", lines[0]);
         assert!(lines[0].contains("lookups_done,lookups_correct,lookups_wrong"), "{}", lines[0]);
-        assert!(lines[1].starts_with("3,90.0,10,10,1.0,0.9"), "{}", lines[1]);
+        assert!(lines[1].starts_with("3,90.0,10,10,10,1.0,0.9"), "{}", lines[1]);
         assert!(lines[1].ends_with(",7,6,1,0,0,99,false,OrderedMerges;NoDuplicates,8"), "{}", lines[1]);
         assert_eq!(rounds_csv(&[]), "");
     }

@@ -7,7 +7,7 @@
 //! with what the application last saw and, if they changed, calls `on_neighbors`.
 //! Never: let an application read another node's state (it gets only its own node's neighbours).
 
-use crate::app::{App, AppCtx, AppEffect, AppMsg, AppParams, AppTimer, DhtNode};
+use crate::app::{App, AppCtx, AppEffect, AppMsg, AppParams, AppTimer};
 use crate::id::Id;
 use crate::msg::{Addr, Msg, Peer, Purpose};
 use crate::scenario::{Popularity, Workload, ms_to_us};
@@ -28,7 +28,7 @@ impl Sim {
 
     /// The application a new node runs.
     pub(crate) fn new_app(&self) -> App {
-        if self.sc.dht.enabled { App::Dht(DhtNode::default()) } else { App::None }
+        if self.sc.dht.enabled { App::Dht(Box::default()) } else { App::None }
     }
 
     /// Calls an application handler of node `a`, then applies its effects.

@@ -129,7 +129,8 @@ impl AppCtx<'_> {
 pub enum App {
     #[default]
     None,
-    Dht(DhtNode),
+    /// Boxed: a node without the DHT pays one pointer, not the DHT's state.
+    Dht(Box<DhtNode>),
 }
 
 impl App {

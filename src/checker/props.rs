@@ -11,7 +11,7 @@
 use super::Checker;
 use crate::sim::Slot;
 use crate::truth::Truth;
-use crate::zave::properties::{Property, RingView, Violation, check_all, principals};
+use crate::zave::properties::{Property, RingView, Violation, check_all_counting};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -145,8 +145,12 @@ impl Checker {
         truth: &Truth,
     ) -> (Vec<&'static str>, u64, Option<String>) {
         let view = SimView::build(nodes, truth, self.r);
-        let violations = check_all(&view);
-        let principals = principals(&view) as u64;
+        if !view.member.iter().any(|&m| m) {
+            // No member at all (everyone left, or no one joined yet): there is no ring to judge.
+            return (Vec::new(), 0, None);
+        }
+        let (violations, principals) = check_all_counting(&view);
+        let principals = principals as u64;
         let mut names = Vec::with_capacity(violations.len());
         let mut safety = None;
         let broken =

@@ -141,8 +141,26 @@ impl Violation {
 /// Checks every property of zave.md once; returns the violated ones in the
 /// order of `Property::ALL`. Ring structure is computed once and shared.
 pub fn check_all<V: RingView + ?Sized>(view: &V) -> Vec<Violation> {
+    check_all_counting(view).0
+}
+
+/// [`check_all`] plus the number of principals, computed once for both (the principal scan is the
+/// most expensive check).
+pub fn check_all_counting<V: RingView + ?Sized>(view: &V) -> (Vec<Violation>, usize) {
     let rings = Rings::analyze(view);
-    Property::ALL.iter().filter_map(|&p| check_with(p, view, &rings)).collect()
+    let principals = principal_nodes(view);
+    let count = principals.len();
+    let mut out: Vec<Violation> = Property::ALL
+        .iter()
+        .filter(|&&p| p != Property::SufficientPrincipals)
+        .filter_map(|&p| check_with(p, view, &rings))
+        .collect();
+    if count <= view.r() {
+        let detail = format!("principals = {count}, need at least r + 1 = {}", view.r() + 1);
+        out.push(Violation::new(Property::SufficientPrincipals, principals, detail));
+        out.sort_by_key(|v| Property::ALL.iter().position(|&p| p == v.property));
+    }
+    (out, count)
 }
 
 fn check_with<V: RingView + ?Sized>(p: Property, v: &V, rings: &Rings) -> Option<Violation> {
