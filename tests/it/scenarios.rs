@@ -67,3 +67,14 @@ fn churn_scenario_full_size_converges_and_looks_up_well() {
     // Chord's O(log N) path length: ~½ log2 N + 1 ≈ 6 at N = 1000; anything far off is a routing bug.
     assert!((3.5..7.0).contains(&rep.lookups.hops.mean), "{:?}", rep.lookups.hops);
 }
+
+/// CI pins the event count of a small benchmark at a fixed seed, so that an accidental change to the
+/// protocol, the scheduler or the random streams shows. Update the number only on purpose, and say
+/// why in the commit.
+#[test]
+fn bench_event_count_is_pinned() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench/pin-small.toml");
+    let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
+    assert_eq!(rep.verdict.verdict, chordsim::report::Verdict::Pass, "{:?}", rep.verdict.reason);
+    assert_eq!(rep.run.events, 710_044, "the pinned event count of scenarios/bench/pin-small.toml changed");
+}
