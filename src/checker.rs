@@ -333,11 +333,7 @@ impl Checker {
             violated: Vec::new(),
             principals: 0,
             dht: None,
-            converged: n > 0
-                && st.succ == checked
-                && st.pred == checked
-                && st.list == checked
-                && probes_ok == probes,
+            converged: n > 0 && st.succ == checked && st.pred == checked && st.list == checked && probes_ok == probes,
         };
         (row, st.reason.or(probe_reason))
     }

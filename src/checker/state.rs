@@ -33,7 +33,14 @@ pub const MAX_CHECKED: usize = 100_000;
 
 impl Checker {
     /// Checks every `stride`-th node of the ring, starting at `offset`.
-    pub(super) fn check_states(&self, ring: &[Peer], nodes: &[Slot], params: &Params, stride: usize, offset: usize) -> StateCounts {
+    pub(super) fn check_states(
+        &self,
+        ring: &[Peer],
+        nodes: &[Slot],
+        params: &Params,
+        stride: usize,
+        offset: usize,
+    ) -> StateCounts {
         let mut c = StateCounts::default();
         let n = ring.len();
         for (i, me) in ring.iter().enumerate().skip(offset).step_by(stride.max(1)) {

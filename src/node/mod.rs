@@ -9,6 +9,8 @@
 //! Never: touch an RNG, a clock, the queue, the checker or another node's state. Randomness arrives
 //! as `ctx.entropy`.
 
+#[cfg(test)]
+mod harness;
 mod lookup;
 mod membership;
 mod stabilize;

@@ -1,100 +1,15 @@
-//! Handler tests: one message or timer in, the exact effects out. Ids live in an 8-bit space; node
-//! `n(x)` has id x and address x, so effects are easy to read.
+//! Handler tests of the `ton03` variant: one message or timer in, the exact effects out
+//! (harness in `harness.rs`).
 
+use super::harness::*;
 use super::*;
-use crate::id::{Id, IdSpace};
-use crate::msg::{Addr, Effect, Lists, Params, Purpose};
-
-fn n(x: u64) -> Peer {
-    Peer { id: Id(x), addr: Addr(x as u32) }
-}
-
-fn params() -> Params {
-    Params {
-        variant: crate::scenario::Variant::Ton03,
-        space: IdSpace::new(8),
-        r: 3,
-        stabilize_us: 1000,
-        stabilize_jitter: 0.0,
-        fix_fingers_us: 2000,
-        check_pred_us: 3000,
-        rpc_timeout_us: 100,
-        lookup_max_steps: 16,
-        notify_old_predecessor: false,
-        max_pending: 64,
-        join_retry_us: 500,
-    }
-}
-
-/// Harness: a node plus the simulator-side buffers a handler needs.
-struct H {
-    now: u64,
-    node: Node,
-    p: Params,
-    lists: Lists,
-    out: Vec<Effect>,
-}
-
-impl H {
-    /// Lets the RPC timeout pass and fires the node's RPC check.
-    fn expire(&mut self) -> Vec<Effect> {
-        self.now += 100;
-        self.out.clear();
-        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
-        self.node.on_timer(&mut ctx, Timer::RpcCheck);
-        self.out.clone()
-    }
-
-    /// Node 100 with predecessor 50, successors [120, 150, 200], and fingers all at 120 except
-    /// finger 7 (start 164) → 200 and finger 8 (start 228) → 10.
-    fn new() -> H {
-        let p = params();
-        let mut node = Node::new(n(100), p.space);
-        let mut fingers = vec![Some(n(120)); 8];
-        fingers[6] = Some(n(200));
-        fingers[7] = Some(n(10));
-        node.install(Some(n(50)), &[n(120), n(150), n(200)], &fingers);
-        H { now: 0, node, p, lists: Lists::default(), out: Vec::new() }
-    }
-
-    fn msg(&mut self, from: Peer, m: Msg) -> Vec<Effect> {
-        self.out.clear();
-        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
-        self.node.on_message(&mut ctx, from, m);
-        self.out.clone()
-    }
-
-    fn timer(&mut self, t: Timer) -> Vec<Effect> {
-        self.out.clear();
-        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
-        self.node.on_timer(&mut ctx, t);
-        self.out.clone()
-    }
-
-    fn call(&mut self, f: impl FnOnce(&mut Node, &mut Ctx)) -> Vec<Effect> {
-        self.out.clear();
-        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
-        f(&mut self.node, &mut ctx);
-        self.out.clone()
-    }
-
-    fn succ_ids(&self) -> Vec<u64> {
-        self.node.succ_list().iter().map(|p| p.id.0).collect()
-    }
-}
-
-fn send(to: Peer, msg: Msg) -> Effect {
-    Effect::Send { to, msg }
-}
-
-/// The node's RPC check timer, armed with the first outstanding RPC.
-fn rpc_timer(_req: u32) -> Effect {
-    Effect::SetTimer { after_us: 100, timer: Timer::RpcCheck }
-}
+use crate::id::Id;
+use crate::msg::{Effect, Purpose};
+use crate::scenario::Variant;
 
 #[test]
 fn notify_adopts_closer_predecessor_only() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     assert_eq!(h.msg(n(30), Msg::Notify), vec![]);
     assert_eq!(h.node.predecessor(), Some(n(50)), "30 is not in (50, 100)");
     assert_eq!(h.msg(n(70), Msg::Notify), vec![]);
@@ -103,14 +18,14 @@ fn notify_adopts_closer_predecessor_only() {
 
 #[test]
 fn notify_tells_old_predecessor_when_configured() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     h.p.notify_old_predecessor = true;
     assert_eq!(h.msg(n(70), Msg::Notify), vec![send(n(50), Msg::NewPredecessor { pred: n(70) })]);
 }
 
 #[test]
 fn get_state_replies_with_predecessor_and_list() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     let fx = h.msg(n(50), Msg::GetState { req: 9 });
     let [Effect::Send { to, msg: Msg::StateReply { req: 9, pred, list } }] = fx[..] else { panic!("{fx:?}") };
     assert_eq!((to, pred), (n(50), Some(n(50))));
@@ -119,7 +34,7 @@ fn get_state_replies_with_predecessor_and_list() {
 
 #[test]
 fn stabilize_timer_asks_successor() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     let fx = h.timer(Timer::Stabilize);
     assert_eq!(
         fx,
@@ -135,7 +50,7 @@ fn stabilize_timer_asks_successor() {
 
 #[test]
 fn state_reply_reconciles_and_adopts_closer_successor() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     h.timer(Timer::Stabilize);
     let list = h.lists.alloc(&[n(150), n(160), n(200)]);
     let fx = h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(110)), list });
@@ -145,7 +60,7 @@ fn state_reply_reconciles_and_adopts_closer_successor() {
 
 #[test]
 fn state_reply_without_closer_predecessor_copies_list() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     h.timer(Timer::Stabilize);
     let list = h.lists.alloc(&[n(150), n(160), n(200)]);
     let fx = h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(100)), list });
@@ -155,7 +70,7 @@ fn state_reply_without_closer_predecessor_copies_list() {
 
 #[test]
 fn successor_timeout_fails_over_and_restabilizes() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     h.timer(Timer::Stabilize);
     let fx = h.expire();
     assert_eq!(fx, vec![send(n(150), Msg::GetState { req: 1 }), rpc_timer(1)]);
@@ -168,7 +83,7 @@ fn successor_timeout_fails_over_and_restabilizes() {
 
 #[test]
 fn find_next_answers_owner_or_closest_preceding() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     let done = h.msg(n(1), Msg::FindNext { req: 4, key: Id(110), dead: None, user: true });
     assert_eq!(done, vec![send(n(1), Msg::FindNextReply { req: 4, done: true, node: n(120), user: true })]);
     // 180: closest preceding among fingers {120, 200, 10} and list {120, 150, 200} is 150.
@@ -182,7 +97,7 @@ fn find_next_answers_owner_or_closest_preceding() {
 
 #[test]
 fn check_predecessor_clears_dead_predecessor() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     let fx = h.timer(Timer::CheckPredecessor);
     assert_eq!(
         fx,
@@ -198,7 +113,7 @@ fn check_predecessor_clears_dead_predecessor() {
 
 #[test]
 fn lookup_walks_hops_then_contacts_owner() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     let fx = h.call(|node, ctx| node.start_lookup(ctx, Id(30), Purpose::User(7), None));
     // 30: closest preceding of 30 from 100 is finger 8 = 10.
     assert_eq!(fx, vec![send(n(10), Msg::FindNext { req: 0, key: Id(30), dead: None, user: true }), rpc_timer(0)]);
@@ -212,7 +127,7 @@ fn lookup_walks_hops_then_contacts_owner() {
 
 #[test]
 fn lookup_timeout_goes_back_to_referrer_with_the_dead_node() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     h.call(|node, ctx| node.start_lookup(ctx, Id(30), Purpose::User(1), None));
     h.msg(n(10), Msg::FindNextReply { req: 0, done: false, node: n(20), user: true });
     let fx = h.expire();
@@ -228,8 +143,7 @@ fn lookup_timeout_goes_back_to_referrer_with_the_dead_node() {
 
 #[test]
 fn join_through_bootstrap() {
-    let p = params();
-    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
+    let mut h = H::fresh(130, Variant::Ton03);
     let fx = h.call(|node, ctx| node.join(ctx, n(100)));
     assert_eq!(fx, vec![send(n(100), Msg::FindNext { req: 0, key: Id(130), dead: None, user: false }), rpc_timer(0)]);
     h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
@@ -241,8 +155,7 @@ fn join_through_bootstrap() {
 
 #[test]
 fn join_fails_when_bootstrap_is_silent() {
-    let p = params();
-    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
+    let mut h = H::fresh(130, Variant::Ton03);
     h.call(|node, ctx| node.join(ctx, n(100)));
     assert_eq!(h.expire(), vec![Effect::JoinFailed]);
     assert!(!h.node.is_joined());
@@ -250,7 +163,7 @@ fn join_fails_when_bootstrap_is_silent() {
 
 #[test]
 fn graceful_leave_notifies_both_neighbours() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     let fx = h.call(|node, ctx| node.leave(ctx));
     assert_eq!(
         fx,
@@ -264,7 +177,7 @@ fn graceful_leave_notifies_both_neighbours() {
 
 #[test]
 fn leave_messages_update_neighbours() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     h.msg(n(120), Msg::LeaveToPred { last: Some(n(220)) });
     assert_eq!(h.succ_ids(), vec![150, 200, 220]);
     h.msg(n(50), Msg::LeaveToSucc { pred: Some(n(40)) });
@@ -273,7 +186,7 @@ fn leave_messages_update_neighbours() {
 
 #[test]
 fn fix_fingers_sets_near_fingers_locally_and_looks_up_the_next() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     let fx = h.timer(Timer::FixFingers);
     // Fingers 1–5 (starts 101..116) lie in (100, 120]: set locally; finger 6 (start 132) needs a lookup,
     // whose first hop is the closest preceding node of 132: 120.
@@ -289,7 +202,7 @@ fn fix_fingers_sets_near_fingers_locally_and_looks_up_the_next() {
 
 #[test]
 fn one_rpc_check_covers_every_deadline() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Ton03);
     h.timer(Timer::Stabilize); // GetState req 0 at t = 0: deadline 100, check armed for 100
     h.now = 50;
     let fx = h.timer(Timer::CheckPredecessor); // Ping req 1 at t = 50: deadline 150

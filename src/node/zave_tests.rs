@@ -1,86 +1,15 @@
 //! Handler tests for the `zave` variant (TSE'17 Sec. III): one message in, exact effects out.
 
+use super::harness::*;
 use super::*;
-use crate::id::{Id, IdSpace};
-use crate::msg::{Addr, Effect, Lists, Params};
+use crate::id::Id;
+use crate::msg::Effect;
 use crate::scenario::Variant;
-
-fn n(x: u64) -> Peer {
-    Peer { id: Id(x), addr: Addr(x as u32) }
-}
-
-fn params() -> Params {
-    Params {
-        variant: Variant::Zave,
-        space: IdSpace::new(8),
-        r: 3,
-        stabilize_us: 1000,
-        stabilize_jitter: 0.0,
-        fix_fingers_us: 2000,
-        check_pred_us: 3000,
-        rpc_timeout_us: 100,
-        lookup_max_steps: 16,
-        notify_old_predecessor: false,
-        max_pending: 64,
-        join_retry_us: 500,
-    }
-}
-
-struct H {
-    now: u64,
-    node: Node,
-    p: Params,
-    lists: Lists,
-    out: Vec<Effect>,
-}
-
-impl H {
-    /// Lets the RPC timeout pass and fires the node's RPC check.
-    fn expire(&mut self) -> Vec<Effect> {
-        self.now += 100;
-        self.out.clear();
-        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
-        self.node.on_timer(&mut ctx, Timer::RpcCheck);
-        self.out.clone()
-    }
-
-    /// Node 100: predecessor 50, successors [120, 150, 200].
-    fn new() -> H {
-        let p = params();
-        let mut node = Node::new(n(100), p.space);
-        node.install(Some(n(50)), &[n(120), n(150), n(200)], &[Some(n(120)); 8]);
-        H { now: 0, node, p, lists: Lists::default(), out: Vec::new() }
-    }
-
-    fn run(&mut self, f: impl FnOnce(&mut Node, &mut Ctx)) -> Vec<Effect> {
-        self.out.clear();
-        let mut ctx = Ctx { now: self.now, params: &self.p, entropy: 0, lists: &mut self.lists, out: &mut self.out };
-        f(&mut self.node, &mut ctx);
-        self.out.clone()
-    }
-
-    fn msg(&mut self, from: Peer, m: Msg) -> Vec<Effect> {
-        self.run(|node, ctx| node.on_message(ctx, from, m))
-    }
-
-    fn succ(&self) -> Vec<Peer> {
-        self.node.succ_list().to_vec()
-    }
-}
-
-fn send(to: Peer, msg: Msg) -> Effect {
-    Effect::Send { to, msg }
-}
-
-/// The node's RPC check timer, armed with the first outstanding RPC.
-fn rpc_timer(_req: u32) -> Effect {
-    Effect::SetTimer { after_us: 100, timer: Timer::RpcCheck }
-}
 
 #[test]
 fn stabilize_from_successor_then_from_predecessor_checks_before_adopting() {
-    let mut h = H::new();
-    assert_eq!(h.run(|nd, c| nd.stabilize(c)), vec![send(n(120), Msg::GetState { req: 0 }), rpc_timer(0)]);
+    let mut h = H::installed(Variant::Zave);
+    assert_eq!(h.call(|nd, c| nd.stabilize(c)), vec![send(n(120), Msg::GetState { req: 0 }), rpc_timer(0)]);
     let l = h.lists.alloc(&[n(150), n(160), n(200)]);
     // 120's predecessor 110 ∈ (100, 120): query it before adopting it (no pointer to it yet).
     let fx = h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(110)), list: l });
@@ -94,8 +23,8 @@ fn stabilize_from_successor_then_from_predecessor_checks_before_adopting() {
 
 #[test]
 fn dead_candidate_successor_is_never_adopted() {
-    let mut h = H::new();
-    h.run(|nd, c| nd.stabilize(c));
+    let mut h = H::installed(Variant::Zave);
+    h.call(|nd, c| nd.stabilize(c));
     let l = h.lists.alloc(&[n(150), n(160), n(200)]);
     h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(110)), list: l });
     // 110 does not answer: no change, and the stabilization ends by notifying the head.
@@ -106,8 +35,8 @@ fn dead_candidate_successor_is_never_adopted() {
 
 #[test]
 fn dead_head_is_replaced_by_tail_plus_pad_and_stabilization_repeats() {
-    let mut h = H::new();
-    h.run(|nd, c| nd.stabilize(c));
+    let mut h = H::installed(Variant::Zave);
+    h.call(|nd, c| nd.stabilize(c));
     let fx = h.expire();
     assert_eq!(fx, vec![send(n(150), Msg::GetState { req: 1 }), rpc_timer(1)]);
     assert_eq!(h.succ(), vec![n(150), n(200), Peer::pad(Id(201))]);
@@ -116,8 +45,8 @@ fn dead_head_is_replaced_by_tail_plus_pad_and_stabilization_repeats() {
 
 #[test]
 fn busy_node_answers_state_queries_with_busy_but_pings_normally() {
-    let mut h = H::new();
-    h.run(|nd, c| nd.stabilize(c));
+    let mut h = H::installed(Variant::Zave);
+    h.call(|nd, c| nd.stabilize(c));
     assert_eq!(h.msg(n(50), Msg::GetState { req: 7 }), vec![send(n(50), Msg::Busy { req: 7 })]);
     assert_eq!(h.msg(n(50), Msg::Ping { req: 8, user: false }), vec![send(n(50), Msg::Pong { req: 8, user: false })]);
     // Our own query gets Busy: the stabilization is aborted, nothing changes.
@@ -127,7 +56,7 @@ fn busy_node_answers_state_queries_with_busy_but_pings_normally() {
 
 #[test]
 fn rectify_adopts_closer_at_once_and_checks_the_old_predecessor_otherwise() {
-    let mut h = H::new();
+    let mut h = H::installed(Variant::Zave);
     assert_eq!(h.msg(n(70), Msg::Notify), vec![]);
     assert_eq!(h.node.predecessor(), Some(n(70)));
     // 30 is not in (70, 100): ping 70 first; adopt 30 only if 70 is dead.
@@ -139,9 +68,8 @@ fn rectify_adopts_closer_at_once_and_checks_the_old_predecessor_otherwise() {
 
 #[test]
 fn join_goes_through_the_predecessor_and_copies_its_list() {
-    let p = params();
-    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
-    h.run(|nd, c| nd.join(c, n(100)));
+    let mut h = H::fresh(130, Variant::Zave);
+    h.call(|nd, c| nd.join(c, n(100)));
     // 100 answers "done": 130 ∈ (100, 150]. Zave's join queries 100 (the predecessor), not 150.
     let fx = h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
     assert_eq!(fx, vec![send(n(100), Msg::GetState { req: 1 })], "the armed RPC check covers it");
@@ -154,9 +82,8 @@ fn join_goes_through_the_predecessor_and_copies_its_list() {
 
 #[test]
 fn join_retries_when_the_predecessor_moved_on() {
-    let p = params();
-    let mut h = H { now: 0, node: Node::new(n(130), p.space), p, lists: Lists::default(), out: Vec::new() };
-    h.run(|nd, c| nd.join(c, n(100)));
+    let mut h = H::fresh(130, Variant::Zave);
+    h.call(|nd, c| nd.join(c, n(100)));
     h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
     // Meanwhile 120 joined after 100: 130 ∉ (100, 120).
     let l = h.lists.alloc(&[n(120), n(150), n(200)]);
