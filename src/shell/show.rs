@@ -232,8 +232,14 @@ pub fn ring_summary(sim: &mut Sim) -> String {
     s.push_str(&format!("  {:<12} {props}\n", "properties"));
     if let Some(d) = sim.dht_account() {
         s.push_str(&format!(
-            "  {:<12} {} items: owner holds {}, under-replicated {}, lost {}; {} copies stored\n",
-            "dht", d.items, d.owner_holds, d.under_replicated, d.lost, d.stored_copies
+            "  {:<12} {} item{}: owner holds {}, under-replicated {}, lost {}; {} copies stored\n",
+            "dht",
+            d.items,
+            if d.items == 1 { "" } else { "s" },
+            d.owner_holds,
+            d.under_replicated,
+            d.lost,
+            d.stored_copies
         ));
     }
     s.push_str(&format!("  {:<12} {}\n", "converged", if row.converged { "yes" } else { "no" }));
