@@ -23,7 +23,7 @@
 //! [`sweep_out`] for summaries and merging, [`stats`] for the statistics across seeds) · [`replay`]
 //! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`determinism`]
 //! two runs compared event by event · [`csv`] tables (`rounds.csv`, `runs.csv`) · [`progress`] the
-//! progress bar, the only wall-clock reader.
+//! progress bar, the only wall-clock reader · [`shell`] an interactive prompt over one simulation.
 //!
 //! Running a scenario from code:
 //!
@@ -58,6 +58,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod scenario_check;
+pub mod shell;
 pub mod sim;
 pub mod sim_app;
 pub mod stats;

@@ -1,12 +1,13 @@
-//! The `chordsim` command line: `run` (the default), `sweep`, `merge` and `replay`.
+//! The `chordsim` command line: `run` (the default), `sweep`, `merge`, `replay` and `shell`.
 //!
 //! Owns: argument parsing (clap; usage errors exit 1, not clap's 2), the first stderr line (seed,
 //! scenario, version), progress lines and the progress bar, the summary tables, the repro command on
 //! failure, and the panic hook that prints the seed and the repro line. Exit codes: 0 pass, 1 usage /
 //! I/O / scenario error, 2 safety, 3 no convergence (for sweeps: some seed does not match `expect`),
 //! 4 limit hit, 5 `--check-determinism` found the two runs differ, 101 panic.
-//! Never: simulation logic; the library modules (`run`, `sweep`, `replay`, `determinism`, `trace`)
-//! do the work and this file only wires them to the terminal.
+//! Never: simulation logic; the library modules (`run`, `sweep`, `replay`, `determinism`, `trace`,
+//! `shell`) do the work and this file only wires them to the terminal (for `shell`: the line editor
+//! on a terminal, plain stdin otherwise).
 
 use chordsim::determinism::{self, Outcome};
 use chordsim::progress::{self, RunProgress, Stopwatch, SweepProgress};
@@ -14,6 +15,7 @@ use chordsim::replay::{self, Comparison};
 use chordsim::report::{self, Report, VERSION};
 use chordsim::run::run_observed;
 use chordsim::scenario::Scenario;
+use chordsim::shell::{Flow, Shell};
 use chordsim::sweep::{self, Config};
 use chordsim::sweep_out;
 use chordsim::trace::{Observer, Tracer};
@@ -42,6 +44,9 @@ enum Cmd {
     Merge(MergeArgs),
     /// Rerun a report (a run folder or its report.json) and compare the new report byte for byte.
     Replay(ReplayArgs),
+    /// A prompt over one simulated ring: run time, join, crash, look up, inspect nodes, save the
+    /// session (reads commands from stdin when it is not a terminal; `help` lists them).
+    Shell(ShellArgs),
 }
 
 #[derive(Args, Debug)]
@@ -130,6 +135,15 @@ struct ReplayArgs {
     diag: DiagArgs,
 }
 
+#[derive(Args, Debug)]
+struct ShellArgs {
+    /// Scenario file (TOML); without one, a built-in ring of 16 nodes (see `help` in the shell).
+    scenario: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
 static REPRO: OnceLock<String> = OnceLock::new();
 
 fn repro_line(path: &Path, seed: u64, swarm: bool) -> String {
@@ -163,6 +177,7 @@ fn main() -> ExitCode {
         Some(Cmd::Sweep(a)) => sweep_cmd(a),
         Some(Cmd::Merge(a)) => merge_cmd(a),
         Some(Cmd::Replay(a)) => replay_cmd(a),
+        Some(Cmd::Shell(a)) => shell_cmd(a),
     };
     ExitCode::from(code)
 }
@@ -353,4 +368,55 @@ fn merge_cmd(args: MergeArgs) -> u8 {
     print!("{}", sweep_out::failure_lines(&summary.meta(), &rows));
     print!("{}", sweep_out::summary_text(&summary, &dir));
     sweep_out::exit_code(&rows)
+}
+
+fn shell_cmd(args: ShellArgs) -> u8 {
+    let (mut sc, file) = match &args.scenario {
+        Some(p) => match Scenario::load(p) {
+            Ok(sc) => (sc, p.display().to_string()),
+            Err(e) => return fail(e),
+        },
+        None => (Shell::default_scenario(None), "built-in ring".to_string()),
+    };
+    sc.seed = args.seed.unwrap_or(sc.seed);
+    let path = args.scenario.as_ref().map_or(String::new(), |p| format!(" {}", p.display()));
+    let _ = REPRO.set(format!("cargo run --release -- shell{path} --seed {} (then the same commands)", sc.seed));
+    eprintln!("chordsim {VERSION}: shell on scenario {} ({file}), seed {} — type `help`", sc.name, sc.seed);
+    let mut shell = match Shell::new(sc) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{file}: {e}")),
+    };
+    use std::io::IsTerminal;
+    let result = if std::io::stdin().is_terminal() {
+        interactive(&mut shell)
+    } else {
+        shell.run_script(std::io::stdin().lock(), &mut std::io::stdout().lock()).map_err(|e| e.to_string())
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => fail(format!("shell: {e}")),
+    }
+}
+
+/// The shell on a terminal: rustyline gives line editing and history; Ctrl-C drops the line, Ctrl-D
+/// ends the session.
+fn interactive(shell: &mut Shell) -> Result<(), String> {
+    use rustyline::error::ReadlineError;
+    let mut editor = rustyline::DefaultEditor::new().map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout();
+    loop {
+        match editor.readline(&shell.prompt()) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                if shell.exec(&line, &mut out).map_err(|e| e.to_string())? == Flow::Quit {
+                    return Ok(());
+                }
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => return Ok(()),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
 }

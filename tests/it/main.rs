@@ -1,6 +1,6 @@
 //! The one integration-test binary: the ring-test DSL and tests of whole runs (scenarios,
-//! determinism, the command line, sweeps and shard merging, replay and reproduction). Unit tests live
-//! next to the code they test.
+//! determinism, the command line, sweeps and shard merging, replay and reproduction, the shell).
+//! Unit tests live next to the code they test.
 
 mod cli;
 mod determinism;
@@ -11,5 +11,6 @@ mod replay;
 mod ring;
 mod scenarios;
 mod search;
+mod shell;
 mod sweep;
 mod util;
