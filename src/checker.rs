@@ -65,6 +65,8 @@ pub struct RoundRow {
     /// Fraction of finger entries (over live nodes) that are correct, and of nodes with all correct.
     pub finger_entries_ok: f64,
     pub fingers_all_ok: f64,
+    /// Nodes whose fingers were compared: all checked nodes up to 2,000, every k-th above.
+    pub fingers_checked: u64,
     pub probes: u64,
     pub probes_ok: u64,
     pub probe_hops_mean: f64,
@@ -323,7 +325,12 @@ impl Checker {
             } else {
                 round6(st.finger_ok as f64 / st.finger_total as f64)
             },
-            fingers_all_ok: frac(st.fingers_all),
+            fingers_all_ok: if st.finger_nodes == 0 {
+                1.0
+            } else {
+                round6(st.fingers_all as f64 / st.finger_nodes as f64)
+            },
+            fingers_checked: st.finger_nodes,
             probes,
             probes_ok,
             probe_hops_mean: mean(hops),

@@ -145,6 +145,7 @@ mod tests {
             list_ok: 0.8,
             finger_entries_ok: 0.75,
             fingers_all_ok: 0.5,
+            fingers_checked: 10,
             probes: 4,
             probes_ok: 4,
             probe_hops_mean: 2.5,
