@@ -76,6 +76,10 @@ struct ShowArgs {
     /// Print a line every K checked rounds (overrides check.print_every_rounds; 0 = never).
     #[arg(long, value_name = "K")]
     print_every: Option<u32>,
+    /// After the run, print events per wall-clock second for each tenth of simulated time on stderr
+    /// (a benchmark aid; never written to the report).
+    #[arg(long)]
+    timing: bool,
 }
 
 #[derive(Args, Debug)]
@@ -208,7 +212,11 @@ fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs) -> Result<(Report, Op
             bar.println(&report::round_line(row));
         }
     };
-    let on_step = |now, events| bar.step(now, events);
+    let tenths = progress::TenthRates::new(sc.duration_us());
+    let on_step = |now, events| {
+        bar.step(now, events);
+        tenths.step(now, events);
+    };
     let (rep, outcome, extra) = if diag.check_determinism {
         let (r, o, x) = determinism::check(sc, tracer, on_row, on_step)?;
         (r, Some(o), x)
@@ -217,6 +225,9 @@ fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs) -> Result<(Report, Op
         (r, None, x)
     };
     bar.finish();
+    if show.timing {
+        eprintln!("{}", tenths.summary());
+    }
     if let (Some(path), Some(x)) = (&diag.trace, extra) {
         let t = (x as Box<dyn std::any::Any>).downcast::<Tracer>().map_err(|_| "lost the tracer".to_string())?;
         let lines = t.finish().map_err(|e| format!("{}: cannot write: {e}", path.display()))?;

@@ -89,6 +89,47 @@ impl RunProgress {
     }
 }
 
+/// Events per wall-clock second in each tenth of simulated time (`--timing`): the check that a run's
+/// rate does not collapse as it goes (issue "Scale and speed": last tenth ≥ 80 % of the first).
+pub struct TenthRates {
+    clock: Stopwatch,
+    duration_us: u64,
+    /// (wall seconds, events) when simulated time first reached each tenth boundary; [0] is the start.
+    marks: std::cell::RefCell<Vec<(f64, u64)>>,
+}
+
+impl TenthRates {
+    pub fn new(duration_us: u64) -> TenthRates {
+        TenthRates { clock: Stopwatch::start(), duration_us: duration_us.max(1), marks: vec![(0.0, 0)].into() }
+    }
+
+    /// After each round of simulated time.
+    pub fn step(&self, now_us: u64, events: u64) {
+        let mut m = self.marks.borrow_mut();
+        let tenth = (now_us.saturating_mul(10) / self.duration_us).min(10) as usize;
+        while m.len() <= tenth {
+            m.push((self.clock.secs(), events));
+        }
+    }
+
+    /// Events/s of each tenth that was reached, in order.
+    pub fn rates(&self) -> Vec<f64> {
+        let m = self.marks.borrow();
+        m.windows(2).map(|w| (w[1].1 - w[0].1) as f64 / (w[1].0 - w[0].0).max(1e-9)).collect()
+    }
+
+    /// One line for stderr: the rate per tenth and the last tenth as a share of the first.
+    pub fn summary(&self) -> String {
+        let r = self.rates();
+        let list: Vec<String> = r.iter().map(|&x| si(x)).collect();
+        let share = match (r.first(), r.last()) {
+            (Some(&a), Some(&b)) if a > 0.0 => format!("; last tenth {:.0} % of the first", 100.0 * b / a),
+            _ => String::new(),
+        };
+        format!("timing: events/s by tenth of simulated time: {}{share}", list.join(", "))
+    }
+}
+
 /// The bar of a sweep: seeds done out of the total, and how many did not match `expect`.
 pub struct SweepProgress {
     bar: Option<ProgressBar>,
@@ -127,6 +168,17 @@ mod tests {
         assert_eq!(si(950.0), "950 ");
         assert_eq!(si(12_345.0), "12.3 k");
         assert_eq!(si(4_560_000.0), "4.56 M");
+    }
+
+    #[test]
+    fn tenths_are_marked_once_each() {
+        let t = TenthRates::new(1_000);
+        for now in (0..=1_000).step_by(50) {
+            t.step(now, now * 3);
+        }
+        assert_eq!(t.marks.borrow().len(), 11);
+        assert_eq!(t.rates().len(), 10);
+        assert!(t.summary().starts_with("timing: events/s by tenth"));
     }
 
     #[test]
