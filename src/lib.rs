@@ -50,6 +50,7 @@ pub mod metrics;
 pub mod msg;
 pub mod net;
 pub mod node;
+pub mod paper;
 pub mod progress;
 pub mod queue;
 pub mod replay;

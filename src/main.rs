@@ -47,6 +47,25 @@ enum Cmd {
     /// A prompt over one simulated ring: run time, join, crash, look up, inspect nodes, save the
     /// session (reads commands from stdin when it is not a terminal; `help` lists them).
     Shell(ShellArgs),
+    /// Reproduce the Chord papers' experiments (scenarios/paper/) and write results/paper/*.md and
+    /// plots (exit 0 if every row is within tolerance, else 3).
+    Paper(PaperArgs),
+}
+
+#[derive(Args, Debug)]
+struct PaperArgs {
+    /// Run only this experiment (fig8, fig9).
+    #[arg(long, value_name = "NAME")]
+    only: Option<String>,
+    /// Repetitions of Fig. 8 (the paper: 20).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    seeds: u64,
+    /// Folder holding the experiments' scenarios.
+    #[arg(long, default_value = "scenarios/paper", value_name = "DIR")]
+    scenarios: PathBuf,
+    /// Folder the tables and plots are written to.
+    #[arg(long, default_value = "results/paper", value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -182,6 +201,7 @@ fn main() -> ExitCode {
         Some(Cmd::Merge(a)) => merge_cmd(a),
         Some(Cmd::Replay(a)) => replay_cmd(a),
         Some(Cmd::Shell(a)) => shell_cmd(a),
+        Some(Cmd::Paper(a)) => paper_cmd(a),
     };
     ExitCode::from(code)
 }
@@ -430,4 +450,34 @@ fn interactive(shell: &mut Shell) -> Result<(), String> {
             Err(e) => return Err(e.to_string()),
         }
     }
+}
+
+fn paper_cmd(args: PaperArgs) -> u8 {
+    use chordsim::paper;
+    let names: Vec<&str> = match args.only.as_deref() {
+        Some(n) if paper::EXPERIMENTS.contains(&n) => vec![n],
+        Some(n) => return fail(format!("--only {n}: no such experiment (one of {})", paper::EXPERIMENTS.join(", "))),
+        None => paper::EXPERIMENTS.to_vec(),
+    };
+    if args.seeds == 0 {
+        return fail("--seeds 0: at least one repetition is needed");
+    }
+    let mut all_pass = true;
+    for name in names {
+        eprintln!("chordsim {VERSION}: paper experiment {name}");
+        let result = match name {
+            "fig8" => paper::fig8(&args.scenarios, args.seeds),
+            _ => paper::fig9(&args.scenarios),
+        };
+        let e = match result {
+            Ok(e) => e,
+            Err(err) => return fail(format!("{name}: {err}")),
+        };
+        if let Err(err) = paper::write(&e, &args.out) {
+            return fail(format!("cannot write under {}: {err}", args.out.display()));
+        }
+        print!("{}", paper::markdown(&e));
+        all_pass &= e.rows.iter().all(|r| r.pass);
+    }
+    if all_pass { 0 } else { 3 }
 }

@@ -1,0 +1,261 @@
+//! Reproductions of the Chord papers' experiments (`chordsim paper`): runs the scenarios under
+//! `scenarios/paper/`, compares chordsim's numbers with the papers' (as `reference/chord.md` lists
+//! them, with its tolerances) and writes `results/paper/<experiment>.md` plus an SVG plot per figure.
+//!
+//! Owns: the list of experiments, the paper values and tolerances, the extraction of each number from
+//! the run reports, and the table / plot formats. So far: SIGCOMM'01 Fig. 8 (keys per node) and Fig. 9
+//! (virtual nodes). Never: tune a scenario to hit a number — a row that does not match says so.
+
+use crate::report::Report;
+use crate::run::run_scenario;
+use crate::scenario::Scenario;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One compared quantity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub what: String,
+    pub paper: String,
+    pub chordsim: String,
+    pub tolerance: String,
+    pub pass: bool,
+}
+
+/// An experiment's outcome: its table, notes, and (for figures) a plot.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub settings: String,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+    pub svg: Option<String>,
+}
+
+/// The names `chordsim paper --only` accepts.
+pub const EXPERIMENTS: [&str; 2] = ["fig8", "fig9"];
+
+fn run(sc: Scenario) -> Result<Report, String> {
+    run_scenario(sc, |_| {})
+}
+
+/// Keys-per-node figures of a run's last round, as multiples of the mean: (p1, p99, max).
+fn load_ratios(rep: &Report) -> Result<(f64, f64, f64), String> {
+    let row = rep.dht.as_ref().and_then(|d| d.last_round.clone()).ok_or("the run has no DHT accounting")?;
+    let m = row.keys_per_node_mean.max(1e-9);
+    Ok((row.keys_per_node_p1 as f64 / m, row.keys_per_node_p99 as f64 / m, row.keys_per_node_max as f64 / m))
+}
+
+fn within(x: f64, lo: f64, hi: f64) -> bool {
+    (lo..=hi).contains(&x)
+}
+
+fn row(what: &str, paper: &str, chordsim: f64, lo: f64, hi: f64) -> Row {
+    Row {
+        what: what.to_string(),
+        paper: paper.to_string(),
+        chordsim: format!("{chordsim:.2}×"),
+        tolerance: format!("[{lo:.1}, {hi:.1}]×"),
+        pass: within(chordsim, lo, hi),
+    }
+}
+
+/// SIGCOMM'01 Fig. 8 / ToN'03 V-B: 10^4 nodes, 5·10^5 keys, `seeds` repetitions (the paper: 20).
+pub fn fig8(dir: &Path, seeds: u64) -> Result<Experiment, String> {
+    let base = Scenario::load(&dir.join("fig8.toml")).map_err(|e| e.to_string())?;
+    let (mut p99, mut max, mut zero_p1) = (0.0, 0.0, 0);
+    for seed in 1..=seeds {
+        let mut sc = base.clone();
+        sc.seed = seed;
+        let (p1, q99, mx) = load_ratios(&run(sc)?)?;
+        p99 += q99 / seeds as f64;
+        max += mx / seeds as f64;
+        zero_p1 += (p1 == 0.0) as u64;
+    }
+    let rows = vec![
+        row("99th percentile of keys per node", "4.6×", p99, 4.3, 4.9),
+        row("maximum keys per node", "9.1× (457)", max, 9.1 * 0.85, 9.1 * 1.15),
+        Row {
+            what: "nodes with no key".into(),
+            paper: "some".into(),
+            chordsim: format!("1st percentile = 0 in {zero_p1} of {seeds} runs"),
+            tolerance: "in every run".into(),
+            pass: zero_p1 == seeds,
+        },
+    ];
+    Ok(Experiment {
+        name: "fig8",
+        title: "SIGCOMM'01 Fig. 8 / ToN'03 Sec. V-B — keys per node",
+        settings: format!(
+            "{} nodes, {} keys placed on their owners (`scenarios/paper/fig8.toml`), mean over seeds 1..={seeds} \
+             (the paper: 20 repetitions); multiples of the mean number of keys per node",
+            base.initial.nodes,
+            keys_loaded(&base)
+        ),
+        rows,
+        notes: vec!["Ownership is the ground truth (the key's successor among live nodes), as in the paper.".into()],
+        svg: None,
+    })
+}
+
+fn keys_loaded(sc: &Scenario) -> u64 {
+    sc.events
+        .iter()
+        .map(|e| match e {
+            crate::scenario::Event::LoadKeys { count, .. } => *count,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// SIGCOMM'01 Fig. 9: 10^4 physical nodes, 10^6 keys, v = 1, 2, 5, 10, 20 virtual nodes each.
+pub fn fig9(dir: &Path) -> Result<Experiment, String> {
+    let base = Scenario::load(&dir.join("fig9.toml")).map_err(|e| e.to_string())?;
+    let vs = [1u32, 2, 5, 10, 20];
+    let mut series = Vec::new();
+    for &v in &vs {
+        let mut sc = base.clone();
+        sc.initial.virtual_nodes = v;
+        let (p1, p99, _) = load_ratios(&run(sc)?)?;
+        series.push((v, p1, p99));
+    }
+    let (first, last) = (series[0], series[series.len() - 1]);
+    let mut rows = vec![
+        row("99th percentile, v = 1", "4.8×", first.2, 4.6, 5.0),
+        row("1st percentile, v = 1", "0×", first.1, 0.0, 0.2),
+        row("99th percentile, v = 20", "1.6×", last.2, 1.4, 1.8),
+        row("1st percentile, v = 20", "0.5×", last.1, 0.3, 0.7),
+    ];
+    for &(v, p1, p99) in &series[1..series.len() - 1] {
+        rows.push(Row {
+            what: format!("v = {v}: 1st / 99th percentile"),
+            paper: "(plot only)".into(),
+            chordsim: format!("{p1:.2}× / {p99:.2}×"),
+            tolerance: "—".into(),
+            pass: true,
+        });
+    }
+    let svg = plot("Keys per physical node vs virtual nodes (multiples of the mean)", &series);
+    Ok(Experiment {
+        name: "fig9",
+        title: "SIGCOMM'01 Fig. 9 — virtual nodes",
+        settings: format!(
+            "{} physical nodes, {} keys (`scenarios/paper/fig9.toml`), v virtual nodes per physical node; \
+             percentiles of keys per physical node as multiples of the mean; seed {}",
+            base.initial.nodes,
+            keys_loaded(&base),
+            base.seed
+        ),
+        rows,
+        notes: vec![
+            "Endpoints are compared with the paper's text (chord.md); the intermediate points exist only \
+                     as a plot in the paper."
+                .into(),
+        ],
+        svg: Some(svg),
+    })
+}
+
+/// The markdown table of an experiment.
+pub fn markdown(e: &Experiment) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n\n{}.\n", e.title, e.settings);
+    let _ = writeln!(s, "| quantity | paper | chordsim | tolerance | result |\n|---|---|---|---|---|");
+    for r in &e.rows {
+        let verdict = if r.pass { "pass" } else { "**fail**" };
+        let _ = writeln!(s, "| {} | {} | {} | {} | {verdict} |", r.what, r.paper, r.chordsim, r.tolerance);
+    }
+    for n in &e.notes {
+        let _ = writeln!(s, "\n{n}");
+    }
+    if e.svg.is_some() {
+        let _ = writeln!(s, "\n![{}]({}.svg)", e.title, e.name);
+    }
+    let _ = writeln!(s, "\nRegenerate: `cargo run --release -- paper --only {}`.", e.name);
+    s
+}
+
+/// A small line plot of (v, p1, p99) series, hand-written SVG (no plotting crate needed).
+pub fn plot(title: &str, series: &[(u32, f64, f64)]) -> String {
+    let (w, h, m) = (480.0, 300.0, 48.0);
+    let xmax = series.iter().map(|s| s.0).max().unwrap_or(1) as f64;
+    let ymax = series.iter().map(|s| s.2).fold(1.0f64, f64::max).ceil();
+    let x = |v: f64| m + (w - 2.0 * m) * v / xmax;
+    let y = |v: f64| h - m - (h - 2.0 * m) * v / ymax;
+    let path = |pick: fn(&(u32, f64, f64)) -> f64| {
+        series.iter().map(|s| format!("{:.1},{:.1}", x(s.0 as f64), y(pick(s)))).collect::<Vec<_>>().join(" ")
+    };
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n\
+         <text x=\"{m}\" y=\"20\" font-size=\"13\">{title}</text>\n\
+         <line x1=\"{m}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"black\"/>\n<line x1=\"{m}\" y1=\"{m}\" x2=\"{m}\" y2=\"{b}\" stroke=\"black\"/>\n",
+        b = h - m,
+        r = w - m
+    );
+    for s_ in series {
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            x(s_.0 as f64),
+            h - m + 16.0,
+            s_.0
+        );
+    }
+    for t in 0..=ymax as u32 {
+        let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{t}</text>", m - 6.0, y(t as f64) + 4.0);
+    }
+    let _ = writeln!(s, "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"{}\"/>", path(|s| s.2));
+    let _ = writeln!(s, "<polyline fill=\"none\" stroke=\"#2471a3\" stroke-width=\"2\" points=\"{}\"/>", path(|s| s.1));
+    let _ =
+        writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#c0392b\">99th percentile</text>", w - m - 90.0, m + 10.0);
+    let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#2471a3\">1st percentile</text>", w - m - 90.0, m + 26.0);
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">virtual nodes per physical node</text>",
+        w / 2.0,
+        h - 10.0
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Writes `<name>.md` (and `<name>.svg`) under `out`.
+pub fn write(e: &Experiment, out: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join(format!("{}.md", e.name)), markdown(e))?;
+    if let Some(svg) = &e.svg {
+        std::fs::write(out.join(format!("{}.svg", e.name)), svg)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_judge_against_their_tolerance() {
+        assert!(row("x", "4.6×", 4.66, 4.3, 4.9).pass);
+        assert!(!row("x", "4.6×", 5.2, 4.3, 4.9).pass);
+        assert_eq!(row("x", "4.6×", 4.666, 4.3, 4.9).chordsim, "4.67×");
+    }
+
+    #[test]
+    fn markdown_and_plot_are_well_formed() {
+        let e = Experiment {
+            name: "figX",
+            title: "A title",
+            settings: "settings".into(),
+            rows: vec![row("q", "1×", 1.0, 0.9, 1.1), row("r", "2×", 3.0, 1.9, 2.1)],
+            notes: vec![],
+            svg: Some(plot("t", &[(1, 0.0, 4.7), (20, 0.5, 1.6)])),
+        };
+        let md = markdown(&e);
+        assert!(md.contains("| q | 1× | 1.00× | [0.9, 1.1]× | pass |"), "{md}");
+        assert!(md.contains("| **fail** |") && md.contains("![A title](figX.svg)"), "{md}");
+        let svg = e.svg.expect("svg");
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+    }
+}
