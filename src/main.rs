@@ -54,10 +54,10 @@ enum Cmd {
 
 #[derive(Args, Debug)]
 struct PaperArgs {
-    /// Run only this experiment (fig8, fig9).
+    /// Run only this experiment (fig8, fig9, fig10).
     #[arg(long, value_name = "NAME")]
     only: Option<String>,
-    /// Repetitions of Fig. 8 (the paper: 20).
+    /// Repetitions of Fig. 8 (the paper: 20); Fig. 10 uses at most 3 per N.
     #[arg(long, default_value_t = 20, value_name = "N")]
     seeds: u64,
     /// Folder holding the experiments' scenarios.
@@ -467,7 +467,8 @@ fn paper_cmd(args: PaperArgs) -> u8 {
         eprintln!("chordsim {VERSION}: paper experiment {name}");
         let result = match name {
             "fig8" => paper::fig8(&args.scenarios, args.seeds),
-            _ => paper::fig9(&args.scenarios),
+            "fig9" => paper::fig9(&args.scenarios),
+            _ => paper::fig10(&args.scenarios, args.seeds.min(3)),
         };
         let e = match result {
             Ok(e) => e,

@@ -3,8 +3,8 @@
 //! them, with its tolerances) and writes `results/paper/<experiment>.md` plus an SVG plot per figure.
 //!
 //! Owns: the list of experiments, the paper values and tolerances, the extraction of each number from
-//! the run reports, and the table / plot formats. So far: SIGCOMM'01 Fig. 8 (keys per node) and Fig. 9
-//! (virtual nodes). Never: tune a scenario to hit a number — a row that does not match says so.
+//! the run reports, and the table / plot formats. So far: SIGCOMM'01 Fig. 8 (keys per node), Fig. 9
+//! (virtual nodes) and Fig. 10 (path length against N). Never: tune a scenario to hit a number — a row that does not match says so.
 
 use crate::report::Report;
 use crate::run::run_scenario;
@@ -34,7 +34,7 @@ pub struct Experiment {
 }
 
 /// The names `chordsim paper --only` accepts.
-pub const EXPERIMENTS: [&str; 2] = ["fig8", "fig9"];
+pub const EXPERIMENTS: [&str; 3] = ["fig8", "fig9", "fig10"];
 
 fn run(sc: Scenario) -> Result<Report, String> {
     run_scenario(sc, |_| {})
@@ -157,6 +157,56 @@ pub fn fig9(dir: &Path) -> Result<Experiment, String> {
     })
 }
 
+/// SIGCOMM'01 Fig. 10: mean path length on ideal rings of N = 2^k nodes, k = 3..=14, `seeds` each.
+pub fn fig10(dir: &Path, seeds: u64) -> Result<Experiment, String> {
+    let base = Scenario::load(&dir.join("fig10.toml")).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    let mut series = Vec::new();
+    for k in 3..=14u32 {
+        let mut hops = 0.0;
+        for seed in 1..=seeds {
+            let mut sc = base.clone();
+            sc.initial.nodes = 1 << k;
+            sc.seed = seed;
+            let rep = run(sc)?;
+            if rep.probes.correct != rep.probes.total {
+                return Err(format!("N = 2^{k}, seed {seed}: probe lookups failed on an ideal ring"));
+            }
+            // The paper's path excludes the final contact with the key's successor; ours includes it.
+            hops += (rep.probes.hops.mean - 1.0) / seeds as f64;
+        }
+        let want = k as f64 / 2.0;
+        rows.push(Row {
+            what: format!("N = 2^{k} = {}", 1u32 << k),
+            paper: format!("≈ {want:.1} (½ log2 N)"),
+            chordsim: format!("{hops:.2}"),
+            tolerance: "± 0.3 hop".into(),
+            pass: (hops - want).abs() <= 0.3,
+        });
+        series.push((k, want, hops));
+    }
+    Ok(Experiment {
+        name: "fig10",
+        title: "SIGCOMM'01 Fig. 10 / ToN'03 Sec. V-C — path length against N",
+        settings: format!(
+            "ideal rings of N = 2^k nodes, k = 3..14, {} probe lookups per checked round over the nodes' \
+             routing state, mean over seeds 1..={seeds} (`scenarios/paper/fig10.toml`). Hops: chordsim counts \
+             the live nodes contacted including the key's successor; the paper's path length excludes that \
+             last contact, so the table shows chordsim's hops − 1",
+            base.check.probe_keys
+        ),
+        rows,
+        notes: vec!["The plot's x axis is log2 N; the paper's reference line is ½ log2 N.".into()],
+        svg: Some(plot_xy("Mean path length against log2 N (red: ½ log2 N, blue: chordsim)", "log2 N", &series)),
+    })
+}
+
+/// A line plot of (x, reference, measured) points, hand-written SVG.
+pub fn plot_xy(title: &str, xlabel: &str, series: &[(u32, f64, f64)]) -> String {
+    let swapped: Vec<(u32, f64, f64)> = series.iter().map(|&(x, reference, ours)| (x, ours, reference)).collect();
+    plot_lines(title, xlabel, ("reference", "chordsim"), &swapped)
+}
+
 /// The markdown table of an experiment.
 pub fn markdown(e: &Experiment) -> String {
     let mut s = String::new();
@@ -178,6 +228,11 @@ pub fn markdown(e: &Experiment) -> String {
 
 /// A small line plot of (v, p1, p99) series, hand-written SVG (no plotting crate needed).
 pub fn plot(title: &str, series: &[(u32, f64, f64)]) -> String {
+    plot_lines(title, "virtual nodes per physical node", ("99th percentile", "1st percentile"), series)
+}
+
+/// Two lines over the same x values: `(x, lower, upper)`; the upper line is red, the lower blue.
+fn plot_lines(title: &str, xlabel: &str, legend: (&str, &str), series: &[(u32, f64, f64)]) -> String {
     let (w, h, m) = (480.0, 300.0, 48.0);
     let xmax = series.iter().map(|s| s.0).max().unwrap_or(1) as f64;
     let ymax = series.iter().map(|s| s.2).fold(1.0f64, f64::max).ceil();
@@ -207,15 +262,10 @@ pub fn plot(title: &str, series: &[(u32, f64, f64)]) -> String {
     }
     let _ = writeln!(s, "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"{}\"/>", path(|s| s.2));
     let _ = writeln!(s, "<polyline fill=\"none\" stroke=\"#2471a3\" stroke-width=\"2\" points=\"{}\"/>", path(|s| s.1));
-    let _ =
-        writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#c0392b\">99th percentile</text>", w - m - 90.0, m + 10.0);
-    let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#2471a3\">1st percentile</text>", w - m - 90.0, m + 26.0);
-    let _ = writeln!(
-        s,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">virtual nodes per physical node</text>",
-        w / 2.0,
-        h - 10.0
-    );
+    let (lx, (upper, lower)) = (w - m - 90.0, legend);
+    let _ = writeln!(s, "<text x=\"{lx:.1}\" y=\"{:.1}\" fill=\"#c0392b\">{upper}</text>", m + 10.0);
+    let _ = writeln!(s, "<text x=\"{lx:.1}\" y=\"{:.1}\" fill=\"#2471a3\">{lower}</text>", m + 26.0);
+    let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{xlabel}</text>", w / 2.0, h - 10.0);
     s.push_str("</svg>\n");
     s
 }

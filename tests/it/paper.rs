@@ -7,9 +7,12 @@ use std::path::Path;
 fn small_copies(dir: &Path) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/paper");
     std::fs::create_dir_all(dir).expect("temp dir");
-    for (name, from, to) in
-        [("fig8.toml", "nodes = 10000", "nodes = 300"), ("fig9.toml", "nodes = 10000", "nodes = 200")]
-    {
+    let files = [
+        ("fig8.toml", "nodes = 10000", "nodes = 300"),
+        ("fig9.toml", "nodes = 10000", "nodes = 200"),
+        ("fig10.toml", "probe_keys = 10000", "probe_keys = 300"),
+    ];
+    for (name, from, to) in files {
         let text = std::fs::read_to_string(src.join(name)).expect("scenario");
         let text = text
             .replace(from, to)
@@ -30,6 +33,9 @@ fn paper_experiments_produce_tables_and_a_plot() {
     // More virtual nodes flatten the load even on a small ring.
     let num = |s: &str| s.trim_end_matches('×').parse::<f64>().expect("a multiple of the mean");
     assert!(num(&f9.rows[0].chordsim) > num(&f9.rows[2].chordsim), "{:?}", f9.rows);
+    let f10 = paper::fig10(&dir, 1).expect("fig10 runs");
+    assert_eq!(f10.rows.len(), 12, "N = 2^3 .. 2^14");
+    assert!(f10.rows.iter().all(|r| r.pass), "{:?}", f10.rows);
     let out = dir.join("out");
     paper::write(&f9, &out).expect("writes");
     assert!(std::fs::read_to_string(out.join("fig9.md")).expect("md").contains("| 99th percentile, v = 1 |"));
