@@ -54,7 +54,7 @@ enum Cmd {
 
 #[derive(Args, Debug)]
 struct PaperArgs {
-    /// Run only this experiment (fig8, fig9, fig10, fig11).
+    /// Run only this experiment (fig8, fig9, fig10, fig11, ton-table2).
     #[arg(long, value_name = "NAME")]
     only: Option<String>,
     /// Repetitions of Fig. 8 (the paper: 20); Fig. 10 uses at most 3 per N.
@@ -469,6 +469,7 @@ fn paper_cmd(args: PaperArgs) -> u8 {
             "fig8" => paper::fig8(&args.scenarios, args.seeds),
             "fig9" => paper::fig9(&args.scenarios),
             "fig11" => paper::fig11(&args.scenarios),
+            "ton-table2" => paper::ton_table2(&args.scenarios),
             _ => paper::fig10(&args.scenarios, args.seeds.min(3)),
         };
         let e = match result {

@@ -11,6 +11,7 @@ fn small_copies(dir: &Path) {
         ("fig8.toml", "nodes = 10000", "nodes = 300"),
         ("fig9.toml", "nodes = 10000", "nodes = 200"),
         ("fig10.toml", "probe_keys = 10000", "probe_keys = 300"),
+        ("ton-table2.toml", "probe_keys = 10000", "probe_keys = 500"),
     ];
     for (name, from, to) in files {
         let text = std::fs::read_to_string(src.join(name)).expect("scenario");
@@ -36,6 +37,9 @@ fn paper_experiments_produce_tables_and_a_plot() {
     let f10 = paper::fig10(&dir, 1).expect("fig10 runs");
     assert_eq!(f10.rows.len(), 12, "N = 2^3 .. 2^14");
     assert!(f10.rows.iter().all(|r| r.pass), "{:?}", f10.rows);
+    let t2 = paper::ton_table2(&dir).expect("table II runs");
+    assert_eq!(t2.rows.len(), 18, "path, timeouts and resolution for six values of p");
+    assert!(t2.rows.iter().filter(|r| r.what.ends_with("resolved")).all(|r| r.pass), "{:?}", t2.rows);
     let out = dir.join("out");
     paper::write(&f9, &out).expect("writes");
     assert!(std::fs::read_to_string(out.join("fig9.md")).expect("md").contains("| 99th percentile, v = 1 |"));
