@@ -34,7 +34,8 @@ impl Sim {
     fn spawn(&mut self, id: Id, host: u32) -> Peer {
         let me = Peer { id, addr: Addr(self.nodes.len() as u32) };
         let app = self.new_app();
-        self.nodes.push(Slot { node: Node::new(me, self.params.space), app, alive: true });
+        let node = Node::new(me, self.params.space).answering_from_list(self.sc.protocol.answer_from_successor_list);
+        self.nodes.push(Slot { node, app, alive: true });
         self.truth.add(me, self.now);
         self.metrics.joins += 1;
         if self.hosts.len() <= host as usize {

@@ -145,6 +145,9 @@ pub struct Protocol {
     pub check_predecessor_interval_ms: f64,
     pub lookup_max_steps: u32,
     pub notify_old_predecessor: bool,
+    /// Answer lookups from the whole successor list (the ToN'03 simulator), not only from the first
+    /// successor (ToN'03 Fig. 5, the default).
+    pub answer_from_successor_list: bool,
     pub max_pending_rpcs: u32,
     pub join_retry_ms: f64,
 }
@@ -160,6 +163,7 @@ impl Default for Protocol {
             check_predecessor_interval_ms: 30_000.0,
             lookup_max_steps: 64,
             notify_old_predecessor: false,
+            answer_from_successor_list: false,
             max_pending_rpcs: 1024,
             join_retry_ms: 5_000.0,
         }

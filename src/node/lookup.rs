@@ -55,6 +55,13 @@ impl Node {
         if owns(space, key, self.me.id, succ.id) {
             return Route::Done(succ);
         }
+        if self.list_answers
+            && let Some(&e) = self.succ.iter().find(|e| usable(e) && owns(space, key, self.me.id, e.id))
+        {
+            // Option `answer_from_successor_list` (the ToN'03 simulator's behaviour, as its Table II
+            // implies): a key covered by the successor list is answered with its owner from the list.
+            return Route::Done(e);
+        }
         let mut best = succ;
         let mut best_d = space.dist(self.me.id, succ.id);
         let candidates = self.fingers.iter().flatten().chain(self.succ.iter());

@@ -218,3 +218,15 @@ fn one_rpc_check_covers_every_deadline() {
     h.expire(); // t = 150: req 1 (ping to the predecessor) times out
     assert_eq!(h.node.predecessor(), None);
 }
+
+#[test]
+fn answering_from_the_successor_list_is_an_option() {
+    // 160 lies within the list [120, 150, 200]: Fig. 5 forwards to 150, the option answers 200 at once.
+    let mut h = H::installed(Variant::Ton03);
+    let next = h.msg(n(1), Msg::FindNext { req: 1, key: Id(160), dead: None, user: false });
+    assert_eq!(next, vec![send(n(1), Msg::FindNextReply { req: 1, done: false, node: n(150), user: false })]);
+    let node = std::mem::replace(&mut h.node, Node::new(n(0), h.p.space));
+    h.node = node.answering_from_list(true);
+    let done = h.msg(n(1), Msg::FindNext { req: 2, key: Id(160), dead: None, user: false });
+    assert_eq!(done, vec![send(n(1), Msg::FindNextReply { req: 2, done: true, node: n(200), user: false })]);
+}
