@@ -138,6 +138,11 @@ impl Violation {
     }
 }
 
+/// "1 member has" / "3 members have": a count with the noun phrase agreeing.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Checks every property of zave.md once; returns the violated ones in the
 /// order of `Property::ALL`. Ring structure is computed once and shared.
 pub fn check_all<V: RingView + ?Sized>(view: &V) -> Vec<Violation> {
@@ -343,7 +348,7 @@ fn connected_appendages_in<V: RingView + ?Sized>(v: &V, rings: &Rings) -> Option
     if nodes.is_empty() {
         return None;
     }
-    let detail = format!("{} appendages reach no ring member", nodes.len());
+    let detail = count(nodes.len(), "appendage reaches", "appendages reach") + " no ring member";
     Some(Violation::new(Property::ConnectedAppendages, nodes, detail))
 }
 
@@ -447,7 +452,7 @@ pub fn one_live_successor<V: RingView + ?Sized>(v: &V) -> Option<Violation> {
     if nodes.is_empty() {
         return None;
     }
-    let detail = format!("{} members have no live successor", nodes.len());
+    let detail = count(nodes.len(), "member has", "members have") + " no live successor";
     Some(Violation::new(Property::OneLiveSuccessor, nodes, detail))
 }
 
@@ -524,7 +529,7 @@ pub fn no_duplicates<V: RingView + ?Sized>(v: &V) -> Option<Violation> {
     if nodes.is_empty() {
         return None;
     }
-    let detail = format!("{} members lack r + 1 distinct ESL entries", nodes.len());
+    let detail = count(nodes.len(), "member lacks", "members lack") + " r + 1 distinct ESL entries";
     Some(Violation::new(Property::NoDuplicates, nodes, detail))
 }
 
