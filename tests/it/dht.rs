@@ -33,6 +33,8 @@ fn ring(ids: &[u64], replicas: u32, repair_ms: u32) -> Sim {
         enabled = true
         replicas = {replicas}
         repair_interval_ms = {repair_ms}
+        [check]
+        every_rounds = 1000000
         "#,
         n = ids.len(),
         ids = ids.join(", ")
@@ -250,6 +252,7 @@ fn gets_after_quiescence(seed: u64, ops: &[Op]) -> (u64, u64, u64, String) {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(32),
+        rng_seed: crate::props::rng_seed(),
         ..ProptestConfig::default()
     })]
 
