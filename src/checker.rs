@@ -206,16 +206,7 @@ impl Checker {
 
     /// Judges a completed workload lookup against the truth at completion time.
     #[allow(clippy::too_many_arguments)]
-    pub fn judge_lookup(
-        &mut self,
-        now: u64,
-        truth: &Truth,
-        tag: u32,
-        key: Id,
-        owner: Option<Peer>,
-        hops: u16,
-        timeouts: u16,
-    ) {
+    pub fn judge_lookup(&mut self, truth: &Truth, tag: u32, key: Id, owner: Option<Peer>, hops: u16, timeouts: u16) {
         let Some(f) = self.inflight.get_mut(tag as usize).and_then(Option::take) else { return };
         self.free.push(tag);
         debug_assert_eq!(f.key, key);
@@ -225,7 +216,6 @@ impl Checker {
             Some(o) if self.was_successor(truth, key, o, f.start) => Outcome::Ambiguous,
             Some(_) => Outcome::Wrong,
         };
-        let _ = now;
         self.lookups.add(outcome);
         self.round_lookups.add(outcome);
         if outcome != Outcome::Failed {

@@ -202,6 +202,17 @@ pub fn fig10(dir: &Path, seeds: u64) -> Result<Experiment, String> {
     })
 }
 
+/// `base` with every scripted `crash_fraction` set to `p`.
+fn with_crash_fraction(base: &Scenario, p: f64) -> Scenario {
+    let mut sc = base.clone();
+    for e in &mut sc.events {
+        if let crate::scenario::Event::CrashFraction { fraction, .. } = e {
+            *fraction = p;
+        }
+    }
+    sc
+}
+
 /// SIGCOMM'01 Fig. 11: a fraction p of 10^4 nodes fails at once; after stabilization, gets of random keys.
 pub fn fig11(dir: &Path) -> Result<Experiment, String> {
     let base = Scenario::load(&dir.join("fig11.toml")).map_err(|e| e.to_string())?;
@@ -209,13 +220,7 @@ pub fn fig11(dir: &Path) -> Result<Experiment, String> {
     let mut series = Vec::new();
     for i in 1..=10u32 {
         let p = i as f64 * 0.05;
-        let mut sc = base.clone();
-        for e in &mut sc.events {
-            if let crate::scenario::Event::CrashFraction { fraction, .. } = e {
-                *fraction = p;
-            }
-        }
-        let rep = run(sc)?;
+        let rep = run(with_crash_fraction(&base, p))?;
         let d = rep.dht.as_ref().ok_or("the run has no DHT")?;
         let o = &d.ops;
         let failed = (o.gets - o.gets_correct) as f64 / o.gets.max(1) as f64;
@@ -281,13 +286,7 @@ pub fn ton_table2(dir: &Path) -> Result<Experiment, String> {
     let base = Scenario::load(&dir.join("ton-table2.toml")).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     for &(p, path, pp1, pp99, touts, tp1, tp99) in &TABLE2 {
-        let mut sc = base.clone();
-        for e in &mut sc.events {
-            if let crate::scenario::Event::CrashFraction { fraction, .. } = e {
-                *fraction = p;
-            }
-        }
-        let rep = run(sc)?;
+        let rep = run(with_crash_fraction(&base, p))?;
         let (h, t) = (&rep.probes.hops, &rep.probes.timeouts);
         rows.push(Row {
             what: format!("p = {p:.1}: path length (1st, 99th)"),

@@ -285,7 +285,7 @@ impl Sim {
             Effect::AppLookupDone { tag, owner } => self.with_app(a, |app, ctx| app.on_lookup_done(ctx, tag, owner)),
             Effect::SetTimer { after_us, timer } => self.push(self.now + after_us, Ev::Timer { to: a, timer }),
             Effect::LookupDone { tag, key, owner, hops, timeouts } => {
-                self.checker.judge_lookup(self.now, &self.truth, tag, key, owner, hops, timeouts)
+                self.checker.judge_lookup(&self.truth, tag, key, owner, hops, timeouts)
             }
             Effect::JoinFailed => {
                 self.metrics.join_retries += 1;
@@ -312,12 +312,10 @@ impl Sim {
             if done {
                 self.stop_early = true;
             }
-            if let Some(d) = self.checker.dht.as_ref() {
-                let hosts = self.live_hosts();
-                let row = d.account(&self.nodes, &self.truth, self.sc.dht.replicas as usize, &self.host_of, &hosts);
-                if let Some(last) = self.checker.rounds.last_mut() {
-                    last.dht = Some(row);
-                }
+            if let Some(row) = self.dht_account()
+                && let Some(last) = self.checker.rounds.last_mut()
+            {
+                last.dht = Some(row);
             }
         }
         let next = (k as u64 + 1) * round_us;

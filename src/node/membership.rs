@@ -67,11 +67,7 @@ impl Node {
         {
             self.succ.push(l);
         }
-        for f in self.fingers.iter_mut() {
-            if *f == Some(from) {
-                *f = None;
-            }
-        }
+        self.clear_fingers(from);
         if !self.succ.is_empty() {
             self.fingers[0] = self.succ.first().copied();
         }

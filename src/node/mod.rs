@@ -280,31 +280,32 @@ impl Node {
         self.pending.iter().any(|p| p.what == what)
     }
 
-    /// ToN'03 Sec. V-A: a node presumed gone is removed from the successor list and finger table
-    /// (and as predecessor).
+    /// Empties every finger that points at `p`.
+    fn clear_fingers(&mut self, p: Peer) {
+        for f in self.fingers.iter_mut().filter(|f| **f == Some(p)) {
+            *f = None;
+        }
+    }
+
     /// A lookup found `dead` unresponsive. ToN'03 forgets it everywhere. For `zave`, only fingers:
     /// the successor list and predecessor change only through Zave's own steps (TSE'17 Sec. III),
     /// which keep lists full-length and check liveness themselves.
     fn forget_routing(&mut self, ctx: &Ctx, dead: Peer) {
         if self.is_zave(ctx) {
-            for f in self.fingers.iter_mut().filter(|f| **f == Some(dead)) {
-                *f = None;
-            }
+            self.clear_fingers(dead);
         } else {
             self.forget(dead);
         }
     }
 
+    /// ToN'03 Sec. V-A: a node presumed gone is removed from the successor list and finger table
+    /// (and as predecessor).
     fn forget(&mut self, dead: Peer) {
         if dead == self.me {
             return;
         }
         self.succ.retain(|&p| p != dead);
-        for f in self.fingers.iter_mut() {
-            if *f == Some(dead) {
-                *f = None;
-            }
-        }
+        self.clear_fingers(dead);
         if self.pred == Some(dead) {
             self.pred = None;
         }
