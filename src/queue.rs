@@ -1,37 +1,37 @@
-//! The event queue: a monotone radix heap of small keys `(time, seq, slot)` over a slab of events.
+//! The event queue: a monotone radix heap of entries `(time, seq, event)`.
 //!
 //! Owns: ordering of simulated events by `(time, seq)` — `seq` is the global insertion counter, so ties
 //! are FIFO and runs are deterministic — and the storage of the events themselves. Simulated time never
 //! goes back, so a radix heap (Ahuja et al. 1990) applies: a key lives in the bucket of the highest bit in
 //! which its time differs from the last time popped, and moves down at most 64 times in its life, instead
 //! of sifting through ~log2(n) levels of a binary heap on every pop (which the profile showed costing a
-//! third of the run). Keys with the current time sit in bucket 0, in `seq` order. Events stay in their
-//! slab slots; only 24-byte keys move. The pop order is exactly that of a `(time, seq)` binary heap.
+//! third of the run). Keys with the current time sit in bucket 0, in `seq` order. Events move with their
+//! keys, so every access is a sequential walk over a bucket. The pop order is exactly that of a `(time, seq)` binary heap.
 //! Never: look inside events, order by anything but `(time, seq)`, or accept a time before the last one
 //! popped (that would be a simulator bug: it panics).
 
 use std::collections::VecDeque;
 
+/// A queued event with its key. Events travel with their keys (no side slab): every access of the
+/// queue is a sequential walk over a bucket, where a slab meant one cache miss per pop.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-struct Key {
+struct Entry<E> {
     at: u64,
     seq: u64,
-    slot: u32,
+    ev: E,
 }
 
 /// Events of type `E` ordered by `(time, insertion order)`.
 #[derive(Debug, Clone)]
 pub struct EventQueue<E> {
-    /// Keys whose time equals `last`, in `seq` order.
-    now: VecDeque<Key>,
-    /// `buckets[i]`: keys whose time differs from `last` first in bit `i` (from the top: 64 - lz).
-    buckets: Vec<Vec<Key>>,
+    /// Entries whose time equals `last`, in `seq` order.
+    now: VecDeque<Entry<E>>,
+    /// `buckets[i]`: entries whose time differs from `last` first in bit `i` (from the top: 64 - lz).
+    buckets: Vec<Vec<Entry<E>>>,
     last: u64,
     /// Time of the last event popped: nothing may be scheduled before it.
     popped: u64,
     len: usize,
-    slab: Vec<Option<E>>,
-    free: Vec<u32>,
     seq: u64,
 }
 
@@ -39,12 +39,10 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             now: VecDeque::new(),
-            buckets: vec![Vec::new(); 65],
+            buckets: (0..65).map(|_| Vec::new()).collect(),
             last: 0,
             popped: 0,
             len: 0,
-            slab: Vec::new(),
-            free: Vec::new(),
             seq: 0,
         }
     }
@@ -63,73 +61,67 @@ impl<E> EventQueue<E> {
         }
         let seq = self.seq;
         self.seq += 1;
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slab[s as usize] = Some(ev);
-                s
-            }
-            None => {
-                self.slab.push(Some(ev));
-                self.slab.len() as u32 - 1
-            }
-        };
-        let k = Key { at, seq, slot };
+        let e = Entry { at, seq, ev };
         match bucket(at, self.last) {
-            0 => self.now.push_back(k),
-            b => self.buckets[b].push(k),
+            0 => self.now.push_back(e),
+            b => self.buckets[b].push(e),
         }
         self.len += 1;
         seq
     }
 
     /// A peek moved the base to the next event's time, and then the clock stopped short of it (a
-    /// caller ran `run_until` and now injects an event, as tests and the shell do): re-file every key
+    /// caller ran `run_until` and now injects an event, as tests and the shell do): re-file every entry
     /// relative to the earlier base. O(n), and never on the simulator's own path.
     fn rebase(&mut self, at: u64) {
-        let mut keys: Vec<Key> = self.now.drain(..).collect();
+        let mut all: Vec<Entry<E>> = self.now.drain(..).collect();
         for b in &mut self.buckets {
-            keys.append(b);
+            all.append(b);
         }
         self.last = at;
-        for k in keys {
-            self.buckets[bucket(k.at, at)].push(k);
+        all.sort_by_key(|e| e.seq);
+        for e in all {
+            match bucket(e.at, at) {
+                0 => self.now.push_back(e),
+                b => self.buckets[b].push(e),
+            }
         }
     }
 
-    /// Moves the keys of the earliest time into `now` (if it is empty). Amortized O(1) per key.
+    /// Moves the entries of the earliest time into `now` (if it is empty). Amortized O(1) per entry.
     fn refill(&mut self) {
         if !self.now.is_empty() || self.len == 0 {
             return;
         }
         let b = (1..65).find(|&b| !self.buckets[b].is_empty()).expect("len > 0");
-        let keys = std::mem::take(&mut self.buckets[b]);
-        self.last = keys.iter().map(|k| k.at).min().expect("non-empty");
-        for k in &keys {
-            match bucket(k.at, self.last) {
-                0 => self.now.push_back(*k),
-                nb => self.buckets[nb].push(*k),
+        let mut entries = std::mem::take(&mut self.buckets[b]);
+        self.last = entries.iter().map(|e| e.at).min().expect("non-empty");
+        for e in entries.drain(..) {
+            match bucket(e.at, self.last) {
+                0 => self.now.push_back(e),
+                nb => self.buckets[nb].push(e),
             }
         }
-        self.buckets[b] = keys;
-        self.buckets[b].clear();
-        self.now.make_contiguous().sort_unstable_by_key(|k| k.seq);
+        self.buckets[b] = entries;
+        let now = self.now.make_contiguous();
+        if !now.is_sorted_by_key(|e| e.seq) {
+            now.sort_by_key(|e| e.seq);
+        }
     }
 
     /// Time of the earliest event.
     pub fn peek_time(&mut self) -> Option<u64> {
         self.refill();
-        self.now.front().map(|k| k.at)
+        self.now.front().map(|e| e.at)
     }
 
     /// Removes the earliest event: `(time, seq, event)`.
     pub fn pop(&mut self) -> Option<(u64, u64, E)> {
         self.refill();
-        let k = self.now.pop_front()?;
+        let e = self.now.pop_front()?;
         self.len -= 1;
-        self.popped = k.at;
-        let ev = self.slab[k.slot as usize].take().expect("every key has its event");
-        self.free.push(k.slot);
-        Some((k.at, k.seq, ev))
+        self.popped = e.at;
+        Some((e.at, e.seq, e.ev))
     }
 
     pub fn len(&self) -> usize {
@@ -206,22 +198,5 @@ mod tests {
         q.push(100, 'c');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, _, e)| e)).collect();
         assert_eq!(order, ['b', 'a', 'c']);
-    }
-
-    #[test]
-    fn slots_are_recycled() {
-        let mut q = EventQueue::default();
-        for i in 0..10 {
-            q.push(i, i);
-        }
-        for _ in 0..10 {
-            q.pop();
-        }
-        for i in 10..20 {
-            q.push(i, i);
-        }
-        assert_eq!(q.slab.len(), 10);
-        assert_eq!(q.len(), 10);
-        assert_eq!(q.pushed(), 20);
     }
 }
