@@ -64,7 +64,7 @@ impl Node {
         }
         let mut best = succ;
         let mut best_d = space.dist(self.me.id, succ.id);
-        let candidates = self.fingers.iter().flatten().chain(self.succ.iter());
+        let candidates = self.fingers.distinct().chain(self.succ.iter());
         for &c in candidates {
             if !usable(&c) || !space.in_open(c.id, self.me.id, key) {
                 continue;
@@ -232,7 +232,7 @@ impl Node {
             Purpose::App(tag) => ctx.out.push(Effect::AppLookupDone { tag, owner }),
             Purpose::Finger(i) => {
                 if let Some(o) = owner {
-                    self.fingers[i as usize - 1] = Some(o);
+                    self.fingers.set(i as u32, Some(o));
                 }
             }
             Purpose::Join => self.join_done(ctx, owner),

@@ -32,7 +32,7 @@ impl Node {
             Some(s) if s != self.me => {
                 self.succ.clear();
                 self.succ.push(s);
-                self.fingers[0] = Some(s);
+                self.fingers.set(1, Some(s));
                 self.status = Status::Joined;
                 ctx.out.push(Effect::Joined);
             }
@@ -69,7 +69,7 @@ impl Node {
         }
         self.clear_fingers(from);
         if !self.succ.is_empty() {
-            self.fingers[0] = self.succ.first().copied();
+            self.fingers.set(1, self.succ.first().copied());
         }
     }
 

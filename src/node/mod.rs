@@ -9,6 +9,7 @@
 //! Never: touch an RNG, a clock, the queue, the checker or another node's state. Randomness arrives
 //! as `ctx.entropy`.
 
+mod fingers;
 #[cfg(test)]
 mod harness;
 mod lookup;
@@ -22,6 +23,7 @@ mod zave_tests;
 
 use crate::id::{Id, IdSpace};
 use crate::msg::{Ctx, Msg, Peer, ReqId, Timer};
+use fingers::Fingers;
 use lookup::Lookup;
 pub use lookup::Route;
 
@@ -72,7 +74,7 @@ pub struct Node {
     /// was found dead (see [`Node::successor`]).
     succ: Vec<Peer>,
     /// `fingers[i-1]` is finger i (1-based as in the paper).
-    fingers: Vec<Option<Peer>>,
+    fingers: Fingers,
     /// Index (1-based) of the finger fix_fingers refreshed last.
     next_finger: u32,
     pending: Vec<Pending>,
@@ -95,7 +97,7 @@ impl Node {
             status: Status::Joining,
             pred: None,
             succ: Vec::new(),
-            fingers: vec![None; space.bits() as usize],
+            fingers: Fingers::default(),
             next_finger: 0,
             pending: Vec::new(),
             lookups: Vec::new(),
@@ -134,8 +136,14 @@ impl Node {
         &self.succ
     }
 
-    pub fn fingers(&self) -> &[Option<Peer>] {
-        &self.fingers
+    /// The expanded finger table: `[i - 1]` is finger i (allocates; for the checker, shell, tests).
+    pub fn fingers(&self) -> Vec<Option<Peer>> {
+        self.fingers.expand(self.space.bits())
+    }
+
+    /// Distinct peers in the finger table.
+    pub fn distinct_fingers(&self) -> usize {
+        self.fingers.distinct_len()
     }
 
     /// Outstanding RPCs (for limits and tests).
@@ -152,12 +160,8 @@ impl Node {
         if let Some(&s) = self.succ.first() {
             return s;
         }
-        let nearest = self
-            .fingers
-            .iter()
-            .flatten()
-            .filter(|f| f.id != self.me.id)
-            .min_by_key(|f| self.space.dist(self.me.id, f.id));
+        let nearest =
+            self.fingers.distinct().filter(|f| f.id != self.me.id).min_by_key(|f| self.space.dist(self.me.id, f.id));
         nearest.copied().or(self.pred).unwrap_or(self.me)
     }
 
@@ -166,8 +170,7 @@ impl Node {
         self.pred = pred;
         self.succ.clear();
         self.succ.extend_from_slice(succ);
-        self.fingers.clear();
-        self.fingers.extend_from_slice(fingers);
+        self.fingers.install(fingers);
         self.status = Status::Joined;
     }
 
@@ -282,9 +285,7 @@ impl Node {
 
     /// Empties every finger that points at `p`.
     fn clear_fingers(&mut self, p: Peer) {
-        for f in self.fingers.iter_mut().filter(|f| **f == Some(p)) {
-            *f = None;
-        }
+        self.fingers.remove_peer(p);
     }
 
     /// A lookup found `dead` unresponsive. ToN'03 forgets it everywhere. For `zave`, only fingers:

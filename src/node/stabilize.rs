@@ -99,7 +99,7 @@ impl Node {
             self.succ.insert(0, x);
             self.succ.truncate(r);
         }
-        self.fingers[0] = Some(self.succ[0]);
+        self.fingers.set(1, Some(self.succ[0]));
         let succ = self.succ[0];
         ctx.send(succ, Msg::Notify);
     }
@@ -142,7 +142,7 @@ impl Node {
         }
         self.succ.insert(0, p);
         self.succ.truncate(ctx.params.r);
-        self.fingers[0] = Some(p);
+        self.fingers.set(1, Some(p));
     }
 
     pub(super) fn on_check_predecessor_timer(&mut self, ctx: &mut Ctx) {
@@ -156,30 +156,24 @@ impl Node {
         }
     }
 
-    /// ToN'03 Fig. 6 `fix_fingers()`: refresh the next finger in turn.
-    ///
-    /// Deviation from ToN'03: a finger whose start lies in `(n, successor]` is set to the successor
-    /// locally instead of by a lookup (the lookup would return exactly that), and the walk moves on to
-    /// the next finger in the same tick. With N nodes, the first ~m − log N fingers are such fingers,
-    /// so one tick refreshes one finger that actually needs a lookup, as the paper intends.
+    /// ToN'03 Fig. 6 `fix_fingers()`: refresh the next finger in turn, one finger per tick. A finger
+    /// whose start lies in `(n, successor]` is `find_successor`'s first case (Fig. 5) and costs no
+    /// message; any other finger takes a lookup. With N nodes the first ~m − log N fingers are such local
+    /// fingers (IV-D), so a full cycle of m ticks runs about log N lookups.
     pub(super) fn on_fix_fingers_timer(&mut self, ctx: &mut Ctx) {
         ctx.timer(ctx.params.fix_fingers_us.max(1), Timer::FixFingers);
         if self.status != Status::Joined {
             return;
         }
         let space = ctx.params.space;
-        let m = space.bits();
         let succ = self.successor();
-        for _ in 0..m {
-            self.next_finger = self.next_finger % m + 1;
-            let i = self.next_finger;
-            let start = space.finger_start(self.me.id, i);
-            if space.in_half_open(start, self.me.id, succ.id) {
-                self.fingers[i as usize - 1] = Some(succ);
-                continue;
-            }
+        self.next_finger = self.next_finger % space.bits() + 1;
+        let i = self.next_finger;
+        let start = space.finger_start(self.me.id, i);
+        if space.in_half_open(start, self.me.id, succ.id) {
+            self.fingers.set(i, Some(succ));
+        } else {
             self.start_lookup(ctx, start, Purpose::Finger(i as u8), None);
-            return;
         }
     }
 }

@@ -67,7 +67,7 @@ impl Node {
         self.succ.push(first);
         self.succ.extend(ctx.lists.get(theirs).iter().take(r - 1));
         self.pad_to(ctx, r);
-        self.fingers[0] = Some(first);
+        self.fingers.set(1, Some(first));
     }
 
     /// Fills the successor list up to `r` entries with pads (full-length lists, TSE'17 Sec. III).
@@ -153,7 +153,7 @@ impl Node {
         self.succ.clear();
         self.succ.extend(theirs.iter().take(r));
         self.pad_to(ctx, r);
-        self.fingers[0] = Some(self.succ[0]);
+        self.fingers.set(1, Some(self.succ[0]));
         self.pred = Some(prdc);
         self.status = Status::Joined;
         ctx.out.push(Effect::Joined);
