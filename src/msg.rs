@@ -229,6 +229,10 @@ pub struct Params {
     /// Pending RPCs per node; beyond this a new RPC is not sent and counted as dropped (limit).
     pub max_pending: usize,
     pub join_retry_us: u64,
+    pub finger_refresh: crate::scenario::FingerRefresh,
+    /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
+    pub lookup_retries: bool,
+    pub stabilize_on_join: bool,
 }
 
 /// Successor lists in flight, each with the node that sent it. Slots are recycled, so steady state

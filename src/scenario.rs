@@ -150,6 +150,28 @@ pub struct Protocol {
     pub answer_from_successor_list: bool,
     pub max_pending_rpcs: u32,
     pub join_retry_ms: f64,
+    /// How fingers are refreshed (see [`FingerRefresh`]).
+    pub finger_refresh: FingerRefresh,
+    /// After a timed-out hop, a lookup goes back to the node that referred it (ToN'03 Sec. V-A; the
+    /// default). `false`: the lookup fails at once (SIGCOMM'01 Sec. 6.4, Fig. 12: "no retries").
+    pub lookup_retries: bool,
+    /// A node runs its first stabilization as soon as its join completes, instead of at its timer's
+    /// random phase (up to one interval later).
+    pub stabilize_on_join: bool,
+}
+
+/// How a node keeps its fingers fresh.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FingerRefresh {
+    /// ToN'03 Fig. 6: a `fix_fingers` timer refreshes the next finger in turn, one per tick.
+    #[default]
+    FixFingers,
+    /// The ToN'03 simulator (Sec. V-A): each stabilization also refreshes one other entry — the next
+    /// finger that needs a lookup (fingers equal to the successor are set on the way); no fix_fingers timer.
+    OnePerStabilize,
+    /// SIGCOMM'01 Sec. 6.4 (Fig. 12): each stabilization refreshes every finger; no fix_fingers timer.
+    AllPerStabilize,
 }
 
 impl Default for Protocol {
@@ -166,6 +188,9 @@ impl Default for Protocol {
             answer_from_successor_list: false,
             max_pending_rpcs: 1024,
             join_retry_ms: 5_000.0,
+            finger_refresh: FingerRefresh::FixFingers,
+            lookup_retries: true,
+            stabilize_on_join: false,
         }
     }
 }

@@ -124,6 +124,9 @@ impl Sim {
             notify_old_predecessor: p.notify_old_predecessor,
             max_pending: p.max_pending_rpcs as usize,
             join_retry_us: ms_to_us(p.join_retry_ms).max(1),
+            finger_refresh: p.finger_refresh,
+            lookup_retries: p.lookup_retries,
+            stabilize_on_join: p.stabilize_on_join,
         };
         let mut script = sc.events.clone();
         script.sort_by(|a, b| a.at_s().total_cmp(&b.at_s()));

@@ -26,6 +26,9 @@ pub fn params(variant: Variant) -> Params {
         notify_old_predecessor: false,
         max_pending: 64,
         join_retry_us: 500,
+        finger_refresh: crate::scenario::FingerRefresh::FixFingers,
+        lookup_retries: true,
+        stabilize_on_join: false,
     }
 }
 

@@ -209,6 +209,12 @@ impl Node {
         let Some(mut l) = self.take_lookup(lid) else { return };
         l.timeouts += 1;
         l.final_step = false;
+        if !ctx.params.lookup_retries && matches!(l.purpose, Purpose::User(_) | Purpose::App(_)) {
+            // SIGCOMM'01 Sec. 6.4 (Fig. 12): no retries — a lookup that hits a dead node fails. The
+            // origin still forgets the dead node, as after any timeout.
+            self.forget_routing(ctx, dead);
+            return self.finish(ctx, l, None);
+        }
         match l.referrer {
             Some(r) if r != dead => {
                 l.current = r;

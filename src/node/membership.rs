@@ -35,6 +35,9 @@ impl Node {
                 self.fingers.set(1, Some(s));
                 self.status = Status::Joined;
                 ctx.out.push(Effect::Joined);
+                if ctx.params.stabilize_on_join {
+                    self.stabilize(ctx);
+                }
             }
             _ => ctx.out.push(Effect::JoinFailed),
         }

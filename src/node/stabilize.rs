@@ -7,6 +7,7 @@
 
 use super::{Node, Status, Waiting};
 use crate::msg::{Ctx, ListId, Msg, Peer, Purpose, ReqId, Timer};
+use crate::scenario::FingerRefresh;
 
 impl Node {
     /// Arms the three periodic timers at random phases in `[0, period)`, so that nodes do not act in
@@ -16,7 +17,9 @@ impl Node {
         let e = ctx.entropy;
         let (s, f, c) = (p.stabilize_us.max(1), p.fix_fingers_us.max(1), p.check_pred_us.max(1));
         ctx.timer(mix(e, 1) % s, Timer::Stabilize);
-        ctx.timer(mix(e, 2) % f, Timer::FixFingers);
+        if p.finger_refresh == FingerRefresh::FixFingers {
+            ctx.timer(mix(e, 2) % f, Timer::FixFingers);
+        }
         ctx.timer(mix(e, 3) % c, Timer::CheckPredecessor);
     }
 
@@ -25,8 +28,14 @@ impl Node {
         let spread = (p.stabilize_us as f64 * p.stabilize_jitter) as u64;
         let next = p.stabilize_us - spread + if spread > 0 { ctx.entropy % (2 * spread + 1) } else { 0 };
         ctx.timer(next.max(1), Timer::Stabilize);
-        if self.status == Status::Joined {
-            self.stabilize(ctx);
+        if self.status != Status::Joined {
+            return;
+        }
+        self.stabilize(ctx);
+        match p.finger_refresh {
+            FingerRefresh::FixFingers => {}
+            FingerRefresh::OnePerStabilize => self.refresh_fingers(ctx, 1),
+            FingerRefresh::AllPerStabilize => self.refresh_fingers(ctx, p.space.bits()),
         }
     }
 
@@ -165,6 +174,12 @@ impl Node {
         if self.status != Status::Joined {
             return;
         }
+        self.fix_next_finger(ctx);
+    }
+
+    /// Advances `next_finger` and refreshes that finger: locally if its start lies in `(n, successor]`,
+    /// else by a lookup. Returns whether a lookup was started.
+    fn fix_next_finger(&mut self, ctx: &mut Ctx) -> bool {
         let space = ctx.params.space;
         let succ = self.successor();
         self.next_finger = self.next_finger % space.bits() + 1;
@@ -172,8 +187,24 @@ impl Node {
         let start = space.finger_start(self.me.id, i);
         if space.in_half_open(start, self.me.id, succ.id) {
             self.fingers.set(i, Some(succ));
-        } else {
-            self.start_lookup(ctx, start, Purpose::Finger(i as u8), None);
+            return false;
+        }
+        self.start_lookup(ctx, start, Purpose::Finger(i as u8), None);
+        true
+    }
+
+    /// The finger refresh of the papers' simulators, run with each stabilization: walk the finger
+    /// indices in turn until `lookups` fingers have been looked up or all m were visited. Fingers whose
+    /// start lies in `(n, successor]` equal the successor that stabilization just refreshed and are set
+    /// on the way, so `lookups = 1` refreshes "one other entry" of the ToN'03 simulator (Sec. V-A: each
+    /// of the k unique entries once every k rounds) and `lookups = m` all fingers (SIGCOMM'01 Sec. 6.4).
+    fn refresh_fingers(&mut self, ctx: &mut Ctx, lookups: u32) {
+        let mut started = 0;
+        for _ in 0..ctx.params.space.bits() {
+            if started == lookups || self.status != Status::Joined {
+                return;
+            }
+            started += u32::from(self.fix_next_finger(ctx));
         }
     }
 }

@@ -232,3 +232,62 @@ fn answering_from_the_successor_list_is_an_option() {
     let done = h.msg(n(1), Msg::FindNext { req: 2, key: Id(160), dead: None, user: false });
     assert_eq!(done, vec![send(n(1), Msg::FindNextReply { req: 2, done: true, node: n(200), user: false })]);
 }
+
+#[test]
+fn one_per_stabilize_refreshes_the_next_finger_that_needs_a_lookup() {
+    let mut h = H::installed(Variant::Ton03);
+    h.p.finger_refresh = crate::scenario::FingerRefresh::OnePerStabilize;
+    // Stabilization asks the successor; fingers 1–5 lie in (100, 120] and are set on the way; finger 6
+    // (start 132) is the "one other entry" this step refreshes, by a lookup whose first hop is 120.
+    let fx = h.timer(Timer::Stabilize);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::SetTimer { after_us: 1000, timer: Timer::Stabilize },
+            send(n(120), Msg::GetState { req: 0 }),
+            rpc_timer(0),
+            send(n(120), Msg::FindNext { req: 1, key: Id(132), dead: None, user: false }),
+        ]
+    );
+    // The next step goes on with finger 7 (start 164 → closest preceding node 150).
+    let list = h.lists.alloc(&[n(150), n(200)]);
+    h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(100)), list });
+    let fx = h.timer(Timer::Stabilize);
+    assert!(fx.contains(&send(n(150), Msg::FindNext { req: 3, key: Id(164), dead: None, user: false })), "{fx:?}");
+}
+
+#[test]
+fn all_per_stabilize_looks_up_every_finger_beyond_the_successor() {
+    let mut h = H::installed(Variant::Ton03);
+    h.p.finger_refresh = crate::scenario::FingerRefresh::AllPerStabilize;
+    let fx = h.timer(Timer::Stabilize);
+    let keys: Vec<u64> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { msg: Msg::FindNext { key, .. }, .. } => Some(key.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(keys, vec![132, 164, 228], "fingers 6, 7, 8; fingers 1–5 equal the successor");
+}
+
+#[test]
+fn without_retries_a_timed_out_hop_fails_the_lookup() {
+    let mut h = H::installed(Variant::Ton03);
+    h.p.lookup_retries = false;
+    h.call(|node, ctx| node.start_lookup(ctx, Id(30), Purpose::User(1), None));
+    h.msg(n(10), Msg::FindNextReply { req: 0, done: false, node: n(20), user: true });
+    let fx = h.expire();
+    assert_eq!(fx, vec![Effect::LookupDone { tag: 1, key: Id(30), owner: None, hops: 1, timeouts: 1 }]);
+    assert_eq!(h.node.pending_rpcs(), 0);
+}
+
+#[test]
+fn stabilize_on_join_asks_the_new_successor_at_once() {
+    let mut h = H::fresh(130, Variant::Ton03);
+    h.p.stabilize_on_join = true;
+    h.call(|node, ctx| node.join(ctx, n(100)));
+    h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
+    let fx = h.msg(n(150), Msg::Pong { req: 1, user: false });
+    assert_eq!(fx, vec![Effect::Joined, send(n(150), Msg::GetState { req: 2 })]);
+}
