@@ -54,10 +54,10 @@ enum Cmd {
 
 #[derive(Args, Debug)]
 struct PaperArgs {
-    /// Run only this experiment (fig8, fig9, fig10, fig11, ton-table2).
+    /// Run only this experiment (fig8, fig9, fig10, fig11, fig12, ton-table2, ton-table3).
     #[arg(long, value_name = "NAME")]
     only: Option<String>,
-    /// Repetitions of Fig. 8 (the paper: 20); Fig. 10 uses at most 3 per N.
+    /// Repetitions of Fig. 8 (the paper: 20); Fig. 10 uses at most 3 per N, Fig. 12 at most 10 per rate.
     #[arg(long, default_value_t = 20, value_name = "N")]
     seeds: u64,
     /// Folder holding the experiments' scenarios.
@@ -470,6 +470,8 @@ fn paper_cmd(args: PaperArgs) -> u8 {
             "fig9" => paper::fig9(&args.scenarios),
             "fig11" => paper::fig11(&args.scenarios),
             "ton-table2" => paper::ton_table2(&args.scenarios),
+            "fig12" => chordsim::paper_churn::fig12(&args.scenarios, args.seeds.min(10)),
+            "ton-table3" => chordsim::paper_churn::ton_table3(&args.scenarios),
             _ => paper::fig10(&args.scenarios, args.seeds.min(3)),
         };
         let e = match result {

@@ -5,7 +5,8 @@
 //! Owns: the list of experiments, the paper values and tolerances, the extraction of each number from
 //! the run reports, and the table / plot formats. So far: SIGCOMM'01 Fig. 8 (keys per node), Fig. 9
 //! (virtual nodes), Fig. 10 (path length against N), Fig. 11 (simultaneous failures) and ToN'03
-//! Table II (lookups over frozen routing state after failures). Never: tune a scenario to hit a number — a row that does not match says so.
+//! Table II (lookups over frozen routing state after failures); Fig. 12 and Table III (churn) live in
+//! `paper_churn.rs`. Never: tune a scenario to hit a number — a row that does not match says so.
 
 use crate::report::Report;
 use crate::run::run_scenario;
@@ -35,7 +36,7 @@ pub struct Experiment {
 }
 
 /// The names `chordsim paper --only` accepts.
-pub const EXPERIMENTS: [&str; 5] = ["fig8", "fig9", "fig10", "fig11", "ton-table2"];
+pub const EXPERIMENTS: [&str; 7] = ["fig8", "fig9", "fig10", "fig11", "fig12", "ton-table2", "ton-table3"];
 
 fn run(sc: Scenario) -> Result<Report, String> {
     run_scenario(sc, |_| {})
