@@ -300,6 +300,7 @@ impl Sim {
 
     /// Round boundary: run the checker (every `check.every_rounds` rounds) and schedule the next.
     fn round_end(&mut self, k: u32) {
+        self.truth.reindex();
         let round_us = self.sc.round_us().max(1);
         if k.is_multiple_of(self.sc.check.every_rounds) {
             let msgs = self.metrics.take_round_msgs();

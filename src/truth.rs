@@ -80,6 +80,12 @@ pub struct Change {
 #[derive(Default, Clone, Debug)]
 pub struct Truth {
     ring: BTreeMap<Id, Addr>,
+    /// The live nodes in id order, a copy of `ring` for binary search; valid only while `indexed`.
+    /// Rebuilt at round boundaries ([`Truth::reindex`]): after a membership change, queries fall back to
+    /// the map until the next round. Same answers either way; the copy only saves the map's pointer
+    /// chasing on the hot path (every lookup judged, every node checked).
+    sorted: Vec<Peer>,
+    indexed: bool,
     alive: AddrSet,
     joined: AddrSet,
     changes: Vec<Change>,
@@ -97,6 +103,7 @@ impl Truth {
     pub fn add(&mut self, p: Peer, now: u64) {
         self.tick(now);
         self.ring.insert(p.id, p.addr);
+        self.indexed = false;
         self.alive.insert(p.addr);
         self.changes.push(Change { at: now, peer: p, added: true });
     }
@@ -105,6 +112,7 @@ impl Truth {
         self.tick(now);
         if self.ring.get(&p.id) == Some(&p.addr) {
             self.ring.remove(&p.id);
+            self.indexed = false;
         }
         self.alive.remove(p.addr);
         self.joined.remove(p.addr);
@@ -145,12 +153,28 @@ impl Truth {
 
     /// The true successor of `key`: the first live node at or after it, clockwise.
     pub fn successor(&self, key: Id) -> Option<Peer> {
+        if self.indexed {
+            let i = self.sorted.partition_point(|p| p.id < key);
+            return self.sorted.get(i).or(self.sorted.first()).copied();
+        }
         let (&id, &addr) = self.ring.range(key..).next().or_else(|| self.ring.iter().next())?;
         Some(Peer { id, addr })
     }
 
+    /// Rebuilds the sorted copy if membership changed since the last call (O(N); once a round).
+    pub fn reindex(&mut self) {
+        if !self.indexed {
+            self.sorted.clear();
+            self.sorted.extend(self.ring.iter().map(|(&id, &addr)| Peer { id, addr }));
+            self.indexed = true;
+        }
+    }
+
     /// Live nodes in id order.
     pub fn sorted(&self) -> Vec<Peer> {
+        if self.indexed {
+            return self.sorted.clone();
+        }
         self.ring.iter().map(|(&id, &addr)| Peer { id, addr }).collect()
     }
 
@@ -234,5 +258,34 @@ mod tests {
         assert_eq!(t.successor(Id(11)), Some(p(200, 2)));
         assert_eq!(t.changes_since(1).len(), 1);
         assert!((t.node_seconds(2_000_000) - 5.0).abs() < 1e-9);
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::rng::{Rng, Stream};
+
+    /// The sorted copy answers exactly as the map, before and after membership changes.
+    #[test]
+    fn indexed_successor_matches_the_map() {
+        let mut t = Truth::default();
+        let mut r = Rng::new(3, Stream::Check);
+        let peer = |x: u64| Peer { id: Id(x), addr: Addr(x as u32) };
+        for _ in 0..200 {
+            t.add(peer(r.below(1 << 16)), 0);
+        }
+        for round in 0..20 {
+            let before: Vec<_> = (0..500).map(|k| t.successor(Id(k * 131))).collect();
+            t.reindex();
+            assert!(t.indexed);
+            let after: Vec<_> = (0..500).map(|k| t.successor(Id(k * 131))).collect();
+            assert_eq!(before, after, "round {round}");
+            assert_eq!(t.sorted(), t.ring.iter().map(|(&id, &addr)| Peer { id, addr }).collect::<Vec<_>>());
+            let victim = t.sorted()[r.below(t.live() as u64) as usize];
+            t.remove(victim, 0);
+            t.add(peer(r.below(1 << 16)), 0);
+            assert!(!t.indexed, "a change invalidates the copy");
+        }
     }
 }
