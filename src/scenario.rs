@@ -347,12 +347,20 @@ pub enum Workload {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Lifetime {
-    Exponential { mean_s: f64 },
+    Exponential {
+        mean_s: f64,
+    },
     /// Weibull with shape k: scale λ = mean_s / Γ(1 + 1/k); k < 1 is heavy-tailed.
-    Weibull { mean_s: f64, shape: f64 },
+    Weibull {
+        mean_s: f64,
+        shape: f64,
+    },
     /// Pareto of the second kind (Lomax), P(X > x) = (1 + x/β)^(−α) with α = shape > 1 and
     /// β = mean_s·(α − 1): the form of Yao et al. (ICNP'06) and OverSim's ParetoChurn.
-    Pareto { mean_s: f64, shape: f64 },
+    Pareto {
+        mean_s: f64,
+        shape: f64,
+    },
 }
 
 impl Lifetime {

@@ -171,7 +171,10 @@ fn bad_session_settings_name_key_and_range() {
         (small(on, "warmup_s = 1500"), "check.warmup_s: 1500 is out of range"),
         (small(on, "").replace("leave_probability = 0.5", "leave_probability = 1.5"), "leave_probability: 1.5"),
         (small(on, "").replace("population = 60", "population = 0"), "workload[0].population: 0 is out of range"),
-        (small(on, "").replace("end_s = 1200", "end_s = 1401"), "remain after the last membership change at 1401.000 s"),
+        (
+            small(on, "").replace("end_s = 1200", "end_s = 1401"),
+            "remain after the last membership change at 1401.000 s",
+        ),
         (small(on, "").replace("[protocol]", "[protocol]\nvariant = \"zave\""), "\"zave\" has no graceful leave"),
     ];
     for (text, want) in cases {
