@@ -83,6 +83,10 @@ pub struct RoundRow {
     /// DHT accounting, when the DHT runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dht: Option<DhtRow>,
+    /// With `check.warmup_s`: whether this round falls in the warm-up (its probes are then left out
+    /// of the summary). Absent without a warm-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -131,6 +135,12 @@ pub struct Checker {
     pub dht: Option<DhtTruth>,
     /// The latest checked round was outside the operating assumptions.
     assumption_broken: bool,
+    /// End of the warm-up (µs): lookups started and rounds checked before it are not summarised.
+    warmup_us: u64,
+    /// Workload lookups started during the warm-up (not in `started`).
+    pub warmup_started: u64,
+    /// Probes of the current snapshot count towards the summary (it is past the warm-up).
+    summarise_probes: bool,
 }
 
 mod dht;
@@ -174,12 +184,19 @@ impl Checker {
             guarded: sc.guard_crashes(),
             dht: sc.dht.enabled.then(DhtTruth::default),
             assumption_broken: false,
+            warmup_us: crate::scenario::s_to_us(sc.check.warmup_s),
+            warmup_started: 0,
+            summarise_probes: true,
         }
     }
 
     /// Registers a workload lookup; returns the tag the node echoes back.
     pub fn lookup_started(&mut self, now: u64, key: Id, origin: Addr) -> u32 {
-        self.started += 1;
+        if now < self.warmup_us {
+            self.warmup_started += 1;
+        } else {
+            self.started += 1;
+        }
         let f = Inflight { start: now, key, origin };
         match self.free.pop() {
             Some(t) => {
@@ -196,10 +213,12 @@ impl Checker {
     /// The origin of some in-flight lookups crashed or left: they will never complete.
     pub fn origin_gone(&mut self, a: Addr) {
         for (t, slot) in self.inflight.iter_mut().enumerate() {
-            if slot.is_some_and(|f| f.origin == a) {
+            if let Some(f) = *slot
+                && f.origin == a
+            {
                 *slot = None;
                 self.free.push(t as u32);
-                self.abandoned += 1;
+                self.abandoned += (f.start >= self.warmup_us) as u64;
             }
         }
     }
@@ -216,8 +235,11 @@ impl Checker {
             Some(o) if self.was_successor(truth, key, o, f.start) => Outcome::Ambiguous,
             Some(_) => Outcome::Wrong,
         };
-        self.lookups.add(outcome);
         self.round_lookups.add(outcome);
+        if f.start < self.warmup_us {
+            return; // listed in its round's row, left out of the summary
+        }
+        self.lookups.add(outcome);
         if outcome != Outcome::Failed {
             self.hops.add(hops as u64);
         }
@@ -292,6 +314,7 @@ impl Checker {
         params: &Params,
         rng: &mut Rng,
     ) -> (RoundRow, Option<String>) {
+        self.summarise_probes = now >= self.warmup_us;
         let ring = truth.sorted();
         let stride = ring.len().div_ceil(state::MAX_CHECKED).max(1);
         let offset = if stride > 1 { rng.below(stride as u64) as usize } else { 0 };
@@ -330,6 +353,7 @@ impl Checker {
             violated: Vec::new(),
             principals: 0,
             dht: None,
+            warmup: (self.warmup_us > 0).then_some(now < self.warmup_us),
             converged: n > 0 && st.succ == checked && st.pred == checked && st.list == checked && probes_ok == probes,
         };
         (row, st.reason.or(probe_reason))
@@ -367,14 +391,12 @@ impl Checker {
             let (owner, hops, touts) = self.probe(nodes, truth, a, key);
             let want = truth.successor(key);
             done += 1;
-            self.probes_total += 1;
             hops_sum += hops as u64;
             touts_sum += touts as u64;
-            self.probe_timeouts.add(touts as u64);
-            if owner.is_some() && owner == want {
+            let correct = owner.is_some() && owner == want;
+            self.tally_probe(correct, hops, touts);
+            if correct {
                 ok += 1;
-                self.probes_ok += 1;
-                self.probe_hops.add(hops as u64);
             } else if reason.is_none() {
                 let me = nodes[a.0 as usize].node.me();
                 let got = owner.map_or("nothing (gave up)".to_string(), |o| o.id.to_string());
@@ -383,6 +405,19 @@ impl Checker {
             }
         }
         (done, ok, hops_sum, touts_sum, reason)
+    }
+
+    /// Adds one probe to the summary tallies, unless it ran during the warm-up.
+    fn tally_probe(&mut self, correct: bool, hops: u16, touts: u16) {
+        if !self.summarise_probes {
+            return;
+        }
+        self.probes_total += 1;
+        self.probe_timeouts.add(touts as u64);
+        if correct {
+            self.probes_ok += 1;
+            self.probe_hops.add(hops as u64);
+        }
     }
 
     /// One probe: the routing function of each node over its current state, no messages. A dead (or

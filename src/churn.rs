@@ -1,5 +1,5 @@
 //! Membership changes and load generators: the initial ring, the scripted timeline, Poisson joins /
-//! crashes / graceful leaves, and the lookup workload.
+//! crashes / graceful leaves, and the lookup workload (session churn lives in `session.rs`).
 //!
 //! Owns: node creation (unique ids from the `ids` stream), crash and leave, bootstrap choice, and the
 //! arrival processes. Churn decisions draw only from the `churn` stream and lookups only from the
@@ -18,12 +18,13 @@ use crate::sim::{Ev, Sim, Slot};
 const ID_ATTEMPTS: u32 = 10_000;
 
 impl Sim {
-    /// A fresh id not used by any live node, from SHA-1 of a name drawn from the `ids` stream.
-    fn fresh_id(&mut self) -> Option<Id> {
+    /// A fresh id not used by any live node nor owned by a session member (`session.rs`), from SHA-1
+    /// of a name drawn from the `ids` stream.
+    pub(crate) fn fresh_id(&mut self) -> Option<Id> {
         for _ in 0..ID_ATTEMPTS {
             let name = format!("node-{:016x}", self.rng.ids.next_u64());
             let id = self.params.space.hash(name.as_bytes());
-            if !self.truth.contains_id(id) {
+            if !self.truth.contains_id(id) && !self.sessions.reserves(id) {
                 return Some(id);
             }
         }
@@ -128,6 +129,10 @@ impl Sim {
         }
         for w in 0..self.sc.workloads.len() {
             let (start, ev) = match self.sc.workloads[w] {
+                Workload::Sessions { .. } => {
+                    self.start_sessions(w);
+                    continue;
+                }
                 Workload::Churn { start_s, .. } => (start_s, Ev::Churn(w as u16)),
                 Workload::Lookups { start_s, .. } => (start_s, Ev::Lookup(w as u16)),
                 Workload::Dht { start_s, .. } => (start_s, Ev::Dht(w as u16)),
@@ -142,6 +147,7 @@ impl Sim {
         match self.sc.workloads[w] {
             Workload::Churn { join_per_s, crash_per_s, leave_per_s, .. } => join_per_s + crash_per_s + leave_per_s,
             Workload::Lookups { per_s, .. } | Workload::Dht { per_s, .. } => per_s,
+            Workload::Sessions { .. } => 0.0,
         }
     }
 
@@ -149,7 +155,7 @@ impl Sim {
     pub(crate) fn schedule_arrival(&mut self, w: usize, from: u64, ev: Ev) {
         let rate = self.rate(w);
         let (end_s, rng): (f64, &mut Rng) = match self.sc.workloads[w] {
-            Workload::Churn { end_s, .. } => (end_s, &mut self.rng.churn),
+            Workload::Churn { end_s, .. } | Workload::Sessions { end_s, .. } => (end_s, &mut self.rng.churn),
             Workload::Lookups { end_s, .. } | Workload::Dht { end_s, .. } => (end_s, &mut self.rng.workload),
         };
         if rate <= 0.0 {
@@ -198,7 +204,7 @@ impl Sim {
         self.join_as(id, host)
     }
 
-    fn join_as(&mut self, id: Id, host: u32) -> Addr {
+    pub(crate) fn join_as(&mut self, id: Id, host: u32) -> Addr {
         let me = self.spawn(id, host);
         self.retry_join(me.addr);
         self.start_timers(me.addr);

@@ -7,7 +7,7 @@
 //! seed → rng::SimRng {ids, net, churn, workload, check, node} ────────────┤
 //!                                                                         ▼
 //!   sim::Sim: pop (time, seq) → Deliver → node.on_message | Timer → node.on_timer
-//!             | Script / Churn / Lookup (churn.rs) | Round → checker.check_round
+//!             | Script / Churn / Lookup (churn.rs) | Session (session.rs) | Round → checker.check_round
 //!   effects → Sim::apply: Send → net (loss, latency) → queue; SetTimer → queue;
 //!             LookupDone → checker judges; Joined / JoinFailed → truth / retry
 //!   end → report::Report {seed, version, resolved scenario, rounds, stats, verdict}
@@ -15,7 +15,7 @@
 //!
 //! Modules: [`id`] ring ids and intervals · [`rng`] seeded named streams · [`msg`] the node's
 //! vocabulary · [`node`] the sans-IO Chord state machine · [`net`] latency and loss · [`sim`] the
-//! engine · [`churn`] membership changes and generators · [`truth`] ground truth · [`checker`] the
+//! engine · [`churn`] membership changes and generators · [`session`] on/off session churn · [`truth`] ground truth · [`checker`] the
 //! outside oracle · [`metrics`] counters · [`report`] JSON report and verdict · [`run`] driving a run ·
 //! [`scenario`] the TOML schema.
 //!
@@ -60,6 +60,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod scenario_check;
+pub mod session;
 pub mod shell;
 pub mod sim;
 pub mod sim_app;

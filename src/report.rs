@@ -123,6 +123,17 @@ pub struct Traffic {
     pub lookup_by_type: BTreeMap<&'static str, f64>,
 }
 
+/// What the warm-up (`check.warmup_s`) left out of the lookup and probe statistics. Traffic and
+/// membership counts cover the whole run.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct WarmupReport {
+    pub until_s: f64,
+    /// Checked rounds in the warm-up (listed in `rounds`, flagged `warmup`; their probes left out).
+    pub rounds: u64,
+    /// Workload lookups started in the warm-up (left out of `lookups`).
+    pub lookups_started: u64,
+}
+
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct DhtReport {
     pub ops: crate::checker::DhtCounts,
@@ -140,6 +151,9 @@ pub struct Report {
     pub seed: u64,
     pub scenario_name: String,
     pub verdict: VerdictInfo,
+    /// Present when the scenario sets `check.warmup_s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<WarmupReport>,
     pub run: RunInfo,
     pub lookups: LookupReport,
     pub probes: ProbeReport,
@@ -205,6 +219,11 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             quiet_start_s: sim.sc.last_change_us() as f64 / 1e6,
             converged_round: c.converged_round,
         },
+        warmup: (sim.sc.check.warmup_s > 0.0).then(|| WarmupReport {
+            until_s: sim.sc.check.warmup_s,
+            rounds: c.rounds.iter().filter(|r| r.warmup == Some(true)).count() as u64,
+            lookups_started: c.warmup_started,
+        }),
         run: RunInfo {
             sim_time_s: sim.now as f64 / 1e6,
             events: sim.events,
@@ -294,6 +313,13 @@ impl Report {
             "  membership    nodes created {}  crashes {}  leaves {}  live at end {}",
             self.run.nodes_created, self.run.crashes, self.run.leaves, self.run.live_final
         );
+        if let Some(w) = &self.warmup {
+            let _ = writeln!(
+                s,
+                "  warm-up       first {} s left out of lookups and probes: {} rounds, {} lookups started",
+                w.until_s, w.rounds, w.lookups_started
+            );
+        }
         let _ = writeln!(
             s,
             "  lookups       {} done: correct {:.2}%  wrong {:.2}%  failed {:.2}%  ambiguous {:.2}%  (abandoned {}, unfinished {})",

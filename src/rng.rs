@@ -72,6 +72,46 @@ impl Rng {
     pub fn exponential(&mut self, mean: f64) -> f64 {
         exponential_from(self.next_u64(), mean)
     }
+
+    /// Weibull with `scale` λ and `shape` k (mean λ·Γ(1 + 1/k)), by inversion: λ·(−ln(1 − u))^(1/k).
+    pub fn weibull(&mut self, scale: f64, shape: f64) -> f64 {
+        scale * libm::pow(-libm::log(1.0 - self.unit()), 1.0 / shape)
+    }
+
+    /// Pareto of the second kind (Lomax) with `scale` β and `shape` α: P(X > x) = (1 + x/β)^(−α),
+    /// mean β/(α − 1) for α > 1. By inversion: β·((1 − u)^(−1/α) − 1).
+    pub fn pareto(&mut self, scale: f64, shape: f64) -> f64 {
+        scale * (libm::pow(1.0 - self.unit(), -1.0 / shape) - 1.0)
+    }
+
+    /// Standard normal, by Box–Muller (one of the pair; two uniforms per call).
+    pub fn normal(&mut self) -> f64 {
+        let r = libm::sqrt(-2.0 * libm::log(1.0 - self.unit()));
+        r * libm::cos(std::f64::consts::TAU * self.unit())
+    }
+
+    /// Gamma with `shape` a > 0 and scale 1 (mean a): Marsaglia and Tsang (2000) for a ≥ 1, and
+    /// Gamma(a + 1)·U^(1/a) below.
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let g = self.gamma(shape + 1.0);
+            return g * libm::pow(1.0 - self.unit(), 1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / libm::sqrt(9.0 * d);
+        loop {
+            let x = self.normal();
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = 1.0 - self.unit(); // in (0, 1]
+            if u < 1.0 - 0.0331 * x * x * x * x || libm::log(u) < 0.5 * x * x + d * (1.0 - v + libm::log(v)) {
+                return d * v;
+            }
+        }
+    }
 }
 
 /// Unbiased `0..n` from a source of `u64`s (Lemire's nearly-divisionless method).
@@ -160,6 +200,45 @@ mod tests {
         }
         assert!(seen.iter().all(|&c| c > 850 && c < 1150), "{seen:?}");
         assert_eq!(r.range_inclusive(5, 5), 5);
+    }
+
+    fn mean_of(n: usize, mut f: impl FnMut() -> f64) -> f64 {
+        (0..n).map(|_| f()).sum::<f64>() / n as f64
+    }
+
+    fn assert_close(got: f64, want: f64, rel: f64) {
+        assert!((got - want).abs() <= rel * want, "sample mean {got}, analytic {want}");
+    }
+
+    #[test]
+    fn weibull_means_match_scale_times_gamma() {
+        let mut r = Rng::new(11, Stream::Churn);
+        for (scale, shape) in [(10.0, 0.5), (10.0, 1.0), (3.0, 2.0), (100.0, 5.0)] {
+            let want = scale * libm::tgamma(1.0 + 1.0 / shape);
+            assert_close(mean_of(200_000, || r.weibull(scale, shape)), want, 0.02);
+        }
+    }
+
+    #[test]
+    fn pareto_means_match_scale_over_shape_minus_one() {
+        let mut r = Rng::new(12, Stream::Churn);
+        for (scale, shape) in [(10.0, 3.0), (2.0, 5.0), (1.0, 10.0)] {
+            assert_close(mean_of(200_000, || r.pareto(scale, shape)), scale / (shape - 1.0), 0.02);
+        }
+        assert!((0..1000).all(|_| r.pareto(1.0, 1.5) >= 0.0));
+    }
+
+    #[test]
+    fn gamma_and_normal_moments() {
+        let mut r = Rng::new(13, Stream::Churn);
+        for shape in [0.3, 1.0, 1.5, 3.0, 12.0] {
+            assert_close(mean_of(200_000, || r.gamma(shape)), shape, 0.02);
+        }
+        let n = 200_000;
+        let xs: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
+        assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.02, "mean {mean}, var {var}");
     }
 
     #[test]

@@ -228,11 +228,20 @@ pub struct Check {
     pub probe_keys: u32,
     /// Rounds after the last membership change within which the ring must converge.
     pub quiet_rounds_max: u32,
+    /// Lookups started and rounds checked before this time are left out of the summary statistics
+    /// (rounds are still listed, flagged `warmup`). 0 = no warm-up (not written out, so reports of
+    /// scenarios without one keep their bytes).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warmup_s: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for Check {
     fn default() -> Self {
-        Check { every_rounds: 1, print_every_rounds: 10, probe_keys: 256, quiet_rounds_max: 10 }
+        Check { every_rounds: 1, print_every_rounds: 10, probe_keys: 256, quiet_rounds_max: 10, warmup_s: 0.0 }
     }
 }
 
@@ -341,6 +350,66 @@ pub enum Workload {
         #[serde(default = "uniform")]
         popularity: Popularity,
     },
+    /// Session churn (OverSim-style, `session.rs`): each of `population` physical nodes alternates
+    /// online and offline periods drawn from `on` and `off`; a node that comes back rejoins with the
+    /// same id(s). Going offline is a graceful leave with probability `leave_probability`, else a
+    /// crash. No transition is scheduled after `end_s`.
+    Sessions {
+        start_s: f64,
+        end_s: f64,
+        population: u64,
+        on: Lifetime,
+        off: Lifetime,
+        #[serde(default)]
+        leave_probability: f64,
+        #[serde(default)]
+        start_state: SessionStart,
+    },
+}
+
+/// A distribution of on or off period lengths, given by its mean (so that exchanging the family
+/// keeps the mean churn rate).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Lifetime {
+    Exponential {
+        mean_s: f64,
+    },
+    /// Weibull with shape k: scale λ = mean_s / Γ(1 + 1/k); k < 1 is heavy-tailed.
+    Weibull {
+        mean_s: f64,
+        shape: f64,
+    },
+    /// Pareto of the second kind (Lomax), P(X > x) = (1 + x/β)^(−α) with α = shape > 1 and
+    /// β = mean_s·(α − 1): the form of Yao et al. (ICNP'06) and OverSim's ParetoChurn.
+    Pareto {
+        mean_s: f64,
+        shape: f64,
+    },
+}
+
+impl Lifetime {
+    pub fn mean_s(&self) -> f64 {
+        match *self {
+            Lifetime::Exponential { mean_s } | Lifetime::Weibull { mean_s, .. } | Lifetime::Pareto { mean_s, .. } => {
+                mean_s
+            }
+        }
+    }
+}
+
+/// How the session population starts at `start_s`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStart {
+    /// As if the process had run forever: each node is on with probability E[on]/(E[on]+E[off]),
+    /// and its first period is a residual (equilibrium) one.
+    #[default]
+    Stationary,
+    /// Every node joins at `start_s` with a full on period.
+    On,
+    /// Every node is offline at `start_s` with a full off period.
+    Off,
 }
 
 fn half() -> f64 {
@@ -406,7 +475,8 @@ impl Scenario {
         s_to_us(self.duration_s)
     }
 
-    /// Time of the last scheduled membership change (scripted event or end of a churn window), in µs.
+    /// Time of the last scheduled membership change (scripted event or end of a churn or session
+    /// window), in µs.
     pub fn last_change_us(&self) -> u64 {
         let events = self.events.iter().map(|e| s_to_us(e.at_s()));
         let churn = self.workloads.iter().filter_map(|w| match w {
@@ -415,6 +485,7 @@ impl Scenario {
             {
                 Some(s_to_us(*end_s))
             }
+            Workload::Sessions { end_s, population, .. } if *population > 0 => Some(s_to_us(*end_s)),
             _ => None,
         });
         events.chain(churn).max().unwrap_or(0)

@@ -5,7 +5,7 @@
 //! Each message names the file, the key path and the allowed range. Never: modify the scenario.
 
 use crate::scenario::{
-    Event, Expect, Latency, NodeRef, Popularity, Scenario, ScenarioError, StartMode, Variant, Workload,
+    Event, Expect, Latency, Lifetime, NodeRef, Popularity, Scenario, ScenarioError, StartMode, Variant, Workload,
 };
 
 /// Collects every problem found, so the user fixes them all in one go.
@@ -122,7 +122,11 @@ impl<'a> Validator<'a> {
             self.err("initial.nodes", msg);
         }
         let leaves = s.events.iter().any(|e| matches!(e, Event::Leave { .. } | Event::LeaveFraction { .. }))
-            || s.workloads.iter().any(|w| matches!(w, Workload::Churn { leave_per_s, .. } if *leave_per_s > 0.0));
+            || s.workloads.iter().any(|w| match w {
+                Workload::Churn { leave_per_s, .. } => *leave_per_s > 0.0,
+                Workload::Sessions { leave_probability, .. } => *leave_probability > 0.0,
+                _ => false,
+            });
         if leaves {
             self.err(
                 "protocol.variant",
@@ -167,6 +171,25 @@ impl<'a> Validator<'a> {
         self.int_range("check.print_every_rounds", c.print_every_rounds as u64, 0, 1_000_000);
         self.int_range("check.probe_keys", c.probe_keys as u64, 0, 10_000_000);
         self.int_range("check.quiet_rounds_max", c.quiet_rounds_max as u64, 1, 1_000_000);
+        if !c.warmup_s.is_finite() || c.warmup_s < 0.0 || c.warmup_s >= s.duration_s {
+            let msg = format!("{} is out of range (allowed 0 <= warmup_s < duration_s = {})", c.warmup_s, s.duration_s);
+            self.err("check.warmup_s", msg);
+        }
+    }
+
+    /// An on or off period distribution: a positive mean, and a shape with a finite mean.
+    fn lifetime(&mut self, key: &str, l: &Lifetime) {
+        self.range(&format!("{key}.mean_s"), l.mean_s(), 0.001, 1e9);
+        match *l {
+            Lifetime::Exponential { .. } => {}
+            Lifetime::Weibull { shape, .. } => self.range(&format!("{key}.shape"), shape, 0.1, 20.0),
+            Lifetime::Pareto { shape, .. } => {
+                if !(shape.is_finite() && shape > 1.0 && shape <= 100.0) {
+                    let msg = format!("{shape} is out of range (allowed 1 < shape <= 100; the mean is infinite at 1)");
+                    self.err(&format!("{key}.shape"), msg);
+                }
+            }
+        }
     }
 
     fn event(&mut self, i: usize, e: &Event, s: &Scenario) {
@@ -201,6 +224,13 @@ impl<'a> Validator<'a> {
                 self.range(&key("join_per_s"), *join_per_s, 0.0, 1e7);
                 self.range(&key("crash_per_s"), *crash_per_s, 0.0, 1e7);
                 self.range(&key("leave_per_s"), *leave_per_s, 0.0, 1e7);
+                (*start_s, *end_s)
+            }
+            Workload::Sessions { start_s, end_s, population, on, off, leave_probability, .. } => {
+                self.int_range(&key("population"), *population, 1, MAX_NODES);
+                self.lifetime(&key("on"), on);
+                self.lifetime(&key("off"), off);
+                self.range(&key("leave_probability"), *leave_probability, 0.0, 1.0);
                 (*start_s, *end_s)
             }
             Workload::Lookups { start_s, end_s, per_s } => {

@@ -45,6 +45,8 @@ pub enum Ev {
     },
     /// Next arrival of the DHT workload with this index.
     Dht(u16),
+    /// The session member with this index goes online or offline (`session.rs`).
+    Session(u32),
 }
 
 /// A node slot. A crashed or departed node keeps its slot (addresses are never reused).
@@ -102,6 +104,8 @@ pub struct Sim {
     pub hosts_alive: crate::truth::AddrSet,
     /// Zipf CDF per workload (built on first use).
     pub(crate) zipf: Vec<Vec<f64>>,
+    /// Session churn populations (empty without a `sessions` workload).
+    pub sessions: crate::session::Sessions,
     /// Sees every dispatched event (determinism hash, state trace); `None` costs one branch per event.
     pub observer: Option<Box<dyn Observer>>,
 }
@@ -162,6 +166,7 @@ impl Sim {
             hosts_alive: crate::truth::AddrSet::default(),
             zipf: vec![Vec::new(); sc.workloads.len()],
             observer: None,
+            sessions: Default::default(),
             sc,
         };
         sim.app_params = sim.app_params();
@@ -237,6 +242,7 @@ impl Sim {
             Ev::Lookup(w) => self.lookup_arrival(w as usize),
             Ev::Join(a) => self.retry_join(a),
             Ev::Round(k) => self.round_end(k),
+            Ev::Session(m) => self.session_transition(m as usize),
         }
     }
 

@@ -110,6 +110,7 @@ pub fn kind_code(ev: &Ev) -> u16 {
         Ev::Round(_) => 0x700,
         Ev::AppTimer { .. } => 0x800,
         Ev::Dht(_) => 0x900,
+        Ev::Session(_) => 0xa00,
     }
 }
 
@@ -126,6 +127,7 @@ pub fn kind_name(code: u16) -> String {
         7 => "round".into(),
         8 => "timer:app".into(),
         9 => "dht_op_start".into(),
+        10 => "session".into(),
         _ => format!("unknown:{code:#x}"),
     }
 }
@@ -135,7 +137,7 @@ pub fn target(ev: &Ev) -> Option<Addr> {
     match ev {
         Ev::Deliver { to, .. } | Ev::Timer { to, .. } | Ev::AppTimer { to, .. } => Some(*to),
         Ev::Join(a) => Some(*a),
-        Ev::Script(_) | Ev::Churn(_) | Ev::Lookup(_) | Ev::Round(_) | Ev::Dht(_) => None,
+        Ev::Script(_) | Ev::Churn(_) | Ev::Lookup(_) | Ev::Round(_) | Ev::Dht(_) | Ev::Session(_) => None,
     }
 }
 

@@ -45,7 +45,8 @@ fn cut(w: &mut Workload, last: u64) {
     let (start_s, end_s) = match w {
         Workload::Churn { start_s, end_s, .. }
         | Workload::Lookups { start_s, end_s, .. }
-        | Workload::Dht { start_s, end_s, .. } => (start_s, end_s),
+        | Workload::Dht { start_s, end_s, .. }
+        | Workload::Sessions { start_s, end_s, .. } => (start_s, end_s),
     };
     if s_to_us(*end_s) > last {
         *end_s = at_s(last);

@@ -12,6 +12,7 @@ mod replay;
 mod ring;
 mod scenarios;
 mod search;
+mod sessions;
 mod shell;
 mod sweep;
 mod util;

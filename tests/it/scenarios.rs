@@ -31,6 +31,7 @@ pub fn reduce(sc: &mut Scenario, max_nodes: u64) {
                 *leave_per_s *= f;
             }
             Workload::Lookups { per_s, .. } | Workload::Dht { per_s, .. } => *per_s *= f,
+            Workload::Sessions { population, .. } => *population = ((*population as f64 * f).round() as u64).max(1),
         }
     }
 }
