@@ -79,7 +79,7 @@ macro_rules! put_le {
     )*};
 }
 
-impl<'a> ser::Serializer for &'a mut Encoder {
+impl ser::Serializer for &mut Encoder {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Self;
@@ -184,8 +184,12 @@ macro_rules! compound {
     )*};
 }
 
-compound!(SerializeSeq::serialize_element, SerializeTuple::serialize_element,
-    SerializeTupleStruct::serialize_field, SerializeTupleVariant::serialize_field);
+compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for &mut Encoder {
     type Ok = ();
@@ -335,15 +339,15 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
         let n = self.len()?;
         v.visit_map(Counted { d: self, left: n })
     }
-    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, f: &'static [&'static str], v: V) -> Result<V::Value> {
-        v.visit_seq(Counted { d: self, left: f.len() })
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
+    fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        f: &'static [&'static str],
         v: V,
     ) -> Result<V::Value> {
+        v.visit_seq(Counted { d: self, left: f.len() })
+    }
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value> {
         v.visit_enum(self)
     }
     fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {

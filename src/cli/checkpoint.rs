@@ -96,7 +96,10 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
     }
     let at_us = s_to_us(plan.at_s);
     if at_us >= sc.duration_us() {
-        return Err(format!("--checkpoint-at-s {}: must be before the end of the run (duration_s = {})", plan.at_s, sc.duration_s));
+        return Err(format!(
+            "--checkpoint-at-s {}: must be before the end of the run (duration_s = {})",
+            plan.at_s, sc.duration_s
+        ));
     }
     let sim = Sim::new(sc)?;
     let path = plan.path.clone();
@@ -119,7 +122,10 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
         return Err(format!("the run ended before t = {} s: no checkpoint written", plan.at_s));
     }
     if done.report.is_none() {
-        eprintln!("stopped after the checkpoint (--checkpoint-stop); continue with: chordsim resume {}", path.display());
+        eprintln!(
+            "stopped after the checkpoint (--checkpoint-stop); continue with: chordsim resume {}",
+            path.display()
+        );
     }
     Ok(done.report)
 }
