@@ -28,7 +28,7 @@ pub enum Outcome {
     Ambiguous,
 }
 
-#[derive(Default, Clone, Debug, Serialize, PartialEq)]
+#[derive(Default, Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
 pub struct LookupCounts {
     pub done: u64,
     pub correct: u64,
@@ -50,7 +50,7 @@ impl LookupCounts {
 }
 
 /// One checked round.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
 pub struct RoundRow {
     pub round: u32,
     pub time_s: f64,
@@ -77,6 +77,7 @@ pub struct RoundRow {
     pub msgs: u64,
     pub converged: bool,
     /// Zave's properties violated this round (names as in zave.md).
+    #[serde(deserialize_with = "crate::checkpoint::names::de_vec")]
     pub violated: Vec<&'static str>,
     /// Principal nodes (TSE'17): members skipped by no extended successor list.
     pub principals: u64,
@@ -89,13 +90,14 @@ pub struct RoundRow {
     pub warmup: Option<bool>,
 }
 
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Inflight {
     start: u64,
     key: Id,
     origin: Addr,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Checker {
     space: IdSpace,
     r: usize,
@@ -117,6 +119,8 @@ pub struct Checker {
     pub probe_timeouts: Hist,
     pub probes_total: u64,
     pub probes_ok: u64,
+    /// In a checkpoint as JSON text (rows skip absent fields, which the binary format cannot).
+    #[serde(with = "crate::checkpoint::names::json_text")]
     pub rounds: Vec<RoundRow>,
     pub converged_round: Option<u32>,
     /// Set when the run failed to converge: names a node, what it holds and the truth.

@@ -19,9 +19,21 @@ impl fmt::Display for Id {
     }
 }
 
+/// Reports show ids as hex text; the checkpoint's binary format (not human-readable) stores the raw value.
 impl Serialize for Id {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
+        if s.is_human_readable() { s.serialize_str(&self.to_string()) } else { s.serialize_u64(self.0) }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+        if !d.is_human_readable() {
+            return <u64 as serde::Deserialize>::deserialize(d).map(Id);
+        }
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        let hex = s.strip_prefix("0x").ok_or_else(|| serde::de::Error::custom(format!("id `{s}`: expected 0x…")))?;
+        u64::from_str_radix(hex, 16).map(Id).map_err(|e| serde::de::Error::custom(format!("id `{s}`: {e}")))
     }
 }
 
@@ -34,7 +46,7 @@ impl Serialize for Id {
 /// assert!(!sp.in_open(Id(2), Id(14), Id(2)));
 /// assert_eq!(sp.finger_start(Id(14), 3), Id(2)); // 14 + 2^2 mod 16
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IdSpace {
     bits: u32,
     mask: u64,

@@ -42,6 +42,7 @@
 
 pub mod app;
 pub mod checker;
+pub mod checkpoint;
 pub mod churn;
 pub mod csv;
 pub mod determinism;

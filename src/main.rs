@@ -1,4 +1,5 @@
-//! The `chordsim` command line: `run` (the default), `sweep`, `merge`, `replay` and `shell`.
+//! The `chordsim` command line: `run` (the default), `sweep`, `merge`, `replay`, `shell` and `resume`
+//! (its wiring lives in `cli/checkpoint.rs`).
 //!
 //! Owns: argument parsing (clap; usage errors exit 1, not clap's 2), the first stderr line (seed,
 //! scenario, version), progress lines and the progress bar, the summary tables, the repro command on
@@ -20,6 +21,9 @@ use chordsim::sweep::{self, Config};
 use chordsim::sweep_out;
 use chordsim::trace::{Observer, Tracer};
 use clap::{Args, Parser, Subcommand};
+
+#[path = "cli/checkpoint.rs"]
+mod cli_checkpoint;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -47,6 +51,9 @@ enum Cmd {
     /// A prompt over one simulated ring: run time, join, crash, look up, inspect nodes, save the
     /// session (reads commands from stdin when it is not a terminal; `help` lists them).
     Shell(ShellArgs),
+    /// Continue a run from a checkpoint (`--checkpoint-out`) to its end and write its report, the same
+    /// report the uninterrupted run writes.
+    Resume(cli_checkpoint::ResumeArgs),
     /// Reproduce the Chord papers' experiments (scenarios/paper/) and write results/paper/*.md and
     /// plots (exit 0 if every row is within tolerance, else 3).
     Paper(PaperArgs),
@@ -85,6 +92,8 @@ struct RunArgs {
     out: PathBuf,
     #[command(flatten)]
     diag: DiagArgs,
+    #[command(flatten)]
+    ckpt: cli_checkpoint::CheckpointArgs,
 }
 
 #[derive(Args, Debug)]
@@ -201,6 +210,7 @@ fn main() -> ExitCode {
         Some(Cmd::Merge(a)) => merge_cmd(a),
         Some(Cmd::Replay(a)) => replay_cmd(a),
         Some(Cmd::Shell(a)) => shell_cmd(a),
+        Some(Cmd::Resume(a)) => cli_checkpoint::resume_cmd(a),
         Some(Cmd::Paper(a)) => paper_cmd(a),
     };
     ExitCode::from(code)
@@ -291,8 +301,14 @@ fn run(args: RunArgs) -> u8 {
     if let Some(p) = drawn {
         eprintln!("swarm parameters: {}", serde_json::to_string(&p).unwrap_or_default());
     }
-    let (rep, outcome) = match execute(sc, &args.show, &args.diag) {
-        Ok(x) => x,
+    let result = match args.ckpt.plan() {
+        Ok(None) => execute(sc, &args.show, &args.diag).map(Some),
+        Ok(Some(plan)) => cli_checkpoint::execute(sc, &args.show, &args.diag, &plan).map(|r| r.map(|r| (r, None))),
+        Err(e) => return fail(e),
+    };
+    let (rep, outcome) = match result {
+        Ok(Some(x)) => x,
+        Ok(None) => return 0,
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
     print!("{}", rep.summary());

@@ -8,7 +8,7 @@ use crate::msg::{MSG_KINDS, Msg};
 use serde::Serialize;
 
 /// A histogram of small non-negative integers (hops, timeouts).
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Hist {
     counts: Vec<u64>,
     n: u64,
@@ -83,7 +83,7 @@ pub fn round6(x: f64) -> f64 {
 }
 
 /// Run-wide counters.
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Metrics {
     /// Messages sent, by [`Msg::kind`], maintenance traffic.
     pub maint: [u64; MSG_KINDS.len()],

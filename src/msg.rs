@@ -9,7 +9,7 @@
 use crate::id::{Id, IdSpace};
 
 /// A node slot in the simulator. Addresses are never reused, so a stale address names a dead node.
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Addr(pub u32);
 
 impl Addr {
@@ -18,7 +18,7 @@ impl Addr {
 }
 
 /// A reference to a remote node as the protocol knows it: its ring id and where to send.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Peer {
     pub id: Id,
     pub addr: Addr,
@@ -40,12 +40,12 @@ impl Peer {
 pub type ReqId = u32;
 
 /// Handle of a successor list in [`Lists`].
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ListId(pub u32);
 
 /// Messages between nodes. `user` marks traffic caused by the lookup workload, so that maintenance
 /// traffic can be reported on its own.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Msg {
     /// Iterative lookup step: "what is your next hop for `key`?". `dead`, when set, tells the
     /// receiver that a node it referred the asker to did not answer (ToN'03 Sec. V-A).
@@ -158,7 +158,7 @@ impl Msg {
 }
 
 /// Timers a node sets on itself. Stale timers are ignored by the node, so none is ever cancelled.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Timer {
     Stabilize,
     FixFingers,
@@ -170,7 +170,7 @@ pub enum Timer {
 }
 
 /// What a lookup was for. `User(tag)` lookups are judged by the checker; the tag is the simulator's.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Purpose {
     User(u32),
     /// Asked by the node's application; the answer goes back to it with this tag.
@@ -237,7 +237,7 @@ pub struct Params {
 
 /// Successor lists in flight, each with the node that sent it. Slots are recycled, so steady state
 /// allocates nothing.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Lists {
     slots: Vec<Vec<Peer>>,
     owners: Vec<Option<Peer>>,

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 /// A queued event with its key. Events travel with their keys (no side slab): every access of the
 /// queue is a sequential walk over a bucket, where a slab meant one cache miss per pop.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Entry<E> {
     at: u64,
     seq: u64,
@@ -22,7 +22,7 @@ struct Entry<E> {
 }
 
 /// Events of type `E` ordered by `(time, insertion order)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EventQueue<E> {
     /// Entries whose time equals `last`, in `seq` order.
     now: VecDeque<Entry<E>>,

@@ -51,20 +51,42 @@ pub fn drive(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow)) -> Stop {
 
 /// [`drive`], also calling `on_step(now_us, events)` after each round of simulated time.
 pub fn drive_with(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow), on_step: &mut impl FnMut(u64, u64)) -> Stop {
+    drive_span(sim, None, on_row, on_step).unwrap_or(Stop::Reached)
+}
+
+/// [`drive_with`] from where `sim` stands (fresh, or restored from a checkpoint), one round of
+/// simulated time per `run_until` as an uninterrupted run does. With `pause = Some(p)` it returns
+/// `None` once every event at or before `p` has run (and `p` is before the end), leaving the
+/// simulation exactly as the uninterrupted run has it then: a later `drive_span` continues it
+/// identically. A pause at a round boundary is taken after that boundary's bookkeeping.
+pub fn drive_span(
+    sim: &mut Sim,
+    pause: Option<u64>,
+    on_row: &mut impl FnMut(&RoundRow),
+    on_step: &mut impl FnMut(u64, u64),
+) -> Option<Stop> {
     let round = sim.sc.round_us().max(1);
     let end = sim.sc.duration_us();
-    let mut shown = 0;
-    let mut t = 0;
+    let mut shown = sim.checker.rounds.len();
+    let mut t = sim.now / round * round;
     loop {
-        t = (t + round).min(end);
-        let stop = sim.run_until(t);
+        let target = (t + round).min(end);
+        let pausing = pause.filter(|&p| p < target);
+        let stop = sim.run_until(pausing.unwrap_or(target));
         for row in &sim.checker.rounds[shown..] {
             on_row(row);
         }
         shown = sim.checker.rounds.len();
         on_step(sim.now, sim.events);
-        if stop != Stop::Reached || t >= end {
-            return if stop == Stop::Reached { Stop::Duration } else { stop };
+        if stop != Stop::Reached {
+            return Some(stop);
+        }
+        if pausing.is_some() {
+            return None;
+        }
+        t = target;
+        if t >= end {
+            return Some(Stop::Duration);
         }
         if let Some(oldest) = sim.checker.oldest_inflight().or(Some(sim.now)) {
             sim.truth.prune_changes(oldest);

@@ -17,7 +17,7 @@ use crate::scenario::{Scenario, ms_to_us};
 use crate::trace::{Observed, Observer};
 
 /// What happens at a point in simulated time.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Ev {
     Deliver {
         to: Addr,
@@ -50,7 +50,7 @@ pub enum Ev {
 }
 
 /// A node slot. A crashed or departed node keeps its slot (addresses are never reused).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Slot {
     pub node: Node,
     /// The application the node runs (the DHT, or none).
@@ -78,7 +78,7 @@ pub struct Sim {
     pub net: Network,
     pub rng: SimRng,
     pub now: u64,
-    queue: EventQueue<Ev>,
+    pub(crate) queue: EventQueue<Ev>,
     pub nodes: Vec<Slot>,
     pub truth: Truth,
     pub lists: Lists,
@@ -93,7 +93,7 @@ pub struct Sim {
     /// A scripted event that could not be carried out (a scenario error, exit 1).
     pub script_error: Option<String>,
     /// Links cut until a time: messages between the two nodes (either way) are lost.
-    blocked: Vec<(Addr, Addr, u64)>,
+    pub(crate) blocked: Vec<(Addr, Addr, u64)>,
     pub app_params: crate::app::AppParams,
     pub items: crate::app::Items,
     pub(crate) app_out: Vec<crate::app::AppEffect>,
@@ -113,6 +113,14 @@ pub struct Sim {
 impl Sim {
     /// Builds the initial ring and schedules every generator. Errors are scenario errors (exit 1).
     pub fn new(sc: Scenario) -> Result<Sim, String> {
+        let mut sim = Sim::blank(sc);
+        sim.build_initial_ring()?;
+        sim.schedule_generators();
+        Ok(sim)
+    }
+
+    /// The simulation of `sc` at time 0 with no node and nothing queued (a checkpoint restore fills it).
+    pub(crate) fn blank(sc: Scenario) -> Sim {
         let space = sc.space();
         let p = &sc.protocol;
         let params = Params {
@@ -170,9 +178,7 @@ impl Sim {
             sc,
         };
         sim.app_params = sim.app_params();
-        sim.build_initial_ring()?;
-        sim.schedule_generators();
-        Ok(sim)
+        sim
     }
 
     pub fn push(&mut self, at: u64, ev: Ev) {

@@ -11,7 +11,7 @@ use crate::rng::Rng;
 use std::collections::BTreeMap;
 
 /// A set of addresses with O(1) insert, remove and uniform pick; iteration order is deterministic.
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AddrSet {
     items: Vec<Addr>,
     pos: Vec<u32>,
@@ -70,14 +70,14 @@ impl AddrSet {
 }
 
 /// One membership change, for judging in-flight lookups.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Change {
     pub at: u64,
     pub peer: Peer,
     pub added: bool,
 }
 
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Truth {
     ring: BTreeMap<Id, Addr>,
     /// The live nodes in id order, a copy of `ring` for binary search; valid only while `indexed`.

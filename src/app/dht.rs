@@ -18,7 +18,7 @@ use crate::id::Id;
 use crate::msg::Peer;
 use std::collections::BTreeMap;
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DhtMsg {
     Put {
         op: u32,
@@ -63,19 +63,19 @@ impl DhtMsg {
     }
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DhtTimer {
     Repair,
     OpTimeout(u32),
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OpKind {
     Put { version: u32 },
     Get,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OpResult {
     PutAcked,
     /// The version found (0: none).
@@ -83,7 +83,7 @@ pub enum OpResult {
     Failed,
 }
 
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct ClientOp {
     op: u32,
     kind: OpKind,
@@ -93,14 +93,14 @@ struct ClientOp {
 }
 
 /// Re-replication progress towards one successor: it has every owned key up to `cursor`.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Copying {
     to: Peer,
     cursor: Option<Id>,
     done: bool,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct DhtNode {
     store: BTreeMap<Id, u32>,
     ops: Vec<ClientOp>,

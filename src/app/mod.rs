@@ -14,13 +14,13 @@ use crate::msg::Peer;
 pub use dht::{DhtMsg, DhtNode, DhtTimer, OpKind, OpResult};
 
 /// An application message.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AppMsg {
     Dht(DhtMsg),
 }
 
 /// An application timer.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AppTimer {
     Dht(DhtTimer),
 }
@@ -64,18 +64,18 @@ pub struct AppParams {
 }
 
 /// One stored item: a key and the version written (values are not simulated, only versions).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     pub key: Id,
     pub version: u32,
 }
 
 /// Handle of a batch of items in flight.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BatchId(pub u32);
 
 /// Batches of items in flight; slots are recycled.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Items {
     slots: Vec<Vec<Item>>,
     free: Vec<u32>,
@@ -125,7 +125,7 @@ impl AppCtx<'_> {
 }
 
 /// The application a node runs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub enum App {
     #[default]
     None,

@@ -16,20 +16,20 @@ use crate::truth::Truth;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Copy, Clone, Debug, Default)]
+#[derive(Copy, Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Ledger {
     issued: u32,
     acked: u32,
 }
 
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Op {
     kind: OpKind,
     key: Id,
 }
 
 /// Put and get outcomes.
-#[derive(Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Serialize, serde::Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct DhtCounts {
     pub puts: u64,
     pub puts_acked: u64,
@@ -48,7 +48,7 @@ pub struct DhtCounts {
 }
 
 /// One round of DHT accounting.
-#[derive(Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Serialize, serde::Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct DhtRow {
     /// Items with an acknowledged version.
     pub items: u64,
@@ -65,7 +65,7 @@ pub struct DhtRow {
     pub keys_per_node_max: u64,
 }
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DhtTruth {
     ledger: BTreeMap<Id, Ledger>,
     ops: Vec<Option<Op>>,

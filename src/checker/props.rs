@@ -92,18 +92,22 @@ impl RingView for SimView {
     }
 }
 
+/// A property's name. An alias, so that serde's derive does not take the field for borrowed input.
+pub type PropName = &'static str;
+
 /// One recorded violation: round, property and witnesses (ids in hex).
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct ViolationRecord {
     pub round: u32,
     pub time_s: f64,
-    pub property: &'static str,
+    #[serde(deserialize_with = "crate::checkpoint::names::de_one")]
+    pub property: PropName,
     pub nodes: Vec<String>,
     pub detail: String,
 }
 
 /// Per property: how many checked rounds violated it, and when first and last.
-#[derive(Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct PropTally {
     pub rounds_violated: u64,
     pub first_round: Option<u32>,
@@ -114,8 +118,9 @@ pub struct PropTally {
 }
 
 /// Everything the report says about Zave's properties.
-#[derive(Serialize, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct PropReport {
+    #[serde(deserialize_with = "crate::checkpoint::names::de_map")]
     pub by_property: BTreeMap<&'static str, PropTally>,
     pub records: Vec<ViolationRecord>,
     pub records_dropped: u64,

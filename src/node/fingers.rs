@@ -13,7 +13,7 @@
 
 use crate::msg::Peer;
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Entry {
     /// Bit i − 1 set: finger i points at `peer`.
     mask: u64,
@@ -21,7 +21,7 @@ struct Entry {
 }
 
 /// A finger table of up to 64 fingers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fingers {
     entries: Vec<Entry>,
 }

@@ -23,7 +23,7 @@ pub enum Route {
     Next(Peer),
 }
 
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Lookup {
     id: u32,
     key: Id,

@@ -28,7 +28,7 @@ use lookup::Lookup;
 pub use lookup::Route;
 
 /// Where a node is in its life.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// Spawned, join lookup not finished: has no successor yet.
     Joining,
@@ -39,7 +39,7 @@ pub enum Status {
 }
 
 /// What an outstanding RPC was for.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 enum Waiting {
     /// State query to the successor (ToN'03 stabilize; Zave's StabilizeFromSuccessor).
     Stabilize,
@@ -54,7 +54,7 @@ enum Waiting {
     Lookup(u32),
 }
 
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Pending {
     req: ReqId,
     to: Peer,
@@ -64,7 +64,7 @@ struct Pending {
 }
 
 /// One Chord node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     me: Peer,
     space: IdSpace,

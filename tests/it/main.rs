@@ -2,6 +2,7 @@
 //! determinism, the command line, sweeps and shard merging, replay and reproduction, the shell).
 //! Unit tests live next to the code they test.
 
+mod checkpoint;
 mod cli;
 mod determinism;
 mod dht;

@@ -1,0 +1,301 @@
+//! Checkpoint / restore: the whole simulation state in one file, so that an expensive setup (say,
+//! 10^5 nodes joining) runs once and many runs continue from it.
+//!
+//! Owns: the file format and its checks, the state record ([`State`]) and [`run_from`], the driver
+//! that runs a fresh or restored simulation with an optional checkpoint on the way.
+//! File: magic `CHORDCKP`, format version (u32 LE), header length (u64 LE) and header (JSON: format
+//! and chordsim versions, a layout fingerprint, seed, time, events, and the resolved scenario),
+//! payload length (u64 LE) and payload (the state in [`codec`]'s binary encoding), then the SHA-1 of
+//! everything before it. The state is everything that evolves: time, event counter, the queue with its
+//! `seq` counter and radix-heap layout, every node with its pending RPCs and lookups, applications and
+//! items in flight, successor lists in flight, truth, checker, metrics, every RNG stream's position
+//! (seed, stream, word position), cut links and host maps. Rebuilt from the scenario on restore:
+//! protocol and application parameters, the network model, the sorted script, Zipf tables (lazily).
+//! Invariant: a run restored from a checkpoint taken at time t continues event for event as the
+//! uninterrupted run does, and writes a byte-identical report (tests/it/checkpoint.rs proves it).
+//! What may differ on resume: nothing that the simulation reads. The scenario is the checkpoint's own
+//! (events and workloads are already in the queue as events with their `seq` numbers, so a changed tail
+//! could not run as the same scenario would from t = 0); only the output folder, the display and an
+//! observer (`--trace`) are chosen anew.
+//! Never: read a checkpoint written by another chordsim version, format or state layout, or a file
+//! whose checksum fails (a clear error, exit 1); read the wall clock (callers time save and load).
+
+pub mod codec;
+pub mod names;
+
+use crate::app::Items;
+use crate::checker::{Checker, RoundRow};
+use crate::metrics::Metrics;
+use crate::msg::{Addr, Lists};
+use crate::queue::EventQueue;
+use crate::report::{self, Report, VERSION};
+use crate::rng::SimRng;
+use crate::run::drive_span;
+use crate::scenario::Scenario;
+use crate::sim::{Ev, Sim, Slot};
+use crate::trace::Observer;
+use crate::truth::{AddrSet, Truth};
+use serde::{Deserialize, Serialize};
+use sha1::{Digest, Sha1};
+use std::path::Path;
+
+const MAGIC: &[u8; 8] = b"CHORDCKP";
+/// Bump when the file layout or the encoding changes.
+pub const FORMAT_VERSION: u32 = 1;
+const SUM_LEN: usize = 20;
+
+/// A cheap guard against reading state written by a build whose types differ although the version
+/// string is the same: the sizes of the main state types.
+pub fn layout() -> String {
+    use std::mem::size_of;
+    format!(
+        "slot={} ev={} node={} dht={} checker={} truth={} metrics={}",
+        size_of::<Slot>(),
+        size_of::<Ev>(),
+        size_of::<crate::node::Node>(),
+        size_of::<crate::app::DhtNode>(),
+        size_of::<Checker>(),
+        size_of::<Truth>(),
+        size_of::<Metrics>()
+    )
+}
+
+/// What a checkpoint says about itself (readable with `head -c 4096 FILE`).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Header {
+    pub format_version: u32,
+    pub chordsim_version: String,
+    pub layout: String,
+    pub seed: u64,
+    /// Simulated time of the checkpoint: every event at or before it has run.
+    pub at_us: u64,
+    pub events: u64,
+    pub nodes: u64,
+    pub queued: u64,
+    pub scenario: Scenario,
+}
+
+/// The evolving state, borrowed for writing (field order = [`State`]'s).
+#[derive(Serialize)]
+struct StateRef<'a> {
+    now: u64,
+    events: u64,
+    queue: &'a EventQueue<Ev>,
+    nodes: &'a [Slot],
+    truth: &'a Truth,
+    lists: &'a Lists,
+    checker: &'a Checker,
+    metrics: &'a Metrics,
+    rng: &'a SimRng,
+    stop_early: bool,
+    script_error: &'a Option<String>,
+    blocked: &'a [(Addr, Addr, u64)],
+    items: &'a Items,
+    host_of: &'a [u32],
+    hosts: &'a [Vec<Addr>],
+    hosts_alive: &'a AddrSet,
+}
+
+/// The evolving state, owned for reading.
+#[derive(Deserialize)]
+struct State {
+    now: u64,
+    events: u64,
+    queue: EventQueue<Ev>,
+    nodes: Vec<Slot>,
+    truth: Truth,
+    lists: Lists,
+    checker: Checker,
+    metrics: Metrics,
+    rng: SimRng,
+    stop_early: bool,
+    script_error: Option<String>,
+    blocked: Vec<(Addr, Addr, u64)>,
+    items: Items,
+    host_of: Vec<u32>,
+    hosts: Vec<Vec<Addr>>,
+    hosts_alive: AddrSet,
+}
+
+/// The checkpoint file of `sim` as it stands.
+pub fn to_bytes(sim: &Sim) -> Result<Vec<u8>, String> {
+    let st = StateRef {
+        now: sim.now,
+        events: sim.events,
+        queue: &sim.queue,
+        nodes: &sim.nodes,
+        truth: &sim.truth,
+        lists: &sim.lists,
+        checker: &sim.checker,
+        metrics: &sim.metrics,
+        rng: &sim.rng,
+        stop_early: sim.stop_early,
+        script_error: &sim.script_error,
+        blocked: &sim.blocked,
+        items: &sim.items,
+        host_of: &sim.host_of,
+        hosts: &sim.hosts,
+        hosts_alive: &sim.hosts_alive,
+    };
+    let payload = codec::to_bytes(&st).map_err(|e| format!("cannot encode the state: {e}"))?;
+    let header = Header {
+        format_version: FORMAT_VERSION,
+        chordsim_version: VERSION.to_string(),
+        layout: layout(),
+        seed: sim.sc.seed,
+        at_us: sim.now,
+        events: sim.events,
+        nodes: sim.nodes.len() as u64,
+        queued: sim.queued() as u64,
+        scenario: sim.sc.clone(),
+    };
+    let head = serde_json::to_vec(&header).map_err(|e| format!("cannot encode the header: {e}"))?;
+    let mut out = Vec::with_capacity(payload.len() + head.len() + 64);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&payload);
+    let sum = Sha1::digest(&out);
+    out.extend_from_slice(&sum);
+    Ok(out)
+}
+
+/// Writes the checkpoint of `sim` to `path` (through a temporary file, so a crash never leaves a
+/// half-written checkpoint under the name). Returns its size in bytes.
+pub fn save(sim: &Sim, path: &Path) -> Result<u64, String> {
+    let bytes = to_bytes(sim)?;
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, &bytes).map_err(|e| format!("{}: cannot write: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    Ok(bytes.len() as u64)
+}
+
+/// Reads a checkpoint file and restores the simulation (without an observer). Errors name the file.
+pub fn load(path: &Path) -> Result<(Sim, Header), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Splits `n` bytes off the front of `b`, or says the file is truncated.
+fn take<'a>(b: &mut &'a [u8], n: usize, what: &str) -> Result<&'a [u8], String> {
+    if b.len() < n {
+        return Err(format!("truncated checkpoint: {what} needs {n} bytes, {} left", b.len()));
+    }
+    let (head, rest) = b.split_at(n);
+    *b = rest;
+    Ok(head)
+}
+
+fn take_u64(b: &mut &[u8], what: &str) -> Result<usize, String> {
+    let v = u64::from_le_bytes(take(b, 8, what)?.try_into().expect("8 bytes"));
+    usize::try_from(v).map_err(|_| format!("corrupt checkpoint: {what} length {v}"))
+}
+
+/// Checks and reads the header of a checkpoint; returns it with the payload.
+pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8]), String> {
+    let mut b = bytes;
+    if take(&mut b, 8, "the magic").ok() != Some(MAGIC.as_slice()) {
+        return Err("not a chordsim checkpoint (bad magic bytes)".into());
+    }
+    let format = u32::from_le_bytes(take(&mut b, 4, "the format version")?.try_into().expect("4 bytes"));
+    if format != FORMAT_VERSION {
+        return Err(format!(
+            "checkpoint format {format}, this chordsim {VERSION} reads format {FORMAT_VERSION} only: rerun the scenario"
+        ));
+    }
+    let n = take_u64(&mut b, "header")?;
+    let head = take(&mut b, n, "the header")?;
+    let n = take_u64(&mut b, "state")?;
+    let payload = take(&mut b, n, "the state")?;
+    let sum = take(&mut b, SUM_LEN, "the checksum")?;
+    if !b.is_empty() {
+        return Err(format!("corrupt checkpoint: {} bytes after the checksum", b.len()));
+    }
+    if Sha1::digest(&bytes[..bytes.len() - SUM_LEN]).as_slice() != sum {
+        return Err("corrupt checkpoint: checksum mismatch (the file was altered or damaged)".into());
+    }
+    let h: Header = serde_json::from_slice(head).map_err(|e| format!("corrupt checkpoint header: {e}"))?;
+    if h.chordsim_version != VERSION || h.layout != layout() {
+        return Err(format!(
+            "checkpoint written by chordsim {} (layout {}), this is chordsim {VERSION} (layout {}): a checkpoint \
+             is read only by the version that wrote it; rerun the scenario",
+            h.chordsim_version,
+            h.layout,
+            layout()
+        ));
+    }
+    Ok((h, payload))
+}
+
+/// Restores a simulation from the bytes of a checkpoint file.
+pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
+    let (h, payload) = read_header(bytes)?;
+    let mut sc = h.scenario.clone();
+    sc.seed = h.seed;
+    sc.validate("checkpoint scenario").map_err(|e| e.to_string())?;
+    let st: State = codec::from_bytes(payload).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
+    let mut sim = Sim::blank(sc);
+    sim.now = st.now;
+    sim.events = st.events;
+    sim.queue = st.queue;
+    sim.nodes = st.nodes;
+    sim.truth = st.truth;
+    sim.lists = st.lists;
+    sim.checker = st.checker;
+    sim.metrics = st.metrics;
+    sim.rng = st.rng;
+    sim.stop_early = st.stop_early;
+    sim.script_error = st.script_error;
+    sim.blocked = st.blocked;
+    sim.items = st.items;
+    sim.host_of = st.host_of;
+    sim.hosts = st.hosts;
+    sim.hosts_alive = st.hosts_alive;
+    if sim.now != h.at_us || sim.events != h.events || sim.queued() as u64 != h.queued {
+        return Err("corrupt checkpoint: header and state disagree".into());
+    }
+    Ok((sim, h))
+}
+
+/// How [`run_from`] ended.
+pub struct Finished {
+    /// The report, unless the run stopped right after its checkpoint.
+    pub report: Option<Report>,
+    pub observer: Option<Box<dyn Observer>>,
+    /// The checkpoint time was reached (and `on_pause` ran).
+    pub paused: bool,
+}
+
+/// Runs `sim` (fresh from [`Sim::new`] or restored by [`load`]) to its end. With `pause = Some((t,
+/// stop))`, calls `on_pause(&sim)` once every event at or before `t` has run (e.g. to save a
+/// checkpoint), then continues unless `stop`. An observer is started on the simulation as it stands.
+pub fn run_from(
+    mut sim: Sim,
+    observer: Option<Box<dyn Observer>>,
+    pause: Option<(u64, bool)>,
+    on_pause: impl FnOnce(&Sim) -> Result<(), String>,
+    mut on_row: impl FnMut(&RoundRow),
+    mut on_step: impl FnMut(u64, u64),
+) -> Result<Finished, String> {
+    if let Some(mut o) = observer {
+        o.start(&sim);
+        sim.observer = Some(o);
+    }
+    let mut paused = false;
+    let mut stop = drive_span(&mut sim, pause.map(|p| p.0), &mut on_row, &mut on_step);
+    if stop.is_none() {
+        paused = true;
+        on_pause(&sim)?;
+        if pause.is_some_and(|p| p.1) {
+            return Ok(Finished { report: None, observer: sim.observer.take(), paused });
+        }
+        stop = drive_span(&mut sim, None, &mut on_row, &mut on_step);
+    }
+    if let Some(e) = sim.script_error.take() {
+        return Err(e);
+    }
+    let report = report::build(&mut sim, &stop.unwrap_or(crate::sim::Stop::Duration));
+    Ok(Finished { report: Some(report), observer: sim.observer.take(), paused })
+}

@@ -1,0 +1,166 @@
+//! CLI wiring of checkpoints: `chordsim FILE --checkpoint-at-s T --checkpoint-out CKPT
+//! [--checkpoint-stop]` and `chordsim resume CKPT [--out DIR]`.
+//!
+//! Owns: the checkpoint flags and their checks, the progress display of a checkpointed or resumed
+//! run, the timing lines of save and load (wall clock, stderr only, never in a report), and the
+//! `resume` command's summary, report and exit code (as `run`'s).
+//! Never: simulation logic (`chordsim::checkpoint` does the work); write a report for a run that
+//! stopped at its checkpoint.
+
+use super::{DiagArgs, REPRO, ShowArgs, fail};
+use chordsim::checkpoint::{self, Finished};
+use chordsim::progress::{self, RunProgress, Stopwatch};
+use chordsim::report::{self, Report, VERSION};
+use chordsim::scenario::{Scenario, s_to_us};
+use chordsim::sim::Sim;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct CheckpointArgs {
+    /// Save the whole simulation state to --checkpoint-out once every event at or before this
+    /// simulated time (seconds) has run; the run then goes on (see --checkpoint-stop).
+    #[arg(long, value_name = "S", requires = "checkpoint_out")]
+    checkpoint_at_s: Option<f64>,
+    /// The checkpoint file (continue it with `chordsim resume FILE`).
+    #[arg(long, value_name = "FILE", requires = "checkpoint_at_s")]
+    checkpoint_out: Option<PathBuf>,
+    /// Stop right after writing the checkpoint (no report).
+    #[arg(long, requires = "checkpoint_at_s")]
+    checkpoint_stop: bool,
+}
+
+/// A checkpoint to take on the way.
+pub struct Plan {
+    at_s: f64,
+    path: PathBuf,
+    stop: bool,
+}
+
+impl CheckpointArgs {
+    pub fn plan(&self) -> Result<Option<Plan>, String> {
+        let (Some(at_s), Some(path)) = (self.checkpoint_at_s, &self.checkpoint_out) else { return Ok(None) };
+        if !at_s.is_finite() || at_s < 0.0 {
+            return Err(format!("--checkpoint-at-s {at_s}: must be a time in seconds ≥ 0"));
+        }
+        Ok(Some(Plan { at_s, path: path.clone(), stop: self.checkpoint_stop }))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// A checkpoint file written with --checkpoint-out.
+    checkpoint: PathBuf,
+    #[command(flatten)]
+    show: ShowArgs,
+    /// Folder under which `<scenario>-seed<seed>/report.json` and `rounds.csv` are written.
+    #[arg(long, default_value = "results", value_name = "DIR")]
+    out: PathBuf,
+}
+
+/// Runs `sim` to its end (or to the checkpoint, with `stop`) with the progress display of `show`.
+fn drive(
+    sim: Sim,
+    show: &ShowArgs,
+    pause: Option<(u64, bool)>,
+    on_pause: impl FnOnce(&Sim) -> Result<(), String>,
+) -> Result<Finished, String> {
+    let sc = &sim.sc;
+    let every = show.print_every.unwrap_or(sc.check.print_every_rounds);
+    let lines = !show.quiet && every > 0;
+    let bar = RunProgress::new(progress::wanted(show.quiet), sc.duration_us());
+    let tenths = progress::TenthRates::new(sc.duration_us());
+    let mut n = sim.checker.rounds.len() as u32;
+    let on_row = |row: &_| {
+        n += 1;
+        if lines && n.is_multiple_of(every) {
+            bar.println(&report::round_line(row));
+        }
+    };
+    let on_step = |now, events| {
+        bar.step(now, events);
+        tenths.step(now, events);
+    };
+    let done = checkpoint::run_from(sim, None, pause, on_pause, on_row, on_step);
+    bar.finish();
+    if show.timing {
+        eprintln!("{}", tenths.summary());
+    }
+    done
+}
+
+/// A run of `sc` that saves a checkpoint on the way. `None`: it stopped at the checkpoint.
+pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> Result<Option<Report>, String> {
+    if diag.check_determinism || diag.trace.is_some() {
+        return Err("--check-determinism and --trace cannot be combined with --checkpoint-at-s".into());
+    }
+    let at_us = s_to_us(plan.at_s);
+    if at_us >= sc.duration_us() {
+        return Err(format!(
+            "--checkpoint-at-s {}: must be before the end of the run (duration_s = {})",
+            plan.at_s, sc.duration_s
+        ));
+    }
+    let sim = Sim::new(sc)?;
+    let path = plan.path.clone();
+    let save = |sim: &Sim| {
+        let clock = Stopwatch::start();
+        let bytes = checkpoint::save(sim, &path)?;
+        eprintln!(
+            "checkpoint: t = {} s, {} events, {} nodes: {:.1} MB written to {} in {:.2} s",
+            sim.now as f64 / 1e6,
+            sim.events,
+            sim.nodes.len(),
+            bytes as f64 / 1e6,
+            path.display(),
+            clock.secs()
+        );
+        Ok(())
+    };
+    let done = drive(sim, show, Some((at_us, plan.stop)), save)?;
+    if !done.paused {
+        return Err(format!("the run ended before t = {} s: no checkpoint written", plan.at_s));
+    }
+    if done.report.is_none() {
+        eprintln!(
+            "stopped after the checkpoint (--checkpoint-stop); continue with: chordsim resume {}",
+            path.display()
+        );
+    }
+    Ok(done.report)
+}
+
+/// `chordsim resume CKPT`: load, run to the end, write the report; exit code as `run`'s.
+pub fn resume_cmd(args: ResumeArgs) -> u8 {
+    let file = args.checkpoint.display().to_string();
+    let _ = REPRO.set(format!("cargo run --release -- resume {file}"));
+    let clock = Stopwatch::start();
+    let (sim, h) = match checkpoint::load(&args.checkpoint) {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    eprintln!(
+        "chordsim {VERSION}: resuming {file}: scenario {}, seed {}, from t = {} s ({} events, {} nodes; loaded in {:.2} s)",
+        h.scenario.name,
+        h.seed,
+        h.at_us as f64 / 1e6,
+        h.events,
+        h.nodes,
+        clock.secs()
+    );
+    let rep = match drive(sim, &args.show, None, |_| Ok(())) {
+        Ok(Finished { report: Some(r), .. }) => r,
+        Ok(_) => return fail("the resumed run produced no report"),
+        Err(e) => return fail(format!("{file}: {e}")),
+    };
+    print!("{}", rep.summary());
+    match rep.write(&args.out) {
+        Ok(p) => println!("  report        {}", p.display()),
+        Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
+    }
+    let v = rep.verdict.verdict;
+    if v.exit_code() != 0 {
+        eprintln!("FAILED: verdict {} — repro: cargo run --release -- resume {file}", v.name());
+    }
+    v.exit_code() as u8
+}
