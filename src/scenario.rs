@@ -164,9 +164,14 @@ pub struct Protocol {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum FingerRefresh {
-    /// ToN'03 Fig. 6: a `fix_fingers` timer refreshes the next finger in turn, one per tick.
+    /// ToN'03 Fig. 6 with one departure: each `fix_fingers` tick refreshes the next finger that needs a
+    /// lookup; fingers on the way whose start lies in `(n, successor]` are set to the successor (the
+    /// lookup would return exactly that). A new node thus gets its far fingers within log N ticks.
     #[default]
     FixFingers,
+    /// ToN'03 Fig. 6 to the letter: each `fix_fingers` tick refreshes the next finger index, local or not
+    /// (a new node waits about m − log N ticks for its first far finger). SimGrid's Chord does this.
+    OneIndexPerTick,
     /// The ToN'03 simulator (Sec. V-A): each stabilization also refreshes one other entry — the next
     /// finger that needs a lookup (fingers equal to the successor are set on the way); no fix_fingers timer.
     OnePerStabilize,

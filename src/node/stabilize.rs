@@ -17,7 +17,7 @@ impl Node {
         let e = ctx.entropy;
         let (s, f, c) = (p.stabilize_us.max(1), p.fix_fingers_us.max(1), p.check_pred_us.max(1));
         ctx.timer(mix(e, 1) % s, Timer::Stabilize);
-        if p.finger_refresh == FingerRefresh::FixFingers {
+        if matches!(p.finger_refresh, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick) {
             ctx.timer(mix(e, 2) % f, Timer::FixFingers);
         }
         ctx.timer(mix(e, 3) % c, Timer::CheckPredecessor);
@@ -33,7 +33,7 @@ impl Node {
         }
         self.stabilize(ctx);
         match p.finger_refresh {
-            FingerRefresh::FixFingers => {}
+            FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick => {}
             FingerRefresh::OnePerStabilize => self.refresh_fingers(ctx, 1),
             FingerRefresh::AllPerStabilize => self.refresh_fingers(ctx, p.space.bits()),
         }
@@ -165,16 +165,24 @@ impl Node {
         }
     }
 
-    /// ToN'03 Fig. 6 `fix_fingers()`: refresh the next finger in turn, one finger per tick. A finger
-    /// whose start lies in `(n, successor]` is `find_successor`'s first case (Fig. 5) and costs no
-    /// message; any other finger takes a lookup. With N nodes the first ~m − log N fingers are such local
-    /// fingers (IV-D), so a full cycle of m ticks runs about log N lookups.
+    /// ToN'03 Fig. 6 `fix_fingers()`: refresh the next finger in turn.
+    ///
+    /// Deviation from ToN'03 (default `finger_refresh = "fix_fingers"`): a finger whose start lies in
+    /// `(n, successor]` is set to the successor locally (the lookup would return exactly that) and the
+    /// walk moves on to the next finger in the same tick, so each tick runs one lookup that is needed.
+    /// With N nodes the first ~m − log N fingers are such fingers (IV-D); done one index a tick, as
+    /// Fig. 6 reads (`"one_index_per_tick"`), a new node waits ~m − log N ticks for its first far finger
+    /// and is cut off more often when its only successor fails (ToN'03's join window).
     pub(super) fn on_fix_fingers_timer(&mut self, ctx: &mut Ctx) {
         ctx.timer(ctx.params.fix_fingers_us.max(1), Timer::FixFingers);
         if self.status != Status::Joined {
             return;
         }
-        self.fix_next_finger(ctx);
+        if ctx.params.finger_refresh == FingerRefresh::OneIndexPerTick {
+            self.fix_next_finger(ctx);
+        } else {
+            self.refresh_fingers(ctx, 1);
+        }
     }
 
     /// Advances `next_finger` and refreshes that finger: locally if its start lies in `(n, successor]`,

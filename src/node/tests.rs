@@ -185,8 +185,25 @@ fn leave_messages_update_neighbours() {
 }
 
 #[test]
-fn fix_fingers_refreshes_one_finger_per_tick() {
+fn fix_fingers_sets_near_fingers_locally_and_looks_up_the_next() {
     let mut h = H::installed(Variant::Ton03);
+    let fx = h.timer(Timer::FixFingers);
+    // Fingers 1–5 (starts 101..116) lie in (100, 120]: set locally; finger 6 (start 132) needs a lookup,
+    // whose first hop is the closest preceding node of 132: 120.
+    assert_eq!(
+        fx,
+        vec![
+            Effect::SetTimer { after_us: 2000, timer: Timer::FixFingers },
+            send(n(120), Msg::FindNext { req: 0, key: Id(132), dead: None, user: false }),
+            rpc_timer(0),
+        ]
+    );
+}
+
+#[test]
+fn one_index_per_tick_refreshes_one_finger_per_tick() {
+    let mut h = H::installed(Variant::Ton03);
+    h.p.finger_refresh = crate::scenario::FingerRefresh::OneIndexPerTick;
     // Fingers 1–5 (starts 101..116) lie in (100, 120]: each tick sets one of them locally, no message.
     for _ in 1..=5 {
         assert_eq!(h.timer(Timer::FixFingers), vec![Effect::SetTimer { after_us: 2000, timer: Timer::FixFingers }]);

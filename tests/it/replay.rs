@@ -116,8 +116,8 @@ fn trace_writes_one_line_per_state_transition() {
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "lines in time order");
     // The postmortem of join-window.toml, as the trace tells it: the new node ends as its own
     // successor with no predecessor — a ring of one that no other node knows.
-    let last = rows.iter().rev().find(|r| r[1] == "0x4470670a").expect("the isolated node is traced");
-    assert_eq!((last[3], last[4]), ("0x4470670a", "-"), "{last:?}");
+    let last = rows.iter().rev().find(|r| r[1] == "0xa57910f8").expect("the isolated node is traced");
+    assert_eq!((last[3], last[4]), ("0xa57910f8", "-"), "{last:?}");
 }
 
 #[test]
@@ -147,15 +147,15 @@ fn a_swarm_seeds_repro_reruns_its_variant() {
     let t = Tmp::new("replay-swarm");
     let file = s(&scenario("small-churn.toml"));
     let o =
-        chordsim(&["sweep".into(), file, "--seeds".into(), "32..33".into(), "--swarm".into(), "--out".into(), s(&t.0)]);
-    assert_eq!(o.status.code(), Some(3), "seed 32's variant ends in a safety verdict: {}", stderr(&o));
+        chordsim(&["sweep".into(), file, "--seeds".into(), "18..19".into(), "--swarm".into(), "--out".into(), s(&t.0)]);
+    assert_eq!(o.status.code(), Some(3), "seed 18's variant (message loss) does not converge: {}", stderr(&o));
     let out = stdout(&o);
-    let line = out.lines().find(|l| l.starts_with("seed 32: ")).unwrap_or_else(|| panic!("{out}"));
+    let line = out.lines().find(|l| l.starts_with("seed 18: ")).unwrap_or_else(|| panic!("{out}"));
     let repro = line.split("cargo run --release -- ").nth(1).expect("repro");
-    assert!(repro.ends_with("--seed 32 --swarm"), "{repro}");
+    assert!(repro.ends_with("--seed 18 --swarm"), "{repro}");
     let mut args: Vec<String> = repro.split(' ').map(String::from).collect();
     args.extend(["--quiet".into(), "--out".into(), s(&t.path("rerun"))]);
-    assert_eq!(chordsim(&args).status.code(), Some(2));
-    let swept = read(&t.path("sweep-small-churn-swarm-seeds32-33/small-churn-swarm-seed32/report.json"));
-    assert!(swept == read(&t.path("rerun/small-churn-swarm-seed32/report.json")), "the repro ran another variant");
+    assert_eq!(chordsim(&args).status.code(), Some(3));
+    let swept = read(&t.path("sweep-small-churn-swarm-seeds18-19/small-churn-swarm-seed18/report.json"));
+    assert!(swept == read(&t.path("rerun/small-churn-swarm-seed18/report.json")), "the repro ran another variant");
 }

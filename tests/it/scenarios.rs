@@ -77,5 +77,5 @@ fn bench_event_count_is_pinned() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench/pin-small.toml");
     let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
     assert_eq!(rep.verdict.verdict, chordsim::report::Verdict::Pass, "{:?}", rep.verdict.reason);
-    assert_eq!(rep.run.events, 375_186, "the pinned event count of scenarios/bench/pin-small.toml changed");
+    assert_eq!(rep.run.events, 710_044, "the pinned event count of scenarios/bench/pin-small.toml changed");
 }
