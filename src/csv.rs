@@ -156,6 +156,7 @@ mod tests {
             violated: vec!["OrderedMerges", "NoDuplicates"],
             principals: 8,
             dht: None,
+            latency: None,
         };
         let text = rounds_csv(&[row.clone(), row]);
         let lines: Vec<&str> = text.lines().collect();

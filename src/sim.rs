@@ -124,11 +124,12 @@ impl Sim {
             notify_old_predecessor: p.notify_old_predecessor,
             max_pending: p.max_pending_rpcs as usize,
             join_retry_us: ms_to_us(p.join_retry_ms).max(1),
+            recursive: p.lookup_style == crate::scenario::LookupStyle::Recursive,
         };
         let mut script = sc.events.clone();
         script.sort_by(|a, b| a.at_s().total_cmp(&b.at_s()));
         let mut sim = Sim {
-            net: Network::from_scenario(&sc.net),
+            net: Network::from_scenario(&sc.net, sc.seed)?,
             rng: SimRng::new(sc.seed),
             checker: Checker::new(&sc),
             metrics: Metrics::default(),
@@ -267,7 +268,8 @@ impl Sim {
     pub(crate) fn apply_send(&mut self, a: Addr, to: Peer, msg: Msg) {
         self.metrics.count_msg(&msg);
         let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
-        match self.net.transit(&mut self.rng.net).filter(|_| !cut) {
+        let (ha, hb) = (self.host(a), self.host(to.addr));
+        match self.net.transit(&mut self.rng.net, self.now, ha, hb).filter(|_| !cut) {
             Some(d) => {
                 let from = self.nodes[a.0 as usize].node.me();
                 self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
@@ -285,7 +287,7 @@ impl Sim {
             Effect::AppLookupDone { tag, owner } => self.with_app(a, |app, ctx| app.on_lookup_done(ctx, tag, owner)),
             Effect::SetTimer { after_us, timer } => self.push(self.now + after_us, Ev::Timer { to: a, timer }),
             Effect::LookupDone { tag, key, owner, hops, timeouts } => {
-                self.checker.judge_lookup(&self.truth, tag, key, owner, hops, timeouts)
+                self.lookup_done(a, tag, key, owner, hops, timeouts)
             }
             Effect::JoinFailed => {
                 self.metrics.join_retries += 1;

@@ -26,6 +26,7 @@ pub fn params(variant: Variant) -> Params {
         notify_old_predecessor: false,
         max_pending: 64,
         join_retry_us: 500,
+        recursive: false,
     }
 }
 
