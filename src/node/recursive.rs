@@ -18,6 +18,7 @@
 //! - The origin holds an end-to-end deadline of [`E2E_TIMEOUTS`] RPC timeouts: a query lost after an
 //!   ack (its holder crashed) ends as a failed lookup when it passes. A query that has taken
 //!   `lookup_max_steps` steps (hops + reroutes) is answered "not found" by the node holding it.
+//!
 //! Never: allocate per hop beyond the `relays` entry (a `Vec` reused across queries).
 
 use super::lookup::{Lookup, Route};
@@ -140,5 +141,70 @@ impl Node {
             l.timeouts = l.timeouts.saturating_add(1);
             self.finish(ctx, l, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::harness::*;
+    use crate::id::Id;
+    use crate::msg::{Effect, Msg, Purpose, Timer};
+    use crate::scenario::Variant;
+
+    fn fwd(req: u32, lid: u32, origin: u64, hops: u16, touts: u16, last: bool) -> Msg {
+        Msg::Forward { req, lid, key: Id(30), origin: n(origin), hops, touts, last, user: true }
+    }
+
+    fn recursive() -> H {
+        let mut h = H::installed(Variant::Ton03);
+        h.p.recursive = true;
+        h
+    }
+
+    #[test]
+    fn origin_forwards_then_finishes_on_the_owners_answer() {
+        let mut h = recursive();
+        let fx = h.call(|node, ctx| node.start_lookup(ctx, Id(30), Purpose::User(7), None));
+        let e2e = Effect::SetTimer { after_us: 800, timer: Timer::RpcCheck };
+        // Key 30: the closest preceding node node 100 knows is finger 8, node 10.
+        assert_eq!(fx, vec![e2e, send(n(10), fwd(1, 0, 100, 0, 0, false)), rpc_timer(1)]);
+        assert_eq!(h.msg(n(10), Msg::Ack { req: 1, user: true }), vec![]);
+        let found = Msg::Found { lid: 0, owner: n(40), found: true, hops: 3, touts: 0, user: true };
+        let done = Effect::LookupDone { tag: 7, key: Id(30), owner: Some(n(40)), hops: 3, timeouts: 0 };
+        assert_eq!(h.msg(n(40), found), vec![done]);
+        assert_eq!(h.msg(n(40), found), vec![], "a second answer is stale");
+        assert_eq!(h.node.pending_rpcs(), 0);
+    }
+
+    #[test]
+    fn a_hop_acks_and_forwards_and_reroutes_around_a_silent_next_hop() {
+        let mut h = recursive();
+        let fx = h.msg(n(50), fwd(5, 2, 50, 1, 0, false));
+        let ack = send(n(50), Msg::Ack { req: 5, user: true });
+        assert_eq!(fx, vec![ack, send(n(10), fwd(0, 2, 50, 2, 0, false)), rpc_timer(0)]);
+        // Node 10 never acks: it is forgotten and the query goes to the next best candidate, 200.
+        let fx = h.expire();
+        assert_eq!(fx, vec![send(n(200), fwd(1, 2, 50, 2, 1, false)), rpc_timer(1)]);
+        assert!(!h.node.fingers().contains(&Some(n(10))));
+    }
+
+    #[test]
+    fn the_owner_answers_the_origin_directly() {
+        let mut h = recursive();
+        let fx = h.msg(n(70), fwd(3, 4, 50, 2, 1, true));
+        let found = Msg::Found { lid: 4, owner: n(100), found: true, hops: 3, touts: 1, user: true };
+        assert_eq!(fx, vec![send(n(70), Msg::Ack { req: 3, user: true }), send(n(50), found)]);
+    }
+
+    #[test]
+    fn a_lost_query_fails_at_the_end_to_end_deadline() {
+        let mut h = recursive();
+        h.call(|node, ctx| node.start_lookup(ctx, Id(30), Purpose::User(7), None));
+        h.msg(n(10), Msg::Ack { req: 1, user: true });
+        h.now = 100;
+        assert_eq!(h.timer(Timer::RpcCheck), vec![Effect::SetTimer { after_us: 700, timer: Timer::RpcCheck }]);
+        h.now = 800;
+        let failed = Effect::LookupDone { tag: 7, key: Id(30), owner: None, hops: 0, timeouts: 1 };
+        assert_eq!(h.timer(Timer::RpcCheck), vec![failed]);
     }
 }
