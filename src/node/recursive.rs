@@ -55,7 +55,7 @@ impl Node {
             return self.finish(ctx, l, None);
         }
         self.arm(ctx, deadline);
-        let user = matches!(l.purpose, crate::msg::Purpose::User(_));
+        let user = matches!(l.purpose, crate::msg::Purpose::User(_) | crate::msg::Purpose::App(_));
         let q = Query { lid: l.id, key: l.key, origin: self.me, hops: 0, touts: 0, user };
         self.lookups.push(l);
         self.relay(ctx, q);
