@@ -58,15 +58,16 @@ impl Node {
         let user = matches!(l.purpose, crate::msg::Purpose::User(_) | crate::msg::Purpose::App(_));
         let q = Query { lid: l.id, key: l.key, origin: self.me, hops: 0, touts: 0, user };
         self.lookups.push(l);
-        self.relay(ctx, q);
+        self.relay(ctx, q, &[]);
     }
 
-    /// One routing step at this node: answer, or forward to the next hop.
-    fn relay(&mut self, ctx: &mut Ctx, q: Query) {
+    /// One routing step at this node, ignoring `skip` (a next hop that just failed to ack: `zave`
+    /// forgets only fingers, so it may still be in the successor list): answer, or forward.
+    fn relay(&mut self, ctx: &mut Ctx, q: Query, skip: &[Peer]) {
         if q.hops.saturating_add(q.touts) >= ctx.params.lookup_max_steps {
             return self.answer(ctx, q, None);
         }
-        match self.route(q.key, &[]) {
+        match self.route(q.key, skip) {
             Route::Done(s) if s == self.me => self.answer(ctx, q, Some(s)),
             Route::Done(s) => self.forward(ctx, q, s, true),
             Route::Next(h) if h == self.me => self.answer(ctx, q, None),
@@ -103,7 +104,7 @@ impl Node {
         }
         ctx.send(from, Msg::Ack { req, user: q.user });
         q.hops = q.hops.saturating_add(1);
-        if last { self.answer(ctx, q, Some(self.me)) } else { self.relay(ctx, q) }
+        if last { self.answer(ctx, q, Some(self.me)) } else { self.relay(ctx, q, &[]) }
     }
 
     pub(super) fn on_ack(&mut self, from: Peer, req: ReqId) {
@@ -123,7 +124,7 @@ impl Node {
             return self.answer(ctx, q, None);
         }
         self.forget_routing(ctx, dead);
-        self.relay(ctx, q);
+        self.relay(ctx, q, &[dead]);
     }
 
     /// The answer of this node's lookup `lid` (ignored if the lookup already ended).
