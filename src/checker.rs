@@ -88,6 +88,20 @@ pub struct RoundRow {
     /// of the summary). Absent without a warm-up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warmup: Option<bool>,
+    /// Workload lookup latency and stretch this round, when the scenario measures them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<RoundLatency>,
+}
+
+/// A workload lookup as it completed at its origin.
+#[derive(Copy, Clone, Debug)]
+pub struct Done {
+    pub now: u64,
+    pub owner: Option<Peer>,
+    pub hops: u16,
+    pub timeouts: u16,
+    /// Direct one-way delay from the origin to the key's true owner (per-pair latency models).
+    pub direct_us: Option<u64>,
 }
 
 #[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -145,12 +159,19 @@ pub struct Checker {
     pub warmup_started: u64,
     /// Probes of the current snapshot count towards the summary (it is past the warm-up).
     summarise_probes: bool,
+    /// Scripted partitions `(start, heal)` in µs (see `checker/split.rs`).
+    partitions: Vec<(u64, u64)>,
+    /// Lookup latency and stretch, for scenarios that measure them.
+    pub latency: Option<LatencyStats>,
 }
 
 mod dht;
+mod latency;
 mod props;
+mod split;
 mod state;
 pub use dht::{DhtCounts, DhtRow, DhtTruth};
+pub use latency::{FDist, LatencyReport, LatencyStats, RoundLatency};
 pub use props::{PropReport, PropTally, SimView, ViolationRecord};
 
 impl Checker {
@@ -191,6 +212,8 @@ impl Checker {
             warmup_us: crate::scenario::s_to_us(sc.check.warmup_s),
             warmup_started: 0,
             summarise_probes: true,
+            partitions: split::windows(sc),
+            latency: LatencyStats::wanted(sc).then(LatencyStats::default),
         }
     }
 
@@ -228,8 +251,8 @@ impl Checker {
     }
 
     /// Judges a completed workload lookup against the truth at completion time.
-    #[allow(clippy::too_many_arguments)]
-    pub fn judge_lookup(&mut self, truth: &Truth, tag: u32, key: Id, owner: Option<Peer>, hops: u16, timeouts: u16) {
+    pub fn judge_lookup(&mut self, truth: &Truth, tag: u32, key: Id, done: Done) {
+        let Done { owner, hops, timeouts, .. } = done;
         let Some(f) = self.inflight.get_mut(tag as usize).and_then(Option::take) else { return };
         self.free.push(tag);
         debug_assert_eq!(f.key, key);
@@ -246,6 +269,10 @@ impl Checker {
         self.lookups.add(outcome);
         if outcome != Outcome::Failed {
             self.hops.add(hops as u64);
+            if let Some(l) = self.latency.as_mut() {
+                let direct = done.direct_us.filter(|_| outcome == Outcome::Correct);
+                l.add(done.now.saturating_sub(f.start), direct);
+            }
         }
         self.timeouts.add(timeouts as u64);
     }
@@ -292,6 +319,8 @@ impl Checker {
         row.round = k;
         row.msgs = msgs;
         row.lookups = std::mem::take(&mut self.round_lookups);
+        row.latency = self.latency.as_mut().map(LatencyStats::take_round);
+        let split = self.split_after_heal(k, now, &violated);
         row.violated = violated;
         row.principals = principals;
         let converged = row.converged;
@@ -300,6 +329,10 @@ impl Checker {
         }
         self.rounds.push(row);
         self.last_safety = safety.map(|s| format!("round {k} (t = {:.3} s): {s}", now as f64 / 1e6));
+        if split.is_some() && self.check_convergence {
+            self.failure = split;
+            return true;
+        }
         if self.perfect_fd && self.last_safety.is_some() && !self.assumption_broken {
             // Only false suspicions could make such a violation transient, and there are none.
             self.safety = self.last_safety.clone();
@@ -358,6 +391,7 @@ impl Checker {
             principals: 0,
             dht: None,
             warmup: (self.warmup_us > 0).then_some(now < self.warmup_us),
+            latency: None,
             converged: n > 0 && st.succ == checked && st.pred == checked && st.list == checked && probes_ok == probes,
         };
         (row, st.reason.or(probe_reason))

@@ -94,6 +94,8 @@ struct StateRef<'a> {
     host_of: &'a [u32],
     hosts: &'a [Vec<Addr>],
     hosts_alive: &'a AddrSet,
+    net: &'a crate::net::Network,
+    sessions: &'a crate::session::Sessions,
 }
 
 /// The evolving state, owned for reading.
@@ -115,6 +117,8 @@ struct State {
     host_of: Vec<u32>,
     hosts: Vec<Vec<Addr>>,
     hosts_alive: AddrSet,
+    net: crate::net::Network,
+    sessions: crate::session::Sessions,
 }
 
 /// The checkpoint file of `sim` as it stands.
@@ -136,6 +140,8 @@ pub fn to_bytes(sim: &Sim) -> Result<Vec<u8>, String> {
         host_of: &sim.host_of,
         hosts: &sim.hosts,
         hosts_alive: &sim.hosts_alive,
+        net: &sim.net,
+        sessions: &sim.sessions,
     };
     let payload = codec::to_bytes(&st).map_err(|e| format!("cannot encode the state: {e}"))?;
     let header = Header {
@@ -236,7 +242,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
     sc.seed = h.seed;
     sc.validate("checkpoint scenario").map_err(|e| e.to_string())?;
     let st: State = codec::from_bytes(payload).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
-    let mut sim = Sim::blank(sc);
+    let mut sim = Sim::blank(sc).map_err(|e| format!("cannot rebuild the checkpoint's network: {e}"))?;
     sim.now = st.now;
     sim.events = st.events;
     sim.queue = st.queue;
@@ -253,6 +259,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
     sim.host_of = st.host_of;
     sim.hosts = st.hosts;
     sim.hosts_alive = st.hosts_alive;
+    let latency = std::mem::replace(&mut sim.net.latency, crate::net::LatencyModel::Constant(0));
+    sim.net = st.net;
+    sim.net.latency = latency;
+    sim.sessions = st.sessions;
     if sim.now != h.at_us || sim.events != h.events || sim.queued() as u64 != h.queued {
         return Err("corrupt checkpoint: header and state disagree".into());
     }

@@ -330,6 +330,7 @@ impl Sim {
     pub(crate) fn run_script(&mut self, i: usize) {
         match self.script[i].clone() {
             Event::LoadKeys { count, .. } => self.load_keys(count),
+            Event::Partition { heal_at_s, fraction, .. } => self.start_partition(heal_at_s, fraction),
             Event::Join { count, .. } => {
                 for _ in 0..count {
                     self.join_new();

@@ -157,6 +157,7 @@ mod tests {
             principals: 8,
             dht: None,
             warmup: None,
+            latency: None,
         };
         let text = rounds_csv(&[row.clone(), row]);
         let lines: Vec<&str> = text.lines().collect();

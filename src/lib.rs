@@ -14,8 +14,9 @@
 //! ```
 //!
 //! Modules: [`id`] ring ids and intervals · [`rng`] seeded named streams · [`msg`] the node's
-//! vocabulary · [`node`] the sans-IO Chord state machine · [`net`] latency and loss · [`sim`] the
-//! engine · [`churn`] membership changes and generators · [`session`] on/off session churn · [`truth`] ground truth · [`checker`] the
+//! vocabulary · [`node`] the sans-IO Chord state machine · [`net`] latency (per pair too), jitter,
+//! loss and partitions · [`sim`] the engine ([`sim_net`] its network glue) · [`churn`] membership
+//! changes and generators · [`session`] on/off session churn · [`truth`] ground truth · [`checker`] the
 //! outside oracle · [`metrics`] counters · [`report`] JSON report and verdict · [`run`] driving a run ·
 //! [`scenario`] the TOML schema.
 //!
@@ -65,6 +66,7 @@ pub mod session;
 pub mod shell;
 pub mod sim;
 pub mod sim_app;
+pub mod sim_net;
 pub mod stats;
 pub mod swarm;
 pub mod sweep;

@@ -100,10 +100,36 @@ pub enum Msg {
     LeaveToSucc {
         pred: Option<Peer>,
     },
+    /// Recursive lookup `lid` of `origin` for `key`, forwarded one hop (`node/recursive.rs`); the
+    /// receiver acks at once. `last`: the receiver is the owner and answers `origin` directly.
+    Forward {
+        req: ReqId,
+        lid: u32,
+        key: Id,
+        origin: Peer,
+        hops: u16,
+        touts: u16,
+        last: bool,
+        user: bool,
+    },
+    /// Per-hop acknowledgement of a [`Msg::Forward`].
+    Ack {
+        req: ReqId,
+        user: bool,
+    },
+    /// The answer of recursive lookup `lid` to its origin (`found == false`: it gave up).
+    Found {
+        lid: u32,
+        owner: Peer,
+        found: bool,
+        hops: u16,
+        touts: u16,
+        user: bool,
+    },
 }
 
 /// Message type names for traffic accounting, indexed by [`Msg::kind`].
-pub const MSG_KINDS: [&str; 12] = [
+pub const MSG_KINDS: [&str; 15] = [
     "find_next",
     "find_next_reply",
     "ping",
@@ -116,6 +142,9 @@ pub const MSG_KINDS: [&str; 12] = [
     "leave_to_succ",
     "busy",
     "app",
+    "forward",
+    "ack",
+    "found",
 ];
 
 impl Msg {
@@ -133,6 +162,9 @@ impl Msg {
             Msg::LeaveToSucc { .. } => 9,
             Msg::Busy { .. } => 10,
             Msg::App(_) => 11,
+            Msg::Forward { .. } => 12,
+            Msg::Ack { .. } => 13,
+            Msg::Found { .. } => 14,
         }
     }
 
@@ -145,6 +177,9 @@ impl Msg {
                     | Msg::FindNextReply { user: true, .. }
                     | Msg::Ping { user: true, .. }
                     | Msg::Pong { user: true, .. }
+                    | Msg::Forward { user: true, .. }
+                    | Msg::Ack { user: true, .. }
+                    | Msg::Found { user: true, .. }
             )
     }
 
@@ -233,6 +268,8 @@ pub struct Params {
     /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
     pub lookup_retries: bool,
     pub stabilize_on_join: bool,
+    /// Workload and application lookups are recursive (`node/recursive.rs`), not iterative.
+    pub recursive: bool,
 }
 
 /// Successor lists in flight, each with the node that sent it. Slots are recycled, so steady state

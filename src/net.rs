@@ -1,79 +1,300 @@
-//! The network model: per-message latency and loss.
+//! The network model: per-message latency, jitter and loss, per-pair latency (Euclidean coordinates or
+//! a measured delay matrix), and scripted partitions.
 //!
-//! Owns: the decision, for each message sent, whether it is lost and when it arrives. All draws come
-//! from the `net` stream handed in, so network randomness never shifts churn or workload draws.
+//! Owns: the decision, for each message sent, whether it is lost and when it arrives. Per-message draws
+//! (distribution latency, jitter, loss) come from the `net` stream handed in; node coordinates from the
+//! network's own `coords` stream and partition sides from its own `partition` stream, so neither shifts
+//! churn, workload or the draws of runs that do not use them. Jitter and loss are drawn only when set,
+//! so a run without them draws exactly what it drew before they existed.
+//! Pairs are physical nodes ("hosts", numbered in creation order; a host is the node slot when
+//! `virtual_nodes = 1`): virtual nodes of one host share its coordinate and matrix row.
 //! Never: look at message contents or node state; deliver to or from a crashed node (the simulator
-//! drops those at delivery time).
+//! drops those at delivery time); allocate per message (coordinates grow only when a new host appears).
 
-use crate::rng::Rng;
-use crate::scenario::{Latency, Net};
+use crate::rng::{Rng, Stream};
+use crate::scenario::{Latency, MatrixValues, Net};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Latency distribution in µs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LatencyModel {
     Constant(u64),
-    Uniform { min: u64, max: u64 },
-    Exponential { mean: f64 },
+    Uniform {
+        min: u64,
+        max: u64,
+    },
+    Exponential {
+        mean: f64,
+    },
+    /// One-way delay = Euclidean distance between the hosts' coordinates, each uniform in `[0, side)^dims`
+    /// (µs).
+    Euclidean {
+        dims: usize,
+        side: f64,
+    },
+    /// One-way delays between hosts `i mod n` and `j mod n`.
+    Matrix(Arc<Matrix>),
+}
+
+fn placeholder_latency() -> LatencyModel {
+    LatencyModel::Constant(0)
+}
+
+/// A measured delay matrix (King / PlanetLab style), stored as one-way µs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matrix {
+    pub n: usize,
+    /// Row-major one-way delays in µs.
+    pub us: Vec<u64>,
+}
+
+impl Matrix {
+    /// Parses `n` lines of `n` whitespace-separated non-negative delays in ms (blank lines and lines
+    /// starting with `#` are skipped). With `rtt`, each entry is a round trip and the one-way delay is
+    /// half of it. Errors name the file, the line and what is wrong.
+    pub fn parse(text: &str, file: &str, values: MatrixValues) -> Result<Matrix, String> {
+        let mut rows: Vec<(usize, Vec<u64>)> = Vec::new();
+        let div = if values == MatrixValues::Rtt { 2.0 } else { 1.0 };
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let mut row = Vec::new();
+            for (c, w) in t.split_whitespace().enumerate() {
+                let v: f64 = w.parse().map_err(|_| {
+                    format!("{file}: line {}: column {}: `{w}` is not a number (delays in ms)", i + 1, c + 1)
+                })?;
+                if !v.is_finite() || !(0.0..=1e7).contains(&v) {
+                    return Err(format!(
+                        "{file}: line {}: column {}: {v} ms is out of range (0 ..= 1e7)",
+                        i + 1,
+                        c + 1
+                    ));
+                }
+                row.push((v / div * 1e3).round() as u64);
+            }
+            rows.push((i + 1, row));
+        }
+        let n = rows.len();
+        if n == 0 {
+            return Err(format!("{file}: no rows (expected an N×N matrix of delays in ms)"));
+        }
+        let mut us = Vec::with_capacity(n * n);
+        for (line, row) in &rows {
+            if row.len() != n {
+                return Err(format!(
+                    "{file}: line {line}: {} columns, but the matrix has {n} rows (it must be square)",
+                    row.len()
+                ));
+            }
+            us.extend_from_slice(row);
+        }
+        Ok(Matrix { n, us })
+    }
+
+    /// Reads and parses a matrix file.
+    pub fn load(path: &Path, values: MatrixValues) -> Result<Matrix, String> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read the latency matrix: {e}"))?;
+        Matrix::parse(&text, &file, values)
+    }
+
+    #[inline]
+    fn get(&self, a: usize, b: usize) -> u64 {
+        self.us[(a % self.n) * self.n + b % self.n]
+    }
+
+    pub fn max(&self) -> u64 {
+        self.us.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// A partition while it lasts: messages between hosts on different sides are lost.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Cut {
+    until: u64,
+    /// `side[h]`: host h is on the minority side. Hosts created after the cut began are on the
+    /// majority side (they join through nodes they can reach, see `Sim::start_partition`).
+    side: Vec<bool>,
 }
 
 /// The resolved network of a run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Network {
+    /// Rebuilt from the scenario when a checkpoint is restored (a matrix can be large and is in its
+    /// file); everything below evolves during a run and is saved.
+    #[serde(skip, default = "placeholder_latency")]
     pub latency: LatencyModel,
     pub loss_ratio: f64,
+    /// Uniform `[0, jitter_us]` added to every message (0: off, nothing drawn).
+    pub jitter_us: u64,
+    /// Uniform `[0, jitter_fraction × delay]` added to every message (0: off, nothing drawn).
+    pub jitter_fraction: f64,
+    /// Host coordinates (`dims` per host, µs), drawn in host order from `coords_rng`.
+    coords: Vec<f64>,
+    coords_rng: Rng,
+    partition_rng: Rng,
+    cuts: Vec<Cut>,
 }
 
 impl Network {
-    pub fn from_scenario(n: &Net) -> Self {
+    /// The network of a scenario. Fails only for a matrix that was never loaded (a scenario built in
+    /// memory, or one replayed from a report: the matrix file is not embedded in reports).
+    pub fn from_scenario(n: &Net, seed: u64) -> Result<Self, String> {
         let us = |ms: f64| (ms * 1e3).round() as u64;
-        let latency = match n.latency {
-            Latency::Constant { ms } => LatencyModel::Constant(us(ms)),
-            Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform { min: us(min_ms), max: us(max_ms) },
+        let latency = match &n.latency {
+            Latency::Constant { ms } => LatencyModel::Constant(us(*ms)),
+            Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform { min: us(*min_ms), max: us(*max_ms) },
             Latency::Exponential { mean_ms } => LatencyModel::Exponential { mean: mean_ms * 1e3 },
+            Latency::Euclidean { dims, side_ms } => {
+                LatencyModel::Euclidean { dims: *dims as usize, side: side_ms * 1e3 }
+            }
+            Latency::Matrix { data: Some(m), .. } => LatencyModel::Matrix(m.clone()),
+            Latency::Matrix { file, .. } => {
+                return Err(format!(
+                    "net.latency.file: the matrix `{file}` is not loaded (it is read relative to the scenario \
+                     file by Scenario::load; run from the scenario file, reports do not embed it)"
+                ));
+            }
         };
-        Network { latency, loss_ratio: n.loss_ratio }
+        Ok(Network {
+            latency,
+            loss_ratio: n.loss_ratio,
+            jitter_us: us(n.jitter_ms),
+            jitter_fraction: n.jitter_fraction,
+            coords: Vec::new(),
+            coords_rng: Rng::new(seed, Stream::Coords),
+            partition_rng: Rng::new(seed, Stream::Partition),
+            cuts: Vec::new(),
+        })
     }
 
-    /// `None` if the message is lost, else its delay in µs. Loss is drawn only when the loss ratio is
-    /// positive, so a lossless run's latency draws do not depend on it.
-    pub fn transit(&self, rng: &mut Rng) -> Option<u64> {
+    /// A network with a distribution latency and loss only (tests).
+    pub fn simple(latency: LatencyModel, loss_ratio: f64) -> Self {
+        let mut net = Network::from_scenario(&Net::default(), 0).expect("default net");
+        net.latency = latency;
+        net.loss_ratio = loss_ratio;
+        net
+    }
+
+    /// `None` if the message from host `a` to host `b` is lost (cut by a partition, or drawn lost),
+    /// else its delay in µs. Loss is drawn only when the loss ratio is positive, so a lossless run's
+    /// latency draws do not depend on it.
+    pub fn transit(&mut self, rng: &mut Rng, now: u64, a: u32, b: u32) -> Option<u64> {
+        if !self.cuts.is_empty() && self.is_cut(now, a, b) {
+            return None;
+        }
         if self.loss_ratio > 0.0 && rng.chance(self.loss_ratio) {
             return None;
         }
-        Some(self.latency(rng))
+        let base = self.delay(rng, a, b);
+        Some(base + self.jitter(rng, base))
     }
 
-    pub fn latency(&self, rng: &mut Rng) -> u64 {
+    /// The delay before jitter: a draw from the distribution, or the pair's fixed delay.
+    pub fn delay(&mut self, rng: &mut Rng, a: u32, b: u32) -> u64 {
         match self.latency {
             LatencyModel::Constant(d) => d,
             LatencyModel::Uniform { min, max } => rng.range_inclusive(min, max),
             LatencyModel::Exponential { mean } => rng.exponential(mean).round() as u64,
+            LatencyModel::Euclidean { .. } | LatencyModel::Matrix(_) => self.pair_delay(a, b).unwrap_or(0),
         }
     }
 
-    /// Largest possible round trip, if bounded (constant or uniform latency).
-    pub fn max_round_trip_us(&self) -> Option<u64> {
-        match self.latency {
-            LatencyModel::Constant(d) => Some(2 * d),
-            LatencyModel::Uniform { max, .. } => Some(2 * max),
-            LatencyModel::Exponential { .. } => None,
+    /// The fixed one-way delay between two hosts under a per-pair model (`None` for distributions).
+    pub fn pair_delay(&mut self, a: u32, b: u32) -> Option<u64> {
+        match &self.latency {
+            LatencyModel::Matrix(m) => Some(m.get(a as usize, b as usize)),
+            LatencyModel::Euclidean { dims, .. } => {
+                let d = *dims;
+                self.ensure_coords(a.max(b) as usize);
+                let (x, y) = (&self.coords[a as usize * d..][..d], &self.coords[b as usize * d..][..d]);
+                let sq: f64 = x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum();
+                Some(libm::round(libm::sqrt(sq)) as u64)
+            }
+            _ => None,
         }
+    }
+
+    /// Draws coordinates for every host up to `h`, in host order (so a host's coordinate is the same
+    /// whenever it is first needed: the stream is the network's own).
+    fn ensure_coords(&mut self, h: usize) {
+        let LatencyModel::Euclidean { dims, side } = self.latency else { return };
+        while self.coords.len() < (h + 1) * dims {
+            let u = self.coords_rng.unit();
+            self.coords.push(u * side);
+        }
+    }
+
+    fn jitter(&self, rng: &mut Rng, base: u64) -> u64 {
+        let mut j = 0;
+        if self.jitter_us > 0 {
+            j += rng.range_inclusive(0, self.jitter_us);
+        }
+        if self.jitter_fraction > 0.0 {
+            j += libm::round(base as f64 * self.jitter_fraction * rng.unit()) as u64;
+        }
+        j
+    }
+
+    /// Largest possible round trip, if bounded (every kind but the exponential), jitter included.
+    pub fn max_round_trip_us(&self) -> Option<u64> {
+        let one_way = match &self.latency {
+            LatencyModel::Constant(d) => *d,
+            LatencyModel::Uniform { max, .. } => *max,
+            LatencyModel::Exponential { .. } => return None,
+            LatencyModel::Euclidean { dims, side } => libm::ceil(side * libm::sqrt(*dims as f64)) as u64,
+            LatencyModel::Matrix(m) => m.max(),
+        };
+        let j = self.jitter_us + libm::ceil(one_way as f64 * self.jitter_fraction) as u64;
+        Some(2 * (one_way + j))
+    }
+
+    /// Starts a partition until `until`: `round(fraction × live)` of the live hosts (drawn from the
+    /// partition stream) on one side, the rest on the other.
+    pub fn start_partition(&mut self, until: u64, fraction: f64, live_hosts: &[u32]) {
+        let mut pool = live_hosts.to_vec();
+        pool.sort_unstable();
+        let k = ((fraction * pool.len() as f64).round() as usize).min(pool.len());
+        for i in 0..k {
+            let j = i + self.partition_rng.below((pool.len() - i) as u64) as usize;
+            pool.swap(i, j);
+        }
+        let top = live_hosts.iter().copied().max().map_or(0, |h| h as usize + 1);
+        let mut side = vec![false; top];
+        for &h in &pool[..k] {
+            side[h as usize] = true;
+        }
+        self.cuts.push(Cut { until, side });
+    }
+
+    /// Is the link between hosts `a` and `b` cut by a partition at `now`? Healed cuts are dropped.
+    fn is_cut(&mut self, now: u64, a: u32, b: u32) -> bool {
+        self.cuts.retain(|c| c.until > now);
+        let side = |c: &Cut, h: u32| c.side.get(h as usize).copied().unwrap_or(false);
+        self.cuts.iter().any(|c| side(c, a) != side(c, b))
+    }
+
+    /// Partitions in force.
+    pub fn partitions_active(&self, now: u64) -> usize {
+        self.cuts.iter().filter(|c| c.until > now).count()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Stream;
 
     #[test]
     fn constant_and_uniform() {
         let mut r = Rng::new(0, Stream::Net);
-        let c = Network { latency: LatencyModel::Constant(50), loss_ratio: 0.0 };
-        assert_eq!(c.transit(&mut r), Some(50));
-        let u = Network { latency: LatencyModel::Uniform { min: 10, max: 20 }, loss_ratio: 0.0 };
+        let mut c = Network::simple(LatencyModel::Constant(50), 0.0);
+        assert_eq!(c.transit(&mut r, 0, 0, 1), Some(50));
+        let mut u = Network::simple(LatencyModel::Uniform { min: 10, max: 20 }, 0.0);
         for _ in 0..100 {
-            let d = u.transit(&mut r).unwrap();
+            let d = u.transit(&mut r, 0, 0, 1).unwrap();
             assert!((10..=20).contains(&d));
         }
         assert_eq!(u.max_round_trip_us(), Some(40));
@@ -82,8 +303,77 @@ mod tests {
     #[test]
     fn loss_ratio_is_respected() {
         let mut r = Rng::new(0, Stream::Net);
-        let n = Network { latency: LatencyModel::Exponential { mean: 50_000.0 }, loss_ratio: 0.25 };
-        let lost = (0..10_000).filter(|_| n.transit(&mut r).is_none()).count();
+        let mut n = Network::simple(LatencyModel::Exponential { mean: 50_000.0 }, 0.25);
+        let lost = (0..10_000).filter(|_| n.transit(&mut r, 0, 0, 1).is_none()).count();
         assert!((2300..2700).contains(&lost), "{lost}");
+    }
+
+    #[test]
+    fn euclidean_is_symmetric_bounded_and_stable() {
+        let mut n = Network::simple(LatencyModel::Euclidean { dims: 2, side: 200_000.0 }, 0.0);
+        let d01 = n.pair_delay(0, 1).unwrap();
+        assert_eq!(n.pair_delay(1, 0), Some(d01));
+        assert_eq!(n.pair_delay(3, 3), Some(0));
+        for a in 0..20 {
+            for b in 0..20 {
+                assert!(n.pair_delay(a, b).unwrap() <= 282_843);
+            }
+        }
+        // Coordinates do not depend on the order in which hosts are first needed.
+        let mut m = Network::simple(LatencyModel::Euclidean { dims: 2, side: 200_000.0 }, 0.0);
+        assert_eq!(m.pair_delay(19, 7), n.pair_delay(19, 7));
+        assert_eq!(n.max_round_trip_us(), Some(2 * 282_843));
+    }
+
+    #[test]
+    fn jitter_is_bounded_and_only_drawn_when_on() {
+        let mut n = Network::simple(LatencyModel::Constant(1000), 0.0);
+        let (mut r1, mut r2) = (Rng::new(1, Stream::Net), Rng::new(1, Stream::Net));
+        n.transit(&mut r1, 0, 0, 1);
+        assert_eq!(r1.next_u64(), r2.next_u64(), "no jitter, no draw");
+        n.jitter_us = 100;
+        n.jitter_fraction = 0.5;
+        let ds: Vec<u64> = (0..500).map(|_| n.transit(&mut r1, 0, 0, 1).unwrap()).collect();
+        assert!(ds.iter().all(|&d| (1000..=1600).contains(&d)), "{ds:?}");
+        assert!(ds.iter().any(|&d| d > 1300) && ds.iter().any(|&d| d < 1100));
+        assert_eq!(n.max_round_trip_us(), Some(2 * 1600));
+    }
+
+    #[test]
+    fn matrix_parses_rtt_and_maps_hosts_mod_n() {
+        let m = Matrix::parse("# king\n0 10 20\n10 0 30\n\n20 30 0\n", "m.txt", MatrixValues::Rtt).unwrap();
+        assert_eq!((m.n, m.get(0, 2), m.get(4, 5), m.max()), (3, 10_000, 15_000, 15_000));
+        let one = Matrix::parse("0 4\n4 0\n", "m.txt", MatrixValues::OneWay).unwrap();
+        assert_eq!(one.get(0, 1), 4000);
+        let mut n = Network::simple(LatencyModel::Matrix(Arc::new(m)), 0.0);
+        assert_eq!(n.pair_delay(3, 1), Some(5_000));
+    }
+
+    #[test]
+    fn malformed_matrices_name_file_and_line() {
+        let e = Matrix::parse("0 1\n1 x\n", "m.txt", MatrixValues::OneWay).unwrap_err();
+        assert!(e.contains("m.txt: line 2: column 2") && e.contains("`x`"), "{e}");
+        let e = Matrix::parse("0 1 2\n1 0\n", "m.txt", MatrixValues::OneWay).unwrap_err();
+        assert!(e.contains("line 1: 3 columns") && e.contains("square"), "{e}");
+        let e = Matrix::parse("0 -1\n1 0\n", "m.txt", MatrixValues::OneWay).unwrap_err();
+        assert!(e.contains("line 1: column 2: -1 ms is out of range"), "{e}");
+        assert!(Matrix::parse("# nothing\n", "m.txt", MatrixValues::Rtt).unwrap_err().contains("no rows"));
+    }
+
+    #[test]
+    fn partition_cuts_across_sides_until_it_heals() {
+        let mut n = Network::simple(LatencyModel::Constant(10), 0.0);
+        let mut r = Rng::new(0, Stream::Net);
+        let hosts: Vec<u32> = (0..10).collect();
+        n.start_partition(1000, 0.3, &hosts);
+        let minority: Vec<u32> = hosts.iter().copied().filter(|&h| n.cuts[0].side[h as usize]).collect();
+        assert_eq!(minority.len(), 3);
+        let (a, b) = (minority[0], hosts.iter().copied().find(|h| !minority.contains(h)).unwrap());
+        assert_eq!(n.transit(&mut r, 500, a, b), None);
+        assert_eq!(n.transit(&mut r, 500, a, minority[1]), Some(10));
+        assert_eq!(n.transit(&mut r, 500, b, 42), Some(10), "new hosts are on the majority side");
+        assert_eq!(n.partitions_active(500), 1);
+        assert_eq!(n.transit(&mut r, 1000, a, b), Some(10), "healed");
+        assert_eq!(n.partitions_active(1000), 0);
     }
 }

@@ -156,6 +156,10 @@ pub struct Report {
     pub warmup: Option<WarmupReport>,
     pub run: RunInfo,
     pub lookups: LookupReport,
+    /// Lookup latency (issue → completion) and stretch, for scenarios with per-pair latency, jitter or
+    /// recursive lookups (absent otherwise, so older reports keep their bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup_latency: Option<crate::checker::LatencyReport>,
     pub probes: ProbeReport,
     pub traffic: Traffic,
     /// Zave's properties: per property, rounds violated and when; every violation (capped).
@@ -246,6 +250,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             hops: c.hops.dist(),
             timeouts: c.timeouts.dist(),
         },
+        lookup_latency: c.latency.as_ref().map(|l| l.report()),
         probes: ProbeReport {
             total: c.probes_total,
             correct: c.probes_ok,
@@ -333,6 +338,14 @@ impl Report {
         );
         let _ = writeln!(s, "  lookup hops   {}", dist_line(&l.hops));
         let _ = writeln!(s, "  timeouts      {}", dist_line(&l.timeouts));
+        if let Some(t) = &self.lookup_latency {
+            let d = &t.latency_ms;
+            let _ = write!(s, "  latency ms    mean {:.1}  p50 {}  p99 {}  max {}", d.mean, d.p50, d.p99, d.max);
+            if let Some(x) = &t.stretch {
+                let _ = write!(s, "   stretch mean {:.2}  p50 {:.2}  p99 {:.2}", x.mean, x.p50, x.p99);
+            }
+            s.push('\n');
+        }
         let _ = writeln!(
             s,
             "  probes        {}/{} correct   hops {}",

@@ -27,6 +27,10 @@ pub enum Stream {
     Node = 6,
     /// `--swarm`: the fault parameters of a scenario variant, drawn before the run (`swarm.rs`).
     Swarm = 7,
+    /// Node coordinates of the Euclidean latency model (`net.rs`), drawn in host order.
+    Coords = 8,
+    /// Which hosts a scripted partition puts on its minority side (`net.rs`).
+    Partition = 9,
 }
 
 /// One stream of random numbers.

@@ -158,6 +158,9 @@ pub struct Protocol {
     /// A node runs its first stabilization as soon as its join completes, instead of at its timer's
     /// random phase (up to one interval later).
     pub stabilize_on_join: bool,
+    /// `iterative` (default) or `recursive` workload and application lookups.
+    #[serde(skip_serializing_if = "LookupStyle::is_iterative")]
+    pub lookup_style: LookupStyle,
 }
 
 /// How a node keeps its fingers fresh.
@@ -196,6 +199,7 @@ impl Default for Protocol {
             finger_refresh: FingerRefresh::FixFingers,
             lookup_retries: true,
             stabilize_on_join: false,
+            lookup_style: LookupStyle::Iterative,
         }
     }
 }
@@ -203,9 +207,41 @@ impl Default for Protocol {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
-    Constant { ms: f64 },
-    Uniform { min_ms: f64, max_ms: f64 },
-    Exponential { mean_ms: f64 },
+    Constant {
+        ms: f64,
+    },
+    Uniform {
+        min_ms: f64,
+        max_ms: f64,
+    },
+    Exponential {
+        mean_ms: f64,
+    },
+    /// Per pair: each physical node gets a coordinate uniform in `[0, side_ms)^dims` when created;
+    /// one-way delay = Euclidean distance in ms.
+    Euclidean {
+        dims: u32,
+        side_ms: f64,
+    },
+    /// Per pair, from a file of N×N delays in ms (path relative to the scenario file); physical node
+    /// k uses row/column `k mod N`. `values` says whether entries are round trips or one-way delays.
+    Matrix {
+        file: String,
+        values: MatrixValues,
+        /// The parsed matrix (read by [`Scenario::load`]; not part of the resolved scenario text).
+        #[serde(skip)]
+        data: Option<std::sync::Arc<crate::net::Matrix>>,
+    },
+}
+
+/// What a latency matrix file holds.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MatrixValues {
+    /// Round-trip times (King, PlanetLab ping): one-way delay = half.
+    Rtt,
+    /// One-way delays.
+    OneWay,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -214,11 +250,62 @@ pub struct Net {
     pub latency: Latency,
     pub loss_ratio: f64,
     pub rpc_timeout_ms: f64,
+    /// Per-message jitter, uniform in `[0, jitter_ms]`, added to any latency model (0: off).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub jitter_ms: f64,
+    /// Per-message jitter, uniform in `[0, jitter_fraction × delay]` (0: off).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub jitter_fraction: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for Net {
     fn default() -> Self {
-        Net { latency: Latency::Exponential { mean_ms: 50.0 }, loss_ratio: 0.0, rpc_timeout_ms: 500.0 }
+        Net {
+            latency: Latency::Exponential { mean_ms: 50.0 },
+            loss_ratio: 0.0,
+            rpc_timeout_ms: 500.0,
+            jitter_ms: 0.0,
+            jitter_fraction: 0.0,
+        }
+    }
+}
+
+impl Net {
+    /// Per-pair latency (Euclidean or matrix): lookup stretch is defined.
+    pub fn per_pair(&self) -> bool {
+        matches!(self.latency, Latency::Euclidean { .. } | Latency::Matrix { .. })
+    }
+
+    /// Reads the latency matrix, if any, relative to the directory of `file` (the scenario file).
+    fn load_matrix(&mut self, file: &str) -> Result<(), ScenarioError> {
+        if let Latency::Matrix { file: m, values, data } = &mut self.latency {
+            let base = Path::new(file).parent().unwrap_or(Path::new(""));
+            let parsed = crate::net::Matrix::load(&base.join(m.as_str()), *values)
+                .map_err(|e| ScenarioError(format!("{file}: net.latency.file: {e}")))?;
+            *data = Some(std::sync::Arc::new(parsed));
+        }
+        Ok(())
+    }
+}
+
+/// How lookups travel (ToN'03 describes iterative lookups; recursive is the later implementations').
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupStyle {
+    /// The origin asks each hop in turn (ToN'03 Fig. 5).
+    #[default]
+    Iterative,
+    /// Each hop forwards the query; the owner answers the origin (see `node/recursive.rs`).
+    Recursive,
+}
+
+impl LookupStyle {
+    fn is_iterative(&self) -> bool {
+        *self == LookupStyle::Iterative
     }
 }
 
@@ -238,10 +325,6 @@ pub struct Check {
     /// scenarios without one keep their bytes).
     #[serde(skip_serializing_if = "is_zero")]
     pub warmup_s: f64,
-}
-
-fn is_zero(v: &f64) -> bool {
-    *v == 0.0
 }
 
 impl Default for Check {
@@ -311,6 +394,13 @@ pub enum Event {
         at_s: f64,
         node: NodeRef,
     },
+    /// A network partition from `at_s` to `heal_at_s`: `fraction` of the live physical nodes (drawn
+    /// from the partition stream) on one side, the rest on the other; messages across are lost.
+    Partition {
+        at_s: f64,
+        heal_at_s: f64,
+        fraction: f64,
+    },
 }
 
 impl Event {
@@ -321,7 +411,16 @@ impl Event {
             | Event::CrashFraction { at_s, .. }
             | Event::LeaveFraction { at_s, .. }
             | Event::Crash { at_s, .. }
-            | Event::Leave { at_s, .. } => *at_s,
+            | Event::Leave { at_s, .. }
+            | Event::Partition { at_s, .. } => *at_s,
+        }
+    }
+
+    /// When the disturbance ends: the heal time of a partition, else the event's time.
+    pub fn end_s(&self) -> f64 {
+        match self {
+            Event::Partition { heal_at_s, .. } => *heal_at_s,
+            e => e.at_s(),
         }
     }
 }
@@ -457,6 +556,7 @@ impl Scenario {
         }
         sc.faults.respect_assumptions.get_or_insert(sc.protocol.variant == Variant::Zave);
         sc.validate(file)?;
+        sc.net.load_matrix(file)?;
         Ok(sc)
     }
 
@@ -481,9 +581,9 @@ impl Scenario {
     }
 
     /// Time of the last scheduled membership change (scripted event or end of a churn or session
-    /// window), in µs.
+    /// window), or of the last partition heal, in µs.
     pub fn last_change_us(&self) -> u64 {
-        let events = self.events.iter().map(|e| s_to_us(e.at_s()));
+        let events = self.events.iter().map(|e| s_to_us(e.end_s()));
         let churn = self.workloads.iter().filter_map(|w| match w {
             Workload::Churn { end_s, join_per_s, crash_per_s, leave_per_s, .. }
                 if join_per_s + crash_per_s + leave_per_s > 0.0 =>
@@ -503,13 +603,19 @@ impl Scenario {
 
     /// No loss and every round trip shorter than the RPC timeout: a timeout then always means a
     /// crash (Zave's "perfect failure detection").
+    /// A partition makes live nodes look dead, so none may be scripted.
     pub fn perfect_failure_detection(&self) -> bool {
-        let max_ms = match self.net.latency {
-            Latency::Constant { ms } => ms,
-            Latency::Uniform { max_ms, .. } => max_ms,
+        let max_ms = match &self.net.latency {
+            Latency::Constant { ms } => *ms,
+            Latency::Uniform { max_ms, .. } => *max_ms,
             Latency::Exponential { .. } => return false,
+            Latency::Euclidean { dims, side_ms } => side_ms * (*dims as f64).sqrt(),
+            Latency::Matrix { data: Some(m), .. } => m.max() as f64 / 1e3,
+            Latency::Matrix { data: None, .. } => return false,
         };
-        self.net.loss_ratio == 0.0 && 2.0 * max_ms < self.net.rpc_timeout_ms
+        let max_ms = max_ms * (1.0 + self.net.jitter_fraction) + self.net.jitter_ms;
+        let partitions = self.events.iter().any(|e| matches!(e, Event::Partition { .. }));
+        self.net.loss_ratio == 0.0 && !partitions && 2.0 * max_ms < self.net.rpc_timeout_ms
     }
 
     /// Serialized back to TOML (the resolved scenario, defaults included).

@@ -144,7 +144,18 @@ impl<'a> Validator<'a> {
                 self.range("net.latency.max_ms", max_ms, min_ms.max(0.0), 1e7);
             }
             Latency::Exponential { mean_ms } => self.range("net.latency.mean_ms", mean_ms, 0.0, 1e7),
+            Latency::Euclidean { dims, side_ms } => {
+                self.int_range("net.latency.dims", dims as u64, 1, 16);
+                self.range("net.latency.side_ms", side_ms, 0.0, 1e6);
+            }
+            Latency::Matrix { ref file, .. } => {
+                if file.trim().is_empty() {
+                    self.err("net.latency.file", "empty path (a file of N×N delays in ms)".into());
+                }
+            }
         }
+        self.range("net.jitter_ms", n.jitter_ms, 0.0, 1e7);
+        self.range("net.jitter_fraction", n.jitter_fraction, 0.0, 10.0);
         self.range("net.loss_ratio", n.loss_ratio, 0.0, 0.99);
         self.range("net.rpc_timeout_ms", n.rpc_timeout_ms, 0.001, 1e9);
     }
@@ -205,6 +216,10 @@ impl<'a> Validator<'a> {
             }
             Event::CrashFraction { fraction, .. } | Event::LeaveFraction { fraction, .. } => {
                 self.range(&key("fraction"), *fraction, 0.0, 1.0)
+            }
+            Event::Partition { at_s, heal_at_s, fraction } => {
+                self.range(&key("fraction"), *fraction, 0.0, 1.0);
+                self.range(&key("heal_at_s"), *heal_at_s, at_s.max(0.0), s.duration_s);
             }
             Event::Crash { node, .. } | Event::Leave { node, .. } => {
                 if let NodeRef::Id(t) = node

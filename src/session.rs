@@ -18,7 +18,7 @@ use crate::sim::{Ev, Sim};
 use std::collections::BTreeSet;
 
 /// One member of a session population.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     /// Index of its `sessions` workload.
     w: u16,
@@ -31,7 +31,7 @@ pub struct Member {
 }
 
 /// Every session member of the run, and the ids they own.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Sessions {
     members: Vec<Member>,
     reserved: BTreeSet<Id>,

@@ -113,14 +113,14 @@ pub struct Sim {
 impl Sim {
     /// Builds the initial ring and schedules every generator. Errors are scenario errors (exit 1).
     pub fn new(sc: Scenario) -> Result<Sim, String> {
-        let mut sim = Sim::blank(sc);
+        let mut sim = Sim::blank(sc)?;
         sim.build_initial_ring()?;
         sim.schedule_generators();
         Ok(sim)
     }
 
     /// The simulation of `sc` at time 0 with no node and nothing queued (a checkpoint restore fills it).
-    pub(crate) fn blank(sc: Scenario) -> Sim {
+    pub(crate) fn blank(sc: Scenario) -> Result<Sim, String> {
         let space = sc.space();
         let p = &sc.protocol;
         let params = Params {
@@ -139,11 +139,12 @@ impl Sim {
             finger_refresh: p.finger_refresh,
             lookup_retries: p.lookup_retries,
             stabilize_on_join: p.stabilize_on_join,
+            recursive: p.lookup_style == crate::scenario::LookupStyle::Recursive,
         };
         let mut script = sc.events.clone();
         script.sort_by(|a, b| a.at_s().total_cmp(&b.at_s()));
         let mut sim = Sim {
-            net: Network::from_scenario(&sc.net),
+            net: Network::from_scenario(&sc.net, sc.seed)?,
             rng: SimRng::new(sc.seed),
             checker: Checker::new(&sc),
             metrics: Metrics::default(),
@@ -178,7 +179,7 @@ impl Sim {
             sc,
         };
         sim.app_params = sim.app_params();
-        sim
+        Ok(sim)
     }
 
     pub fn push(&mut self, at: u64, ev: Ev) {
@@ -282,7 +283,8 @@ impl Sim {
     pub(crate) fn apply_send(&mut self, a: Addr, to: Peer, msg: Msg) {
         self.metrics.count_msg(&msg);
         let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
-        match self.net.transit(&mut self.rng.net).filter(|_| !cut) {
+        let (ha, hb) = (self.host(a), self.host(to.addr));
+        match self.net.transit(&mut self.rng.net, self.now, ha, hb).filter(|_| !cut) {
             Some(d) => {
                 let from = self.nodes[a.0 as usize].node.me();
                 self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
@@ -300,7 +302,7 @@ impl Sim {
             Effect::AppLookupDone { tag, owner } => self.with_app(a, |app, ctx| app.on_lookup_done(ctx, tag, owner)),
             Effect::SetTimer { after_us, timer } => self.push(self.now + after_us, Ev::Timer { to: a, timer }),
             Effect::LookupDone { tag, key, owner, hops, timeouts } => {
-                self.checker.judge_lookup(&self.truth, tag, key, owner, hops, timeouts)
+                self.lookup_done(a, tag, key, owner, hops, timeouts)
             }
             Effect::JoinFailed => {
                 self.metrics.join_retries += 1;

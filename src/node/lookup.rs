@@ -25,20 +25,20 @@ pub enum Route {
 
 #[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Lookup {
-    id: u32,
-    key: Id,
-    purpose: Purpose,
+    pub(super) id: u32,
+    pub(super) key: Id,
+    pub(super) purpose: Purpose,
     /// The node being asked now.
-    current: Peer,
+    pub(super) current: Peer,
     /// Who told us about `current`; `None` when the origin found it itself.
-    referrer: Option<Peer>,
+    pub(super) referrer: Option<Peer>,
     /// `current` is the owner being contacted, not a hop being asked.
-    final_step: bool,
+    pub(super) final_step: bool,
     /// `current` was asked before (we came back after a timeout): no new hop when it answers.
-    revisit: bool,
-    hops: u16,
-    timeouts: u16,
-    steps: u16,
+    pub(super) revisit: bool,
+    pub(super) hops: u16,
+    pub(super) timeouts: u16,
+    pub(super) steps: u16,
 }
 
 impl Node {
@@ -100,6 +100,9 @@ impl Node {
                 l.current = b;
                 self.ask(ctx, l);
             }
+            None if ctx.params.recursive && matches!(purpose, Purpose::User(_) | Purpose::App(_)) => {
+                self.start_recursive(ctx, l)
+            }
             None => self.local_step(ctx, l),
         }
     }
@@ -145,7 +148,7 @@ impl Node {
         }
     }
 
-    fn take_lookup(&mut self, id: u32) -> Option<Lookup> {
+    pub(super) fn take_lookup(&mut self, id: u32) -> Option<Lookup> {
         let i = self.lookups.iter().position(|l| l.id == id)?;
         Some(self.lookups.swap_remove(i))
     }
@@ -230,7 +233,7 @@ impl Node {
         }
     }
 
-    fn finish(&mut self, ctx: &mut Ctx, l: Lookup, owner: Option<Peer>) {
+    pub(super) fn finish(&mut self, ctx: &mut Ctx, l: Lookup, owner: Option<Peer>) {
         match l.purpose {
             Purpose::User(tag) => {
                 ctx.out.push(Effect::LookupDone { tag, key: l.key, owner, hops: l.hops, timeouts: l.timeouts })

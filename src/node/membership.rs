@@ -58,6 +58,7 @@ impl Node {
         self.status = Status::Left;
         self.pending.clear();
         self.lookups.clear();
+        self.relays.clear();
     }
 
     /// Our successor-list entry `from` is leaving: remove it and append its last successor (unless

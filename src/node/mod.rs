@@ -14,6 +14,7 @@ mod fingers;
 mod harness;
 mod lookup;
 mod membership;
+mod recursive;
 mod stabilize;
 #[cfg(test)]
 mod tests;
@@ -52,6 +53,10 @@ enum Waiting {
     CheckPredecessor,
     /// Step of the lookup with this local lookup id.
     Lookup(u32),
+    /// Recursive mode: a query this node forwarded, awaiting the next hop's ack (`relays` holds it).
+    Relay,
+    /// Recursive mode: the end-to-end deadline of this node's own lookup with this id (sent to no one).
+    RecLookup(u32),
 }
 
 #[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -79,6 +84,8 @@ pub struct Node {
     next_finger: u32,
     pending: Vec<Pending>,
     lookups: Vec<Lookup>,
+    /// Recursive mode: queries forwarded and not yet acknowledged, by request id.
+    relays: Vec<recursive::Relay>,
     next_req: ReqId,
     next_lookup: u32,
     /// When the armed RPC check fires, if one is armed.
@@ -101,6 +108,7 @@ impl Node {
             next_finger: 0,
             pending: Vec::new(),
             lookups: Vec::new(),
+            relays: Vec::new(),
             next_req: 0,
             next_lookup: 0,
             rpc_check_at: None,
@@ -192,6 +200,14 @@ impl Node {
             Msg::LeaveToSucc { pred } => self.on_leave_to_succ(from, pred),
             Msg::Busy { req } => self.on_busy(ctx, from, req),
             Msg::App(_) => {} // delivered to the application by the simulator, never here
+            Msg::Forward { req, lid, key, origin, hops, touts, last, user } => {
+                let q = recursive::Query { lid, key, origin, hops, touts, user };
+                self.on_forward(ctx, from, req, q, last)
+            }
+            Msg::Ack { req, .. } => self.on_ack(from, req),
+            Msg::Found { lid, owner, found, hops, touts, .. } => {
+                self.on_found(ctx, lid, found.then_some(owner), hops, touts)
+            }
         }
     }
 
@@ -217,24 +233,40 @@ impl Node {
     /// when none is (and re-armed for the earliest remaining deadline when it fires). This keeps a
     /// timer event per RPC out of the queue; each timeout still fires at its exact deadline.
     fn rpc(&mut self, ctx: &mut Ctx, to: Peer, what: Waiting, msg_for: impl FnOnce(ReqId) -> Msg) -> bool {
+        let deadline = ctx.now + ctx.params.rpc_timeout_us;
+        let Some(req) = self.track(ctx, to, what, deadline) else { return false };
+        ctx.send(to, msg_for(req));
+        self.arm(ctx, deadline);
+        true
+    }
+
+    /// Registers a pending entry with this deadline (no message, no timer); `None` at `max_pending`.
+    fn track(&mut self, ctx: &Ctx, to: Peer, what: Waiting, deadline: u64) -> Option<ReqId> {
         if self.pending.len() >= ctx.params.max_pending {
-            return false;
+            return None;
         }
         let req = self.next_req;
         self.next_req = self.next_req.wrapping_add(1);
-        let deadline = ctx.now + ctx.params.rpc_timeout_us;
         self.pending.push(Pending { req, to, what, deadline });
-        ctx.send(to, msg_for(req));
-        if self.rpc_check_at.is_none() {
-            ctx.timer(ctx.params.rpc_timeout_us, Timer::RpcCheck);
+        Some(req)
+    }
+
+    /// Makes sure the RPC check fires by `deadline`. Plain RPCs all share one timeout, so their
+    /// deadlines never precede an armed check; a recursive lookup's longer end-to-end deadline can
+    /// be followed by an earlier plain one, which then arms an earlier check (the later becomes stale).
+    fn arm(&mut self, ctx: &mut Ctx, deadline: u64) {
+        if self.rpc_check_at.is_none_or(|t| deadline < t) {
+            ctx.timer(deadline - ctx.now, Timer::RpcCheck);
             self.rpc_check_at = Some(deadline);
         }
-        true
     }
 
     /// The RPC check fired: every RPC past its deadline times out, oldest first; then the check is
     /// re-armed for the earliest deadline left.
     fn on_rpc_check(&mut self, ctx: &mut Ctx) {
+        if self.rpc_check_at != Some(ctx.now) {
+            return; // a stale check, superseded by an earlier one (see `arm`)
+        }
         // Marked armed while the timeouts run, so that RPCs they send do not arm a second check.
         self.rpc_check_at = Some(ctx.now);
         while let Some(i) = self.next_expired(ctx.now) {
@@ -276,6 +308,8 @@ impl Node {
                 }
             }
             Waiting::Lookup(l) => self.on_lookup_timeout(ctx, l, p.to),
+            Waiting::Relay => self.on_relay_timeout(ctx, p.req, p.to),
+            Waiting::RecLookup(l) => self.on_recursive_timeout(ctx, l),
         }
     }
 

@@ -37,6 +37,10 @@ fn set_at(e: &mut Event, t: f64) {
         | Event::LeaveFraction { at_s, .. }
         | Event::Crash { at_s, .. }
         | Event::Leave { at_s, .. } => *at_s = t,
+        Event::Partition { at_s, heal_at_s, .. } => {
+            *heal_at_s += t - *at_s;
+            *at_s = t;
+        }
     }
 }
 
