@@ -51,6 +51,7 @@ pub mod msg;
 pub mod net;
 pub mod node;
 pub mod paper;
+pub mod plot;
 pub mod progress;
 pub mod queue;
 pub mod replay;

@@ -16,6 +16,8 @@ pub struct Validator<'a> {
 
 /// Upper bound on nodes ever alive at once (memory guard, not a protocol limit).
 pub const MAX_NODES: u64 = 20_000_000;
+/// Upper bound on ring pictures per run (`[report] ring_pictures_at_rounds`).
+pub const MAX_RING_PICTURES: usize = 16;
 /// Upper bound on DHT items.
 pub const MAX_ITEMS: u64 = 50_000_000;
 
@@ -167,6 +169,20 @@ impl<'a> Validator<'a> {
         self.int_range("check.print_every_rounds", c.print_every_rounds as u64, 0, 1_000_000);
         self.int_range("check.probe_keys", c.probe_keys as u64, 0, 10_000_000);
         self.int_range("check.quiet_rounds_max", c.quiet_rounds_max as u64, 1, 1_000_000);
+        self.ring_pictures(s);
+    }
+
+    /// `[report] ring_pictures_at_rounds`: at most [`MAX_RING_PICTURES`] rounds, each within the run.
+    pub fn ring_pictures(&mut self, s: &Scenario) {
+        let Some(rounds) = &s.report.ring_pictures_at_rounds else { return };
+        let key = "report.ring_pictures_at_rounds";
+        if rounds.len() > MAX_RING_PICTURES {
+            self.err(key, format!("{} rounds listed (allowed at most {MAX_RING_PICTURES})", rounds.len()));
+        }
+        let last = s.duration_us() / s.round_us().max(1);
+        for (i, &k) in rounds.iter().enumerate() {
+            self.int_range(&format!("{key}[{i}]"), k as u64, 0, last);
+        }
     }
 
     fn event(&mut self, i: usize, e: &Event, s: &Scenario) {
