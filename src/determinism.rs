@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn same_scenario_is_deterministic() {
-        let (rep, out, extra) = check(small(), None, |_| {}, |_, _| {}).expect("runs");
+        let (rep, out, extra) = check(small(), None, None, |_| {}, |_, _| {}).expect("runs");
         assert!(extra.is_none());
         match out {
             Outcome::Deterministic { events, .. } => assert_eq!(events, rep.run.events),

@@ -199,7 +199,8 @@ fn draw_strip(s: &mut Svg, ax: &Axes, st: &Strip) {
     let peak = (0..xs.len()).map(|i| stack(i, true).max(stack(i, false))).fold(0.0f64, f64::max).max(1.0);
     let mid = ax.y.at(0.0);
     let half = (ax.bottom - ax.top) / 2.0;
-    let step = if xs.len() > 1 { ax.x.at(xs[1]) - ax.x.at(xs[0]) } else { ax.right - ax.left };
+    let k = xs.len();
+    let step = if k > 1 { ax.x.at(xs[k - 1]) - ax.x.at(xs[k - 2]) } else { ax.right - ax.left };
     let bw = (step * 0.8).clamp(1.0, 12.0);
     s.rect(ax.left, ax.top, ax.right - ax.left, ax.bottom - ax.top, "none", Some("#999"));
     s.line((ax.left, mid), (ax.right, mid), "#bbb", 1.0, None);
@@ -282,7 +283,8 @@ mod tests {
         well_formed(&doc);
         assert!(doc.len() < 400_000, "{} bytes", doc.len());
         assert!(!doc.contains("<circle"), "no dots on long series");
-        assert!(doc.contains("per 66 rounds"), "bars are bucketed and the strip says so");
+        let per = doc.split(" per ").nth(1).and_then(|t| t.split(" rounds").next()).unwrap_or("");
+        assert!(per.parse::<u32>().is_ok_and(|p| p > 100), "bars are bucketed and the strip says so: {per}");
         assert_eq!(doc, big.render());
     }
 }

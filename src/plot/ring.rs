@@ -118,6 +118,7 @@ pub fn render(s: &RingSnap) -> String {
             svg.cross(to, 4.0, BAD);
         }
     }
+    let (mut first_label, mut last_label): (Option<(f64, f64)>, Option<(f64, f64)>) = (None, None);
     for n in &s.nodes {
         let p = at(n.id, s.id_bits, R);
         if n.joined {
@@ -125,8 +126,12 @@ pub fn render(s: &RingSnap) -> String {
         } else {
             svg.circle(p, node_r + 0.5, "white", Some(JOINING));
         }
-        if s.nodes.len() <= LABELS_MAX {
-            let q = at(n.id, s.id_bits, R + 14.0);
+        let q = at(n.id, s.id_bits, R + 14.0);
+        // A label too close to the previous one (nodes with nearby ids) is left out.
+        let apart = |l: Option<(f64, f64)>| l.is_none_or(|l| (l.0 - q.0).abs() > 40.0 || (l.1 - q.1).abs() > 11.0);
+        if s.nodes.len() <= LABELS_MAX && apart(last_label) && apart(first_label) {
+            last_label = Some(q);
+            first_label = first_label.or(Some(q));
             let anchor = if q.0 < CX - 5.0 {
                 "end"
             } else if q.0 > CX + 5.0 {
@@ -197,7 +202,11 @@ mod tests {
         assert_eq!(doc.matches("url(#arrow-bad)").count(), 2 + 1, "two wrong pointers and the legend");
         assert_eq!(doc.matches("url(#arrow-ok)").count(), 14 + 1);
         assert_eq!(doc.matches(" Q ").count(), 2, "wrong pointers are curves");
-        assert_eq!(doc.matches("<path d=\"M").count(), 2 + 1, "and one × for the pointer to a dead node");
+        assert_eq!(
+            doc.matches("<path d=\"M").count(),
+            2 + 1 + 2,
+            "curves, one × (pointer to a dead node), 2 arrowheads"
+        );
         assert!(doc.contains("2 of 16 live nodes have a wrong successor, 1 still joining.</text>"));
         assert!(doc.contains(">all 16 live nodes drawn</text>"));
         assert!(doc.contains(">0x5000</text>"), "ids labelled on a small ring");

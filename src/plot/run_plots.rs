@@ -69,7 +69,8 @@ fn base(rep: &Report, cap: &Capture, title: &str, ylabel: &str) -> Chart {
     c.x_range = Some((0.0, last.max(1) as f64));
     c.markers = markers(rep);
     if !cap.rounds.is_empty() {
-        let xs = cap.rounds.iter().map(|r| r.round as f64).collect();
+        // Round k's bar counts the changes in ((k-1)·interval, k·interval]: centre it in between.
+        let xs = cap.rounds.iter().map(|r| (r.round as f64 - 0.5).max(0.0)).collect();
         let layer = |name: &str, color, up, f: fn(&super::capture::RoundChanges) -> u64| Layer {
             name: name.to_string(),
             color,

@@ -138,7 +138,15 @@ impl Svg {
     }
 
     /// A quadratic curve from `from` to `to` bent towards `ctrl`, ending in `arrow-<marker>`.
-    pub fn curve_arrow(&mut self, from: (f64, f64), ctrl: (f64, f64), to: (f64, f64), stroke: &str, width: f64, marker: &str) {
+    pub fn curve_arrow(
+        &mut self,
+        from: (f64, f64),
+        ctrl: (f64, f64),
+        to: (f64, f64),
+        stroke: &str,
+        width: f64,
+        marker: &str,
+    ) {
         let _ = writeln!(
             self.buf,
             "<path d=\"M {} {} Q {} {} {} {}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\" marker-end=\"url(#arrow-{marker})\"/>",
@@ -346,44 +354,57 @@ pub fn decimate(pts: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
     out
 }
 
+/// Parse-level check of an SVG document as chordsim writes it (for tests and tools): one root
+/// `<svg>`, every tag closed and closing tags matching, every number inside an attribute value
+/// finite, no `NaN`/`inf`. Returns the element names in document order, so a caller can count
+/// polylines, dots or bars.
+pub fn check(doc: &str) -> Result<Vec<String>, String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut names = Vec::new();
+    let mut rest = doc;
+    while let Some(i) = rest.find('<') {
+        let j = rest[i..].find('>').ok_or("a tag does not close")? + i;
+        let tag = &rest[i + 1..j];
+        rest = &rest[j + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            match stack.pop() {
+                Some(open) if open == name.trim() => continue,
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+        }
+        let name = tag.split_whitespace().next().ok_or("an empty tag")?.trim_end_matches('/').to_string();
+        for part in tag.split('"').skip(1).step_by(2) {
+            for tok in part.split([' ', ',']) {
+                let bad = tok.parse::<f64>().is_ok_and(|v| !v.is_finite());
+                if bad || tok.eq_ignore_ascii_case("nan") || tok.contains("inf") {
+                    return Err(format!("a non-finite number in <{tag}>"));
+                }
+            }
+        }
+        if stack.is_empty() && (!names.is_empty() || name != "svg") {
+            return Err(format!("<{name}> outside the one root <svg>"));
+        }
+        names.push(name.clone());
+        if !tag.ends_with('/') {
+            stack.push(name);
+        }
+    }
+    if !stack.is_empty() {
+        return Err(format!("not closed: {stack:?}"));
+    }
+    if names.is_empty() {
+        return Err("no <svg> element".into());
+    }
+    Ok(names)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    /// Parse-level check of an SVG document: tags balance (a stack of open elements), every
-    /// attribute value that looks numeric is finite, the root is `<svg>`. Returns the element names
-    /// in document order.
+    /// [`check`], panicking with its message.
     pub(crate) fn well_formed(doc: &str) -> Vec<String> {
-        let mut stack: Vec<String> = Vec::new();
-        let mut names = Vec::new();
-        let mut rest = doc;
-        while let Some(i) = rest.find('<') {
-            let j = rest[i..].find('>').expect("tag closes") + i;
-            let tag = &rest[i + 1..j];
-            rest = &rest[j + 1..];
-            if let Some(name) = tag.strip_prefix('/') {
-                assert_eq!(stack.pop().as_deref(), Some(name.trim()), "closing tag matches");
-                continue;
-            }
-            let name = tag.split_whitespace().next().expect("name").trim_end_matches('/').to_string();
-            for part in tag.split('"').skip(1).step_by(2) {
-                for tok in part.split([' ', ',']) {
-                    if let Ok(v) = tok.parse::<f64>() {
-                        assert!(v.is_finite(), "finite number in {tag}");
-                    }
-                    assert!(!tok.eq_ignore_ascii_case("nan") && !tok.contains("inf"), "{tag}");
-                }
-            }
-            if stack.is_empty() {
-                assert!(names.is_empty() && name == "svg", "one root <svg>, got {name}");
-            }
-            names.push(name.clone());
-            if !tag.ends_with('/') {
-                stack.push(name);
-            }
-        }
-        assert!(stack.is_empty(), "unclosed: {stack:?}");
-        names
+        check(doc).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -428,6 +449,8 @@ pub(crate) mod tests {
         let doc = s.finish();
         let names = well_formed(&doc);
         assert_eq!(names.iter().filter(|n| *n == "polyline").count(), 1);
+        assert!(check("<svg><g></svg>").is_err() && check("<svg></svg><svg/>").is_err());
+        assert!(check("<svg><line x1=\"NaN\"/></svg>").is_err() && check("<svg x=\"inf\"/>").is_err());
         assert!(doc.contains("x &lt;label&gt;") && doc.contains("crash &amp; leave"));
     }
 }

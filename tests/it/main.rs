@@ -7,6 +7,7 @@ mod determinism;
 mod dht;
 mod dsl;
 mod paper;
+mod plots;
 mod props;
 mod replay;
 mod ring;
