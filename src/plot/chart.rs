@@ -119,6 +119,11 @@ impl Chart {
         if !self.subtitle.is_empty() {
             s.text(left, 33.0, &self.subtitle, Font::new("start", 10.0).fill("#555"));
         }
+        let max_pts = ((right - left) as usize * 2).max(8);
+        if self.series.iter().any(|x| x.points.len() > max_pts) {
+            let thinned = "lines thinned to the first, last, lowest and highest point per bucket of rounds";
+            s.text(right, 18.0, thinned, Font::new("end", 9.0).fill("#777"));
+        }
         let items: Vec<(&str, &'static str, bool)> =
             self.series.iter().map(|x| (x.name.as_str(), x.color, x.dashed)).collect();
         svg::legend(&mut s, left, 49.0, &items);
@@ -127,7 +132,6 @@ impl Chart {
         let x_here = self.strip.is_none();
         ax.draw(&mut s, if x_here { &self.xlabel } else { "" }, &self.ylabel, true);
         self.draw_markers(&mut s, &ax);
-        let max_pts = ((right - left) as usize * 2).max(8);
         for ser in &self.series {
             draw_series(&mut s, &ax, ser, max_pts);
         }
@@ -146,8 +150,11 @@ impl Chart {
         for (i, m) in self.markers.iter().filter(|m| m.x >= ax.x.d0 && m.x <= ax.x.d1).enumerate() {
             ax.vmarker(s, m.x, m.color, None);
             if labels {
-                let y = ax.top + 12.0 + 11.0 * (i % 3) as f64;
-                s.text(ax.x.at(m.x) + 3.0, y, &m.label, Font::new("start", 9.0).fill("#444"));
+                let (x, y) = (ax.x.at(m.x), ax.top + 12.0 + 11.0 * (i % 3) as f64);
+                // Near the right edge the label goes left of its line.
+                let wide = x + 6.0 * m.label.chars().count() as f64 > ax.right;
+                let (x, anchor) = if wide { (x - 3.0, "end") } else { (x + 3.0, "start") };
+                s.text(x, y, &m.label, Font::new(anchor, 9.0).fill("#444"));
             }
         }
     }
@@ -222,7 +229,7 @@ fn draw_strip(s: &mut Svg, ax: &Axes, st: &Strip) {
         }
     }
     let per = st.xs.len().div_ceil(n.max(1)).max(1);
-    let unit = if per > 1 { format!(" per {per} rounds") } else { String::new() };
+    let unit = if per > 1 { format!(" per {per} rounds") } else { " per round".to_string() };
     s.text(ax.left - 5.0, ax.top + 9.0, &tick_text(peak), Font::new("end", 9.0));
     s.text(ax.left - 5.0, ax.bottom, &tick_text(peak), Font::new("end", 9.0));
     let mut at = ax.left + 4.0;

@@ -78,7 +78,7 @@ fn base(rep: &Report, cap: &Capture, title: &str, ylabel: &str) -> Chart {
             values: cap.rounds.iter().map(|r| f(r) as f64).collect(),
         };
         c.strip = Some(Strip {
-            label: "membership per round".into(),
+            label: "membership changes".into(),
             xs,
             layers: vec![
                 layer("joins", GREEN, true, |r| r.joins),
