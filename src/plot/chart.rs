@@ -290,7 +290,8 @@ mod tests {
         well_formed(&doc);
         assert!(doc.len() < 400_000, "{} bytes", doc.len());
         assert!(!doc.contains("<circle"), "no dots on long series");
-        let per = doc.split(" per ").nth(1).and_then(|t| t.split(" rounds").next()).unwrap_or("");
+        assert!(doc.contains("lines thinned to the first, last, lowest and highest point"));
+        let per = doc.split("membership per ").nth(1).and_then(|t| t.split(" rounds").next()).unwrap_or("");
         assert!(per.parse::<u32>().is_ok_and(|p| p > 100), "bars are bucketed and the strip says so: {per}");
         assert_eq!(doc, big.render());
     }

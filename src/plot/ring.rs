@@ -92,15 +92,23 @@ pub fn render(s: &RingSnap) -> String {
     svg.line((CX, CY - R - 12.0), (CX, CY - R + 12.0), "#999", 1.0, None);
     svg.text(CX, CY - R - 16.0, "id 0", Font::new("middle", 10.0).fill("#777"));
     let node_r = if s.nodes.len() > 200 { 2.0 } else { 3.5 };
+    pointers(&mut svg, s, node_r);
+    nodes(&mut svg, s, node_r);
+    legend(&mut svg);
+    svg.finish()
+}
+
+/// The successor pointers: grey chords for correct ones (only when every node is drawn), red curves
+/// for wrong ones, a red ring for a node that names itself, a red × on a dead target.
+fn pointers(svg: &mut Svg, s: &RingSnap, node_r: f64) {
     let all_drawn = s.stride == 1;
     for n in &s.nodes {
         let from = at(n.id, s.id_bits, R);
         let to = at(n.succ, s.id_bits, R);
         if n.succ_ok {
             if all_drawn && s.nodes.len() > 1 {
-                let heads = s.nodes.len() <= HEADS_MAX;
                 let end = shorten(from, to, node_r + 1.0);
-                if heads {
+                if s.nodes.len() <= HEADS_MAX {
                     svg.arrow(from, end, OK, 1.0, "ok");
                 } else {
                     svg.line(from, end, OK, 0.8, None);
@@ -118,7 +126,14 @@ pub fn render(s: &RingSnap) -> String {
             svg.cross(to, 4.0, BAD);
         }
     }
-    let (mut first_label, mut last_label): (Option<(f64, f64)>, Option<(f64, f64)>) = (None, None);
+}
+
+type Point = (f64, f64);
+
+/// The nodes, and on a small ring their ids; a label too close to the previous (or the first) one,
+/// nodes with nearby ids, is left out.
+fn nodes(svg: &mut Svg, s: &RingSnap, node_r: f64) {
+    let (mut first_label, mut last_label): (Option<Point>, Option<Point>) = (None, None);
     for n in &s.nodes {
         let p = at(n.id, s.id_bits, R);
         if n.joined {
@@ -127,8 +142,7 @@ pub fn render(s: &RingSnap) -> String {
             svg.circle(p, node_r + 0.5, "white", Some(JOINING));
         }
         let q = at(n.id, s.id_bits, R + 14.0);
-        // A label too close to the previous one (nodes with nearby ids) is left out.
-        let apart = |l: Option<(f64, f64)>| l.is_none_or(|l| (l.0 - q.0).abs() > 40.0 || (l.1 - q.1).abs() > 11.0);
+        let apart = |l: Option<Point>| l.is_none_or(|l| (l.0 - q.0).abs() > 40.0 || (l.1 - q.1).abs() > 11.0);
         if s.nodes.len() <= LABELS_MAX && apart(last_label) && apart(first_label) {
             last_label = Some(q);
             first_label = first_label.or(Some(q));
@@ -142,8 +156,6 @@ pub fn render(s: &RingSnap) -> String {
             svg.text(q.0, q.1 + 3.0, &short_id(n.id, s.id_bits), Font::new(anchor, 9.0).fill("#555"));
         }
     }
-    legend(&mut svg);
-    svg.finish()
 }
 
 fn legend(svg: &mut Svg) {
