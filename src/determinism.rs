@@ -11,7 +11,7 @@
 
 use crate::checker::RoundRow;
 use crate::report::Report;
-use crate::run::run_observed;
+use crate::run::{run_captured, run_observed};
 use crate::scenario::Scenario;
 use crate::sim::Sim;
 use crate::trace::{EventRecord, Fanout, HASH_START, Observed, Observer, fold};
@@ -183,11 +183,12 @@ pub fn first_diff_line(a: &str, b: &str) -> usize {
 pub type Checked = (Report, Outcome, Option<Box<dyn Observer>>);
 
 /// Runs `sc` twice in lockstep and compares. The first run (on this thread) also carries `extra`
-/// (e.g. a [`crate::trace::Tracer`], returned at the end) and the row and step callbacks; its report is
-/// the one returned.
+/// (e.g. a [`crate::trace::Tracer`], returned at the end), the plots' `capture` and the row and step
+/// callbacks; its report is the one returned.
 pub fn check(
     sc: Scenario,
     extra: Option<Box<dyn Observer>>,
+    capture: Option<&mut crate::plot::Capture>,
     on_row: impl FnMut(&RoundRow),
     on_step: impl FnMut(u64, u64),
 ) -> Result<Checked, String> {
@@ -206,7 +207,7 @@ pub fn check(
             cmp.finish();
             Ok::<_, String>((rep, cmp))
         });
-        let first = run_observed(sc, Some(Box::new(fan)), on_row, on_step);
+        let first = run_captured(sc, Some(Box::new(fan)), capture, on_row, on_step);
         let (rep1, obs) = match first {
             Ok(x) => x,
             Err(e) => {
@@ -251,7 +252,7 @@ mod tests {
 
     #[test]
     fn same_scenario_is_deterministic() {
-        let (rep, out, extra) = check(small(), None, |_| {}, |_, _| {}).expect("runs");
+        let (rep, out, extra) = check(small(), None, None, |_| {}, |_, _| {}).expect("runs");
         assert!(extra.is_none());
         match out {
             Outcome::Deterministic { events, .. } => assert_eq!(events, rep.run.events),

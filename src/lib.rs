@@ -54,6 +54,7 @@ pub mod net;
 pub mod node;
 pub mod paper;
 pub mod paper_churn;
+pub mod plot;
 pub mod progress;
 pub mod queue;
 pub mod replay;

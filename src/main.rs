@@ -11,10 +11,11 @@
 //! on a terminal, plain stdin otherwise).
 
 use chordsim::determinism::{self, Outcome};
+use chordsim::plot::Capture;
 use chordsim::progress::{self, RunProgress, Stopwatch, SweepProgress};
 use chordsim::replay::{self, Comparison};
 use chordsim::report::{self, Report, VERSION};
-use chordsim::run::run_observed;
+use chordsim::run::run_captured;
 use chordsim::scenario::Scenario;
 use chordsim::shell::{Flow, Shell};
 use chordsim::sweep::{self, Config};
@@ -87,13 +88,26 @@ struct RunArgs {
     swarm: bool,
     #[command(flatten)]
     show: ShowArgs,
-    /// Folder under which `<scenario>-seed<seed>/report.json` and `rounds.csv` are written.
+    /// Folder under which `<scenario>-seed<seed>/report.json`, `rounds.csv` and the plots are written.
     #[arg(long, default_value = "results", value_name = "DIR")]
     out: PathBuf,
     #[command(flatten)]
     diag: DiagArgs,
     #[command(flatten)]
     ckpt: cli_checkpoint::CheckpointArgs,
+    #[command(flatten)]
+    plots: PlotArgs,
+}
+
+#[derive(Args, Debug)]
+struct PlotArgs {
+    /// Write no SVG plots beside the report (only report.json and rounds.csv).
+    #[arg(long)]
+    no_plots: bool,
+    /// Draw the ring at these rounds (comma-separated, e.g. 0,10,40), instead of the scenario's
+    /// `[report] ring_pictures_at_rounds` or the default (first round with a problem, end of run).
+    #[arg(long, value_name = "ROUNDS", value_delimiter = ',')]
+    ring_at: Option<Vec<u32>>,
 }
 
 #[derive(Args, Debug)]
@@ -139,6 +153,9 @@ struct SweepArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Also write plots for each seed whose report is written (those not matching `expect`).
+    #[arg(long)]
+    plots: bool,
     /// The sweep folder `sweep-<name>-seeds<A>-<B>[-shard<i>of<n>]/` is created under DIR.
     #[arg(long, default_value = "results", value_name = "DIR")]
     out: PathBuf,
@@ -160,11 +177,13 @@ struct ReplayArgs {
     report: PathBuf,
     #[command(flatten)]
     show: ShowArgs,
-    /// Also write the replay's report and rounds.csv under DIR (never over the original).
+    /// Also write the replay's report, rounds.csv and plots under DIR (never over the original).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
     diag: DiagArgs,
+    #[command(flatten)]
+    plots: PlotArgs,
 }
 
 #[derive(Args, Debug)]
@@ -224,7 +243,12 @@ fn fail(msg: impl std::fmt::Display) -> u8 {
 
 /// Runs `sc` with the progress display and the diagnostics asked for; returns the report and, with
 /// `--check-determinism`, the outcome of the check.
-fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs) -> Result<(Report, Option<Outcome>), String> {
+fn execute(
+    sc: Scenario,
+    show: &ShowArgs,
+    diag: &DiagArgs,
+    capture: Option<&mut Capture>,
+) -> Result<(Report, Option<Outcome>), String> {
     let every = show.print_every.unwrap_or(sc.check.print_every_rounds);
     let lines = !show.quiet && every > 0;
     let bar = RunProgress::new(progress::wanted(show.quiet), sc.duration_us());
@@ -248,10 +272,10 @@ fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs) -> Result<(Report, Op
         tenths.step(now, events);
     };
     let (rep, outcome, extra) = if diag.check_determinism {
-        let (r, o, x) = determinism::check(sc, tracer, on_row, on_step)?;
+        let (r, o, x) = determinism::check(sc, tracer, capture, on_row, on_step)?;
         (r, Some(o), x)
     } else {
-        let (r, x) = run_observed(sc, tracer, on_row, on_step)?;
+        let (r, x) = run_captured(sc, tracer, capture, on_row, on_step)?;
         (r, None, x)
     };
     bar.finish();
@@ -264,6 +288,30 @@ fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs) -> Result<(Report, Op
         eprintln!("trace: {lines} lines (initial states, then transitions) written to {}", path.display());
     }
     Ok((rep, outcome))
+}
+
+/// The plots' capture for a run of `sc`, unless `--no-plots`; checks `--ring-at` against the run.
+fn plot_capture(sc: &Scenario, args: &PlotArgs) -> Result<Option<Capture>, String> {
+    if args.no_plots {
+        return Ok(None);
+    }
+    if let Some(rounds) = &args.ring_at {
+        let mut probe = sc.clone();
+        probe.report.ring_pictures_at_rounds = Some(rounds.clone());
+        let mut v = chordsim::scenario_check::Validator::new("--ring-at");
+        v.ring_pictures(&probe);
+        v.finish().map_err(|e| e.to_string())?;
+    }
+    Ok(Some(Capture::new(sc, args.ring_at.clone())))
+}
+
+/// Writes the plots of `rep` into its run folder under `root` and prints where.
+fn write_plots(rep: &Report, root: &Path, capture: &Capture) -> Result<(), String> {
+    let dir = rep.dir(root);
+    let paths =
+        chordsim::plot::write(&dir, rep, capture).map_err(|e| format!("{}: cannot write plots: {e}", dir.display()))?;
+    println!("  plots         {} SVG files in {}", paths.len(), dir.display());
+    Ok(())
 }
 
 /// The determinism line, if checked, and the exit code: 5 if the runs differ, else the verdict's.
@@ -301,9 +349,17 @@ fn run(args: RunArgs) -> u8 {
     if let Some(p) = drawn {
         eprintln!("swarm parameters: {}", serde_json::to_string(&p).unwrap_or_default());
     }
+    let mut capture = match plot_capture(&sc, &args.plots) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    // A checkpointed run writes no plots (the capture would have to be saved with the state).
     let result = match args.ckpt.plan() {
-        Ok(None) => execute(sc, &args.show, &args.diag).map(Some),
-        Ok(Some(plan)) => cli_checkpoint::execute(sc, &args.show, &args.diag, &plan).map(|r| r.map(|r| (r, None))),
+        Ok(None) => execute(sc, &args.show, &args.diag, capture.as_mut()).map(Some),
+        Ok(Some(plan)) => {
+            capture = None;
+            cli_checkpoint::execute(sc, &args.show, &args.diag, &plan).map(|r| r.map(|r| (r, None)))
+        }
         Err(e) => return fail(e),
     };
     let (rep, outcome) = match result {
@@ -317,6 +373,11 @@ fn run(args: RunArgs) -> u8 {
             println!("  report        {}\n  rounds        {}", p.display(), p.with_file_name("rounds.csv").display())
         }
         Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
+    }
+    if let Some(c) = &capture
+        && let Err(e) = write_plots(&rep, &args.out, c)
+    {
+        return fail(e);
     }
     let v = rep.verdict.verdict;
     if v.exit_code() != 0 {
@@ -340,7 +401,11 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
     for w in loaded.version_warnings() {
         eprintln!("{w}");
     }
-    let (rep, outcome) = match execute(sc, &args.show, &args.diag) {
+    let mut capture = match args.out.as_ref().map(|_| plot_capture(&sc, &args.plots)).transpose() {
+        Ok(c) => c.flatten(),
+        Err(e) => return fail(e),
+    };
+    let (rep, outcome) = match execute(sc, &args.show, &args.diag, capture.as_mut()) {
         Ok(x) => x,
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
@@ -360,6 +425,11 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
             Ok(p) => println!("  report        {}", p.display()),
             Err(e) => return fail(format!("cannot write results under {}: {e}", out.display())),
         }
+        if let Some(c) = &capture
+            && let Err(e) = write_plots(&rep, out, c)
+        {
+            return fail(e);
+        }
     }
     verdict_code(&rep, outcome)
 }
@@ -374,7 +444,7 @@ fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let scenario_file = args.scenario.display().to_string();
-    Ok(Config { scenario_file, base, seeds, swarm: args.swarm, shard, jobs, out: args.out.clone() })
+    Ok(Config { scenario_file, base, seeds, swarm: args.swarm, shard, jobs, out: args.out.clone(), plots: args.plots })
 }
 
 fn sweep_cmd(args: SweepArgs) -> u8 {

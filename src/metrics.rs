@@ -30,6 +30,11 @@ impl Hist {
         self.n
     }
 
+    /// `counts()[v]`: how many samples had value v (for per-round differences of a running histogram).
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
     pub fn mean(&self) -> f64 {
         if self.n == 0 { 0.0 } else { self.sum as f64 / self.n as f64 }
     }

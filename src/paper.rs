@@ -370,42 +370,18 @@ pub fn plot(title: &str, series: &[(u32, f64, f64)]) -> String {
 }
 
 /// Two lines over the same x values: `(x, lower, upper)`; the upper line is red, the lower blue.
+/// Drawn by the shared chart code of [`crate::plot::chart`].
 fn plot_lines(title: &str, xlabel: &str, legend: (&str, &str), series: &[(u32, f64, f64)]) -> String {
-    let (w, h, m) = (480.0, 300.0, 48.0);
-    let xmax = series.iter().map(|s| s.0).max().unwrap_or(1) as f64;
+    use crate::plot::chart::{Chart, Series};
+    let mut c = Chart::new(title, xlabel, "");
+    c.width = 560.0;
+    let line = |pick: fn(&(u32, f64, f64)) -> f64| series.iter().map(|s| (s.0 as f64, Some(pick(s)))).collect();
+    c.series = vec![Series::new(legend.0, "#c0392b", line(|s| s.2)), Series::new(legend.1, "#2471a3", line(|s| s.1))];
     let ymax = series.iter().map(|s| s.2).fold(1.0f64, f64::max).ceil();
-    let x = |v: f64| m + (w - 2.0 * m) * v / xmax;
-    let y = |v: f64| h - m - (h - 2.0 * m) * v / ymax;
-    let path = |pick: fn(&(u32, f64, f64)) -> f64| {
-        series.iter().map(|s| format!("{:.1},{:.1}", x(s.0 as f64), y(pick(s)))).collect::<Vec<_>>().join(" ")
-    };
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\n\
-         <text x=\"{m}\" y=\"20\" font-size=\"13\">{title}</text>\n\
-         <line x1=\"{m}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"black\"/>\n<line x1=\"{m}\" y1=\"{m}\" x2=\"{m}\" y2=\"{b}\" stroke=\"black\"/>\n",
-        b = h - m,
-        r = w - m
-    );
-    for s_ in series {
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            x(s_.0 as f64),
-            h - m + 16.0,
-            s_.0
-        );
-    }
-    for t in 0..=ymax as u32 {
-        let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{t}</text>", m - 6.0, y(t as f64) + 4.0);
-    }
-    let _ = writeln!(s, "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"{}\"/>", path(|s| s.2));
-    let _ = writeln!(s, "<polyline fill=\"none\" stroke=\"#2471a3\" stroke-width=\"2\" points=\"{}\"/>", path(|s| s.1));
-    let (lx, (upper, lower)) = (w - m - 90.0, legend);
-    let _ = writeln!(s, "<text x=\"{lx:.1}\" y=\"{:.1}\" fill=\"#c0392b\">{upper}</text>", m + 10.0);
-    let _ = writeln!(s, "<text x=\"{lx:.1}\" y=\"{:.1}\" fill=\"#2471a3\">{lower}</text>", m + 26.0);
-    let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{xlabel}</text>", w / 2.0, h - 10.0);
-    s.push_str("</svg>\n");
-    s
+    c.y_range = Some((0.0, ymax));
+    let xmax = series.iter().map(|s| s.0).max().unwrap_or(1).max(1) as f64;
+    c.x_range = Some((0.0, xmax));
+    c.render()
 }
 
 /// Writes `<name>.md` (and `<name>.svg`) under `out`.

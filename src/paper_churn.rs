@@ -132,8 +132,11 @@ fn churn_span(sc: &Scenario) -> (f64, f64) {
         .unwrap_or((0.0, 0.0))
 }
 
-/// ToN'03 Table III: (R, mean path, path p1, path p99, mean timeouts, timeouts p1, p99, failed per 10^4).
-const TABLE3: [(f64, f64, u64, u64, f64, u64, u64, f64); 8] = [
+/// A row of ToN'03 Table III: (R, mean path, path p1, path p99, mean timeouts, timeouts p1, p99, failed
+/// lookups per 10^4).
+type Table3Row = (f64, f64, u64, u64, f64, u64, u64, f64);
+
+const TABLE3: [Table3Row; 8] = [
     (0.05, 3.90, 1, 9, 0.05, 0, 2, 0.0),
     (0.10, 3.83, 1, 9, 0.11, 0, 2, 0.0),
     (0.15, 3.84, 1, 9, 0.16, 0, 2, 2.0),
@@ -145,7 +148,7 @@ const TABLE3: [(f64, f64, u64, u64, f64, u64, u64, f64); 8] = [
 ];
 
 /// The rows of one rate of Table III, from the run with list answers and the run with Fig. 5 routing.
-fn table3_rows(t: &(f64, f64, u64, u64, f64, u64, u64, f64), list: &Report, fig5: &Report) -> Vec<Row> {
+fn table3_rows(t: &Table3Row, list: &Report, fig5: &Report) -> Vec<Row> {
     let &(rate, path, pp1, pp99, touts, tp1, tp99, failed) = t;
     let (h, to) = (&list.lookups.hops, &list.lookups.timeouts);
     let per_10k = |r: &Report| 1e4 * failed_fraction(r);

@@ -1,11 +1,13 @@
 //! Running a scenario end to end: build the simulation, advance it round by round (so callers can show
 //! progress), and produce the report.
 //!
-//! Owns: the loop that drives [`Sim::run_until`] one round at a time and the mapping of a run to its
-//! [`Report`]. Shared by the CLI, the tests and (later) sweeps and replays.
+//! Owns: the loop that drives [`Sim::run_until`] one round at a time (feeding the plots' [`Capture`]
+//! when asked) and the mapping of a run to its [`Report`]. Shared by the CLI, the tests, sweeps and
+//! replays.
 //! Never: print or touch files (callers decide), or read the wall clock.
 
 use crate::checker::RoundRow;
+use crate::plot::Capture;
 use crate::report::{self, Report};
 use crate::scenario::Scenario;
 use crate::sim::{Sim, Stop};
@@ -28,6 +30,18 @@ pub fn run_scenario(sc: Scenario, mut on_row: impl FnMut(&RoundRow)) -> Result<R
 pub fn run_observed(
     sc: Scenario,
     observer: Option<Box<dyn Observer>>,
+    on_row: impl FnMut(&RoundRow),
+    on_step: impl FnMut(u64, u64),
+) -> Result<(Report, Option<Box<dyn Observer>>), String> {
+    run_captured(sc, observer, None, on_row, on_step)
+}
+
+/// [`run_observed`], also feeding `capture` (the plots' data) after every round. The report is the
+/// same, byte for byte, with or without a capture.
+pub fn run_captured(
+    sc: Scenario,
+    observer: Option<Box<dyn Observer>>,
+    capture: Option<&mut Capture>,
     mut on_row: impl FnMut(&RoundRow),
     mut on_step: impl FnMut(u64, u64),
 ) -> Result<(Report, Option<Box<dyn Observer>>), String> {
@@ -36,7 +50,10 @@ pub fn run_observed(
         o.start(&sim);
         sim.observer = Some(o);
     }
-    let stop = drive_with(&mut sim, &mut on_row, &mut on_step);
+    let stop = match capture {
+        Some(c) => drive_captured(&mut sim, &mut on_row, &mut on_step, Some(c)),
+        None => drive_with(&mut sim, &mut on_row, &mut on_step),
+    };
     if let Some(e) = sim.script_error.take() {
         return Err(e);
     }
@@ -87,6 +104,48 @@ pub fn drive_span(
         t = target;
         if t >= end {
             return Some(Stop::Duration);
+        }
+        if let Some(oldest) = sim.checker.oldest_inflight().or(Some(sim.now)) {
+            sim.truth.prune_changes(oldest);
+        }
+    }
+}
+
+/// [`drive_with`], also feeding `capture` after each round. With a capture the first step runs the
+/// events at t = 0 alone (round 0), so every step is one round; splitting `run_until` calls never
+/// changes the order of events.
+pub fn drive_captured(
+    sim: &mut Sim,
+    on_row: &mut impl FnMut(&RoundRow),
+    on_step: &mut impl FnMut(u64, u64),
+    mut capture: Option<&mut Capture>,
+) -> Stop {
+    let round = sim.sc.round_us().max(1);
+    let end = sim.sc.duration_us();
+    let mut shown = 0;
+    let mut t = 0;
+    let mut first = capture.is_some();
+    if let Some(c) = capture.as_deref_mut() {
+        c.begin(sim);
+    }
+    loop {
+        if !std::mem::take(&mut first) {
+            t = (t + round).min(end);
+        }
+        let stop = sim.run_until(t);
+        for row in &sim.checker.rounds[shown..] {
+            on_row(row);
+        }
+        if let Some(c) = capture.as_deref_mut() {
+            c.after_round(sim, (t / round) as u32, &sim.checker.rounds[shown..]);
+        }
+        shown = sim.checker.rounds.len();
+        on_step(sim.now, sim.events);
+        if stop != Stop::Reached || t >= end {
+            if let Some(c) = capture {
+                c.finish(sim);
+            }
+            return if stop == Stop::Reached { Stop::Duration } else { stop };
         }
         if let Some(oldest) = sim.checker.oldest_inflight().or(Some(sim.now)) {
             sim.truth.prune_changes(oldest);

@@ -49,6 +49,9 @@ pub struct Scenario {
     pub dht: Dht,
     #[serde(default)]
     pub limits: Limits,
+    /// What a run writes besides its report (plots); left out of reports while at its default.
+    #[serde(default, skip_serializing_if = "ReportOpts::is_default")]
+    pub report: ReportOpts,
     #[serde(default, rename = "event")]
     pub events: Vec<Event>,
     #[serde(default, rename = "workload")]
@@ -352,6 +355,22 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits { max_events: 2_000_000_000 }
+    }
+}
+
+/// `[report]`: options of a run's outputs that do not change the run.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportOpts {
+    /// Rounds at which to draw the ring (`ring-round<k>.svg`); absent: the first round with a wrong
+    /// successor or a violated property, and the end of the run; `[]`: no ring pictures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ring_pictures_at_rounds: Option<Vec<u32>>,
+}
+
+impl ReportOpts {
+    pub fn is_default(&self) -> bool {
+        *self == ReportOpts::default()
     }
 }
 

@@ -16,6 +16,8 @@ pub struct Validator<'a> {
 
 /// Upper bound on nodes ever alive at once (memory guard, not a protocol limit).
 pub const MAX_NODES: u64 = 20_000_000;
+/// Upper bound on ring pictures per run (`[report] ring_pictures_at_rounds`).
+pub const MAX_RING_PICTURES: usize = 16;
 /// Upper bound on DHT items.
 pub const MAX_ITEMS: u64 = 50_000_000;
 
@@ -186,6 +188,7 @@ impl<'a> Validator<'a> {
             let msg = format!("{} is out of range (allowed 0 <= warmup_s < duration_s = {})", c.warmup_s, s.duration_s);
             self.err("check.warmup_s", msg);
         }
+        self.ring_pictures(s);
     }
 
     /// An on or off period distribution: a positive mean, and a shape with a finite mean.
@@ -200,6 +203,19 @@ impl<'a> Validator<'a> {
                     self.err(&format!("{key}.shape"), msg);
                 }
             }
+        }
+    }
+
+    /// `[report] ring_pictures_at_rounds`: at most [`MAX_RING_PICTURES`] rounds, each within the run.
+    pub fn ring_pictures(&mut self, s: &Scenario) {
+        let Some(rounds) = &s.report.ring_pictures_at_rounds else { return };
+        let key = "report.ring_pictures_at_rounds";
+        if rounds.len() > MAX_RING_PICTURES {
+            self.err(key, format!("{} rounds listed (allowed at most {MAX_RING_PICTURES})", rounds.len()));
+        }
+        let last = s.duration_us() / s.round_us().max(1);
+        for (i, &k) in rounds.iter().enumerate() {
+            self.int_range(&format!("{key}[{i}]"), k as u64, 0, last);
         }
     }
 

@@ -3,13 +3,14 @@
 //!
 //! Owns: parsing `--seeds A..B` (half-open, as Rust ranges; `A..=B` too) and `--shard i/n`, the
 //! worker pool (`std::thread::scope`, workers pull seeds from an atomic counter), and what happens to
-//! each seed (swarm variant, run, report of a failing seed written into the sweep folder). Results are
-//! sorted by seed before anything is written or printed, so output never depends on thread timing.
+//! each seed (swarm variant, run, report of a failing seed written into the sweep folder, with its
+//! plots only under `--plots`). Results are sorted by seed before anything is written or printed,
+//! so output never depends on thread timing.
 //! Never: print (the CLI prints what this returns), read the wall clock, or share a simulation
 //! between threads.
 
 use crate::report::Report;
-use crate::run::run_scenario;
+use crate::run::run_captured;
 use crate::scenario::Scenario;
 use crate::sweep_out::{self, SeedRow, SeedSpan, ShardInfo, SweepMeta, SweepSummary};
 use std::cell::RefCell;
@@ -80,6 +81,9 @@ pub struct Config {
     pub jobs: usize,
     /// The sweep folder is created under this.
     pub out: PathBuf,
+    /// Write the plots of each seed whose report is written (those not matching `expect`); off by
+    /// default, so a sweep of thousands of seeds writes no plots unless asked.
+    pub plots: bool,
 }
 
 impl Config {
@@ -137,7 +141,9 @@ fn run_seed(cfg: &Config, meta: &SweepMeta, dir: &Path, seed: u64) -> SeedRow {
         (sc, Vec::new())
     };
     CURRENT_REPRO.with(|c| *c.borrow_mut() = Some(meta.repro(seed)));
-    let result = catch_unwind(AssertUnwindSafe(|| run_scenario(sc, |_| {})));
+    let mut capture = cfg.plots.then(|| crate::plot::Capture::new(&sc, None));
+    let result =
+        catch_unwind(AssertUnwindSafe(|| run_captured(sc, None, capture.as_mut(), |_| {}, |_, _| {}).map(|(r, _)| r)));
     CURRENT_REPRO.with(|c| *c.borrow_mut() = None);
     let rep: Report = match result {
         Ok(Ok(r)) => r,
@@ -145,10 +151,14 @@ fn run_seed(cfg: &Config, meta: &SweepMeta, dir: &Path, seed: u64) -> SeedRow {
         Err(p) => return SeedRow::failed(seed, "panic", panic_text(p.as_ref()), swarm),
     };
     let mut row = SeedRow::from_report(&rep, swarm);
-    if !row.matches_expect
-        && let Err(e) = rep.write(dir)
-    {
-        row.reason = format!("{} (and its report could not be written: {e})", row.reason);
+    if !row.matches_expect {
+        let written = rep.write(dir).and_then(|_| match &capture {
+            Some(c) => crate::plot::write(&rep.dir(dir), &rep, c).map(|_| ()),
+            None => Ok(()),
+        });
+        if let Err(e) = written {
+            row.reason = format!("{} (and its report could not be written: {e})", row.reason);
+        }
     }
     row
 }

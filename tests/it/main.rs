@@ -9,6 +9,7 @@ mod dht;
 mod dsl;
 mod net;
 mod paper;
+mod plots;
 mod props;
 mod replay;
 mod ring;

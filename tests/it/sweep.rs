@@ -18,6 +18,7 @@ fn config(file: &str, seeds: (u64, u64), swarm: bool, jobs: usize, out: PathBuf)
         shard: None,
         jobs,
         out,
+        plots: false,
     }
 }
 
