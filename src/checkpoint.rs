@@ -294,14 +294,14 @@ pub fn run_from(
         sim.observer = Some(o);
     }
     let mut paused = false;
-    let mut stop = drive_span(&mut sim, pause.map(|p| p.0), &mut on_row, &mut on_step);
+    let mut stop = drive_span(&mut sim, pause.map(|p| p.0), &mut on_row, &mut on_step, None);
     if stop.is_none() {
         paused = true;
         on_pause(&sim)?;
         if pause.is_some_and(|p| p.1) {
             return Ok(Finished { report: None, observer: sim.observer.take(), paused });
         }
-        stop = drive_span(&mut sim, None, &mut on_row, &mut on_step);
+        stop = drive_span(&mut sim, None, &mut on_row, &mut on_step, None);
     }
     if let Some(e) = sim.script_error.take() {
         return Err(e);

@@ -349,18 +349,19 @@ fn run(args: RunArgs) -> u8 {
     if let Some(p) = drawn {
         eprintln!("swarm parameters: {}", serde_json::to_string(&p).unwrap_or_default());
     }
-    let mut capture = match plot_capture(&sc, &args.plots) {
-        Ok(c) => c,
+    let plan = match args.ckpt.plan() {
+        Ok(p) => p,
         Err(e) => return fail(e),
     };
     // A checkpointed run writes no plots (the capture would have to be saved with the state).
-    let result = match args.ckpt.plan() {
-        Ok(None) => execute(sc, &args.show, &args.diag, capture.as_mut()).map(Some),
-        Ok(Some(plan)) => {
-            capture = None;
-            cli_checkpoint::execute(sc, &args.show, &args.diag, &plan).map(|r| r.map(|r| (r, None)))
-        }
+    let capture = if plan.is_some() { Ok(None) } else { plot_capture(&sc, &args.plots) };
+    let mut capture = match capture {
+        Ok(c) => c,
         Err(e) => return fail(e),
+    };
+    let result = match plan {
+        None => execute(sc, &args.show, &args.diag, capture.as_mut()).map(Some),
+        Some(plan) => cli_checkpoint::execute(sc, &args.show, &args.diag, &plan).map(|r| r.map(|r| (r, None))),
     };
     let (rep, outcome) = match result {
         Ok(Some(x)) => x,

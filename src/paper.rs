@@ -38,7 +38,8 @@ pub struct Experiment {
 /// The names `chordsim paper --only` accepts.
 pub const EXPERIMENTS: [&str; 7] = ["fig8", "fig9", "fig10", "fig11", "fig12", "ton-table2", "ton-table3"];
 
-fn run(sc: Scenario) -> Result<Report, String> {
+/// Runs a paper scenario to its report (no progress shown).
+pub(crate) fn run(sc: Scenario) -> Result<Report, String> {
     run_scenario(sc, |_| {})
 }
 

@@ -7,9 +7,8 @@
 //! of Table III — whether nodes answer from their successor lists.
 //! Never: tune a setting to hit a number. A row that does not match says so, and the notes say why.
 
-use crate::paper::{Experiment, Row, plot_xy};
+use crate::paper::{Experiment, Row, plot_xy, run};
 use crate::report::Report;
-use crate::run::run_scenario;
 use crate::scenario::{Scenario, Workload};
 use crate::stats;
 use std::path::Path;
@@ -23,10 +22,6 @@ fn with_churn(base: &Scenario, join: f64, crash: f64, leave: f64) -> Scenario {
         }
     }
     sc
-}
-
-fn run(sc: Scenario) -> Result<Report, String> {
-    run_scenario(sc, |_| {})
 }
 
 /// Fraction of a run's completed lookups that did not reach the key's current successor (wrong or
@@ -50,6 +45,7 @@ fn end_state(rep: &Report) -> String {
 /// SIGCOMM'01 Fig. 12: 500 nodes, joins and failures each at rate R = 0.01 … 0.1 /s, `seeds` runs per R.
 pub fn fig12(dir: &Path, seeds: u64) -> Result<Experiment, String> {
     let base = Scenario::load(&dir.join("fig12.toml")).map_err(|e| e.to_string())?;
+    let (churn_start, churn_end) = churn_span(&base);
     let period_s = base.protocol.stabilize_interval_ms / 1e3;
     let (mut rows, mut series, mut ends) = (Vec::new(), Vec::new(), Vec::new());
     for i in 1..=10u32 {
@@ -111,8 +107,8 @@ pub fn fig12(dir: &Path, seeds: u64) -> Result<Experiment, String> {
              paper: 10)",
             base.initial.nodes,
             base.protocol.successor_list_len,
-            churn_span(&base).1 - churn_span(&base).0,
-            churn_span(&base).0,
+            churn_end - churn_start,
+            churn_start,
             seeds.max(1)
         ),
         rows,
@@ -188,6 +184,7 @@ fn table3_rows(t: &Table3Row, list: &Report, fig5: &Report) -> Vec<Row> {
 /// ToN'03 Table III: ~1,000 nodes, r = 20, joins and voluntary leaves each at R = 0.05 … 0.4 /s.
 pub fn ton_table3(dir: &Path) -> Result<Experiment, String> {
     let base = Scenario::load(&dir.join("ton-table3.toml")).map_err(|e| e.to_string())?;
+    let (churn_start, churn_end) = churn_span(&base);
     let (mut rows, mut series, mut ends) = (Vec::new(), Vec::new(), Vec::new());
     for t in &TABLE3 {
         let mut list = with_churn(&base, t.0, 0.0, t.0);
@@ -211,8 +208,8 @@ pub fn ton_table3(dir: &Path) -> Result<Experiment, String> {
              only up to the first successor). Hops: live nodes contacted including the key's successor",
             base.initial.nodes,
             base.protocol.successor_list_len,
-            churn_span(&base).1 - churn_span(&base).0,
-            churn_span(&base).0,
+            churn_end - churn_start,
+            churn_start,
         ),
         rows,
         notes: table3_notes(&ends),

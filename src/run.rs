@@ -50,10 +50,7 @@ pub fn run_captured(
         o.start(&sim);
         sim.observer = Some(o);
     }
-    let stop = match capture {
-        Some(c) => drive_captured(&mut sim, &mut on_row, &mut on_step, Some(c)),
-        None => drive_with(&mut sim, &mut on_row, &mut on_step),
-    };
+    let stop = drive_span(&mut sim, None, &mut on_row, &mut on_step, capture).unwrap_or(Stop::Reached);
     if let Some(e) = sim.script_error.take() {
         return Err(e);
     }
@@ -68,7 +65,7 @@ pub fn drive(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow)) -> Stop {
 
 /// [`drive`], also calling `on_step(now_us, events)` after each round of simulated time.
 pub fn drive_with(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow), on_step: &mut impl FnMut(u64, u64)) -> Stop {
-    drive_span(sim, None, on_row, on_step).unwrap_or(Stop::Reached)
+    drive_span(sim, None, on_row, on_step, None).unwrap_or(Stop::Reached)
 }
 
 /// [`drive_with`] from where `sim` stands (fresh, or restored from a checkpoint), one round of
@@ -76,76 +73,46 @@ pub fn drive_with(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow), on_step: &m
 /// `None` once every event at or before `p` has run (and `p` is before the end), leaving the
 /// simulation exactly as the uninterrupted run has it then: a later `drive_span` continues it
 /// identically. A pause at a round boundary is taken after that boundary's bookkeeping.
+///
+/// With `capture` (the plots' data, fed after each round), a fresh simulation first runs the events
+/// at t = 0 alone (round 0), so every step is one round; splitting `run_until` calls never changes
+/// the order of events. A capture sees whole rounds only: callers that pause pass none.
 pub fn drive_span(
     sim: &mut Sim,
     pause: Option<u64>,
     on_row: &mut impl FnMut(&RoundRow),
     on_step: &mut impl FnMut(u64, u64),
+    mut capture: Option<&mut Capture>,
 ) -> Option<Stop> {
     let round = sim.sc.round_us().max(1);
     let end = sim.sc.duration_us();
     let mut shown = sim.checker.rounds.len();
     let mut t = sim.now / round * round;
+    let mut round_zero = capture.is_some() && sim.now == 0;
+    if let Some(c) = capture.as_deref_mut() {
+        c.begin(sim);
+    }
     loop {
-        let target = (t + round).min(end);
+        let target = if std::mem::take(&mut round_zero) { t } else { (t + round).min(end) };
         let pausing = pause.filter(|&p| p < target);
         let stop = sim.run_until(pausing.unwrap_or(target));
         for row in &sim.checker.rounds[shown..] {
             on_row(row);
         }
+        if let Some(c) = capture.as_deref_mut() {
+            c.after_round(sim, (target / round) as u32, &sim.checker.rounds[shown..]);
+        }
         shown = sim.checker.rounds.len();
         on_step(sim.now, sim.events);
-        if stop != Stop::Reached {
-            return Some(stop);
-        }
-        if pausing.is_some() {
+        if pausing.is_some() && stop == Stop::Reached {
             return None;
         }
         t = target;
-        if t >= end {
-            return Some(Stop::Duration);
-        }
-        if let Some(oldest) = sim.checker.oldest_inflight().or(Some(sim.now)) {
-            sim.truth.prune_changes(oldest);
-        }
-    }
-}
-
-/// [`drive_with`], also feeding `capture` after each round. With a capture the first step runs the
-/// events at t = 0 alone (round 0), so every step is one round; splitting `run_until` calls never
-/// changes the order of events.
-pub fn drive_captured(
-    sim: &mut Sim,
-    on_row: &mut impl FnMut(&RoundRow),
-    on_step: &mut impl FnMut(u64, u64),
-    mut capture: Option<&mut Capture>,
-) -> Stop {
-    let round = sim.sc.round_us().max(1);
-    let end = sim.sc.duration_us();
-    let mut shown = 0;
-    let mut t = 0;
-    let mut first = capture.is_some();
-    if let Some(c) = capture.as_deref_mut() {
-        c.begin(sim);
-    }
-    loop {
-        if !std::mem::take(&mut first) {
-            t = (t + round).min(end);
-        }
-        let stop = sim.run_until(t);
-        for row in &sim.checker.rounds[shown..] {
-            on_row(row);
-        }
-        if let Some(c) = capture.as_deref_mut() {
-            c.after_round(sim, (t / round) as u32, &sim.checker.rounds[shown..]);
-        }
-        shown = sim.checker.rounds.len();
-        on_step(sim.now, sim.events);
         if stop != Stop::Reached || t >= end {
             if let Some(c) = capture {
                 c.finish(sim);
             }
-            return if stop == Stop::Reached { Stop::Duration } else { stop };
+            return Some(if stop == Stop::Reached { Stop::Duration } else { stop });
         }
         if let Some(oldest) = sim.checker.oldest_inflight().or(Some(sim.now)) {
             sim.truth.prune_changes(oldest);

@@ -209,7 +209,7 @@ impl Node {
     fn refresh_fingers(&mut self, ctx: &mut Ctx, lookups: u32) {
         let mut started = 0;
         for _ in 0..ctx.params.space.bits() {
-            if started == lookups || self.status != Status::Joined {
+            if started == lookups {
                 return;
             }
             started += u32::from(self.fix_next_finger(ctx));
