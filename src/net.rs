@@ -143,7 +143,7 @@ impl Network {
     /// The network of a scenario. Fails only for a matrix that was never loaded (a scenario built in
     /// memory, or one replayed from a report: the matrix file is not embedded in reports).
     pub fn from_scenario(n: &Net, seed: u64) -> Result<Self, String> {
-        let us = |ms: f64| (ms * 1e3).round() as u64;
+        let us = crate::scenario::ms_to_us;
         let latency = match &n.latency {
             Latency::Constant { ms } => LatencyModel::Constant(us(*ms)),
             Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform { min: us(*min_ms), max: us(*max_ms) },
