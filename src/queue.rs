@@ -121,6 +121,15 @@ impl<E> EventQueue<E> {
         self.select().map(|n| n.at)
     }
 
+    /// The earliest event, without removing it.
+    pub fn peek(&mut self) -> Option<&E> {
+        let n = self.select()?;
+        match n.src {
+            HEAP => self.heap.peek(),
+            l => self.lanes[l as usize].q.front().map(|e| &e.ev),
+        }
+    }
+
     /// Removes the earliest event: `(time, seq, event)`.
     pub fn pop(&mut self) -> Option<(u64, u64, E)> {
         let n = self.select()?;

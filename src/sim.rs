@@ -207,6 +207,7 @@ impl Sim {
             let (at, seq, ev) = self.queue.pop().expect("peeked");
             self.now = at;
             self.events += 1;
+            self.prefetch_next();
             self.dispatch(ev);
             if self.observer.is_some() {
                 self.observe(at, seq, ev);
@@ -217,6 +218,17 @@ impl Sim {
         }
         self.now = self.now.max(until);
         Stop::Reached
+    }
+
+    /// Starts loading the slot of the node the next event goes to, so that its cache miss overlaps
+    /// with this event's dispatch (`prefetch.rs`). Changes nothing but speed.
+    #[inline]
+    fn prefetch_next(&mut self) {
+        if let Some(Ev::Deliver { to, .. } | Ev::Timer { to, .. }) = self.queue.peek()
+            && let Some(slot) = self.nodes.get(to.0 as usize)
+        {
+            crate::prefetch::prefetch(slot);
+        }
     }
 
     fn dispatch(&mut self, ev: Ev) {

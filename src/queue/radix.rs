@@ -116,6 +116,12 @@ impl<E> RadixHeap<E> {
         self.now.front().map(Entry::key)
     }
 
+    /// The earliest entry's event (after a `peek_key`, without moving anything).
+    pub fn peek(&mut self) -> Option<&E> {
+        self.refill();
+        self.now.front().map(|e| &e.ev)
+    }
+
     /// Removes the earliest entry.
     pub fn pop(&mut self) -> Option<Entry<E>> {
         self.refill();
