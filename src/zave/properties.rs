@@ -459,11 +459,26 @@ pub fn one_live_successor<V: RingView + ?Sized>(v: &V) -> Option<Violation> {
 /// Principal members (zave.md): members not skipped by any ESL, i.e. for no
 /// adjacent pair [x, y] of any member's ESL is p ∈ (x, y). Returned in id
 /// order. Each pair marks its skipped interval on a difference array over the
-/// id-sorted members (wrap-around splits it in two): O(N·r·log N).
+/// id-sorted members (wrap-around splits it in two). A member's position in that
+/// order is looked up by slot (ids are unique); only list entries that are not
+/// members cost a binary search: O(N·r) on a healthy ring, O(N·r·log N) at worst.
 pub fn principal_nodes<V: RingView + ?Sized>(v: &V) -> Vec<usize> {
     let mut sorted: Vec<(u64, usize)> = members(v).map(|n| (v.id(n), n)).collect();
     sorted.sort_unstable();
     let m = sorted.len();
+    let mut rank = vec![u32::MAX; v.len()];
+    for (i, &(_, n)) in sorted.iter().enumerate() {
+        rank[n] = i as u32;
+    }
+    // Members with an id ≤ that of slot `n` (`le`), or < it (`lt`).
+    let lt = |n: usize| match rank[n] {
+        u32::MAX => sorted.partition_point(|&(id, _)| id < v.id(n)),
+        r => r as usize,
+    };
+    let le = |n: usize| match rank[n] {
+        u32::MAX => sorted.partition_point(|&(id, _)| id <= v.id(n)),
+        r => r as usize + 1,
+    };
     let mut diff = vec![0i64; m + 1];
     let mut mark = |lo: usize, hi: usize| {
         if lo < hi {
@@ -472,18 +487,16 @@ pub fn principal_nodes<V: RingView + ?Sized>(v: &V) -> Vec<usize> {
         }
     };
     for w in members(v) {
-        let mut x = v.id(w);
+        let mut x = w;
         for &s in v.succ_list(w) {
-            let y = v.id(s);
-            let lo = sorted.partition_point(|&(id, _)| id <= x);
-            let hi = sorted.partition_point(|&(id, _)| id < y);
-            if x < y {
+            let (lo, hi) = (le(x), lt(s));
+            if v.id(x) < v.id(s) {
                 mark(lo, hi);
             } else {
                 mark(lo, m);
                 mark(0, hi);
             }
-            x = y;
+            x = s;
         }
     }
     let mut depth = 0;
