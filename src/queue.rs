@@ -25,6 +25,9 @@ use std::collections::VecDeque;
 /// the RPC timeout, the round); a lane is one more head to compare on every pop.
 pub const MAX_LANES: usize = 8;
 
+/// Slots of the table of delays recently sent to the heap (a power of two).
+const RECENT: usize = 64;
+
 /// Events pushed `delay` after the time popped then, in push order (which is `(time, seq)` order).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Lane<E> {
@@ -54,11 +57,24 @@ pub struct EventQueue<E> {
     /// The earliest entry, once found (derived: recomputed after a restore).
     #[serde(skip)]
     next: Option<Next>,
+    /// Delays recently sent to the heap, by hash: a delay gets a lane only once it recurs, so that
+    /// one-off delays (random latencies, jittered periods) do not crowd the lanes. Placement only:
+    /// the pop order is the same wherever an entry waits, so this is not saved with the queue.
+    #[serde(skip)]
+    recent: Vec<u64>,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { lanes: Vec::new(), heap: RadixHeap::default(), popped: 0, len: 0, seq: 0, next: None }
+        EventQueue {
+            lanes: Vec::new(),
+            heap: RadixHeap::default(),
+            popped: 0,
+            len: 0,
+            seq: 0,
+            next: None,
+            recent: Vec::new(),
+        }
     }
 }
 
@@ -83,11 +99,19 @@ impl<E> EventQueue<E> {
         seq
     }
 
-    /// The lane for events pushed with this delay: the lane keyed by it, else an empty lane (re-keyed),
-    /// else a new lane while there are fewer than [`MAX_LANES`], else the heap.
+    /// The lane for events pushed with this delay: the lane keyed by it; else, if the delay recurs (it
+    /// went to the heap recently), an empty lane re-keyed or a new lane while there are fewer than
+    /// [`MAX_LANES`]; else the heap.
     fn lane_for(&mut self, delay: u64) -> u8 {
         if let Some(i) = self.lanes.iter().position(|l| l.delay == delay) {
             return i as u8;
+        }
+        if self.recent.is_empty() {
+            self.recent = vec![u64::MAX; RECENT];
+        }
+        let h = (delay.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize % RECENT;
+        if std::mem::replace(&mut self.recent[h], delay) != delay {
+            return HEAP;
         }
         if let Some(i) = self.lanes.iter().position(|l| l.q.is_empty()) {
             self.lanes[i].delay = delay;
