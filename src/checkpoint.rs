@@ -287,7 +287,7 @@ pub fn run_from(
     pause: Option<(u64, bool)>,
     on_pause: impl FnOnce(&Sim) -> Result<(), String>,
     mut on_row: impl FnMut(&RoundRow),
-    mut on_step: impl FnMut(u64, u64),
+    mut on_step: impl FnMut(&Sim),
 ) -> Result<Finished, String> {
     if let Some(mut o) = observer {
         o.start(&sim);

@@ -190,7 +190,7 @@ pub fn check(
     extra: Option<Box<dyn Observer>>,
     capture: Option<&mut crate::plot::Capture>,
     on_row: impl FnMut(&RoundRow),
-    on_step: impl FnMut(u64, u64),
+    on_step: impl FnMut(&Sim),
 ) -> Result<Checked, String> {
     let (tx, rx) = sync_channel(DEPTH);
     let rec = Recorder { hash: HASH_START, events: 0, tx: Some(tx), batch: Vec::with_capacity(BATCH) };
@@ -200,7 +200,7 @@ pub fn check(
     let second_sc = sc.clone();
     std::thread::scope(|s| {
         let second = s.spawn(move || {
-            let (rep, obs) = run_observed(second_sc, Some(Box::new(cmp)), |_| {}, |_, _| {})?;
+            let (rep, obs) = run_observed(second_sc, Some(Box::new(cmp)), |_| {}, |_| {})?;
             let mut cmp = obs
                 .and_then(|o| (o as Box<dyn std::any::Any>).downcast::<Comparer>().ok())
                 .ok_or("lost the comparer")?;
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn same_scenario_is_deterministic() {
-        let (rep, out, extra) = check(small(), None, None, |_| {}, |_, _| {}).expect("runs");
+        let (rep, out, extra) = check(small(), None, None, |_| {}, |_| {}).expect("runs");
         assert!(extra.is_none());
         match out {
             Outcome::Deterministic { events, .. } => assert_eq!(events, rep.run.events),

@@ -118,7 +118,7 @@ struct ShowArgs {
     /// Print a line every K checked rounds (overrides check.print_every_rounds; 0 = never).
     #[arg(long, value_name = "K")]
     print_every: Option<u32>,
-    /// After the run, print events per wall-clock second for each tenth of simulated time on stderr
+    /// After the run, print events per wall-clock second for each tenth of simulated time, and the checker's share of the wall time, on stderr
     /// (a benchmark aid; never written to the report).
     #[arg(long)]
     timing: bool,
@@ -267,9 +267,9 @@ fn execute(
         }
     };
     let tenths = progress::TenthRates::new(sc.duration_us());
-    let on_step = |now, events| {
-        bar.step(now, events);
-        tenths.step(now, events);
+    let on_step = |sim: &chordsim::sim::Sim| {
+        bar.step(sim.now, sim.events);
+        tenths.step(sim.now, sim.events, sim.check_secs);
     };
     let (rep, outcome, extra) = if diag.check_determinism {
         let (r, o, x) = determinism::check(sc, tracer, capture, on_row, on_step)?;

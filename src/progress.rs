@@ -96,15 +96,23 @@ pub struct TenthRates {
     duration_us: u64,
     /// (wall seconds, events) when simulated time first reached each tenth boundary; [0] is the start.
     marks: std::cell::RefCell<Vec<(f64, u64)>>,
+    /// Wall seconds the per-round checker took so far, and the wall seconds at that reading.
+    checker: std::cell::Cell<(f64, f64)>,
 }
 
 impl TenthRates {
     pub fn new(duration_us: u64) -> TenthRates {
-        TenthRates { clock: Stopwatch::start(), duration_us: duration_us.max(1), marks: vec![(0.0, 0)].into() }
+        TenthRates {
+            clock: Stopwatch::start(),
+            duration_us: duration_us.max(1),
+            marks: vec![(0.0, 0)].into(),
+            checker: Default::default(),
+        }
     }
 
-    /// After each round of simulated time.
-    pub fn step(&self, now_us: u64, events: u64) {
+    /// After each round of simulated time; `check_secs`: wall seconds spent in the checker so far.
+    pub fn step(&self, now_us: u64, events: u64, check_secs: f64) {
+        self.checker.set((check_secs, self.clock.secs()));
         let mut m = self.marks.borrow_mut();
         let tenth = (now_us.saturating_mul(10) / self.duration_us).min(10) as usize;
         while m.len() <= tenth {
@@ -126,7 +134,9 @@ impl TenthRates {
             (Some(&a), Some(&b)) if a > 0.0 => format!("; last tenth {:.0} % of the first", 100.0 * b / a),
             _ => String::new(),
         };
-        format!("timing: events/s by tenth of simulated time: {}{share}", list.join(", "))
+        let (check, wall) = self.checker.get();
+        let checker = format!("; checker {check:.2} s of {wall:.2} s ({:.0} %)", 100.0 * check / wall.max(1e-9));
+        format!("timing: events/s by tenth of simulated time: {}{share}{checker}", list.join(", "))
     }
 }
 
@@ -174,7 +184,7 @@ mod tests {
     fn tenths_are_marked_once_each() {
         let t = TenthRates::new(1_000);
         for now in (0..=1_000).step_by(50) {
-            t.step(now, now * 3);
+            t.step(now, now * 3, 0.0);
         }
         assert_eq!(t.marks.borrow().len(), 11);
         assert_eq!(t.rates().len(), 10);

@@ -25,13 +25,13 @@ pub fn run_scenario(sc: Scenario, mut on_row: impl FnMut(&RoundRow)) -> Result<R
 }
 
 /// Like [`run_scenario`], with an observer attached to the simulation (returned at the end, so the
-/// caller can read what it collected) and `on_step(now_us, events)` called after every round of
+/// caller can read what it collected) and `on_step(sim)` called after every round of
 /// simulated time (for a progress display).
 pub fn run_observed(
     sc: Scenario,
     observer: Option<Box<dyn Observer>>,
     on_row: impl FnMut(&RoundRow),
-    on_step: impl FnMut(u64, u64),
+    on_step: impl FnMut(&Sim),
 ) -> Result<(Report, Option<Box<dyn Observer>>), String> {
     run_captured(sc, observer, None, on_row, on_step)
 }
@@ -43,7 +43,7 @@ pub fn run_captured(
     observer: Option<Box<dyn Observer>>,
     capture: Option<&mut Capture>,
     mut on_row: impl FnMut(&RoundRow),
-    mut on_step: impl FnMut(u64, u64),
+    mut on_step: impl FnMut(&Sim),
 ) -> Result<(Report, Option<Box<dyn Observer>>), String> {
     let mut sim = Sim::new(sc)?;
     if let Some(mut o) = observer {
@@ -60,11 +60,11 @@ pub fn run_captured(
 
 /// Advances `sim` to its end one round at a time, reporting new rows.
 pub fn drive(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow)) -> Stop {
-    drive_with(sim, on_row, &mut |_, _| {})
+    drive_with(sim, on_row, &mut |_| {})
 }
 
-/// [`drive`], also calling `on_step(now_us, events)` after each round of simulated time.
-pub fn drive_with(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow), on_step: &mut impl FnMut(u64, u64)) -> Stop {
+/// [`drive`], also calling `on_step(sim)` after each round of simulated time.
+pub fn drive_with(sim: &mut Sim, on_row: &mut impl FnMut(&RoundRow), on_step: &mut impl FnMut(&Sim)) -> Stop {
     drive_span(sim, None, on_row, on_step, None).unwrap_or(Stop::Reached)
 }
 
@@ -81,7 +81,7 @@ pub fn drive_span(
     sim: &mut Sim,
     pause: Option<u64>,
     on_row: &mut impl FnMut(&RoundRow),
-    on_step: &mut impl FnMut(u64, u64),
+    on_step: &mut impl FnMut(&Sim),
     mut capture: Option<&mut Capture>,
 ) -> Option<Stop> {
     let round = sim.sc.round_us().max(1);
@@ -103,7 +103,7 @@ pub fn drive_span(
             c.after_round(sim, (target / round) as u32, &sim.checker.rounds[shown..]);
         }
         shown = sim.checker.rounds.len();
-        on_step(sim.now, sim.events);
+        on_step(sim);
         if pausing.is_some() && stop == Stop::Reached {
             return None;
         }

@@ -108,6 +108,9 @@ pub struct Sim {
     pub sessions: crate::session::Sessions,
     /// Sees every dispatched event (determinism hash, state trace); `None` costs one branch per event.
     pub observer: Option<Box<dyn Observer>>,
+    /// Wall-clock seconds spent in the per-round checker, for `--timing` only: never in a report and
+    /// never read by anything that orders events.
+    pub check_secs: f64,
 }
 
 impl Sim {
@@ -175,6 +178,7 @@ impl Sim {
             hosts_alive: crate::truth::AddrSet::default(),
             zipf: vec![Vec::new(); sc.workloads.len()],
             observer: None,
+            check_secs: 0.0,
             sessions: Default::default(),
             sc,
         };
@@ -330,6 +334,7 @@ impl Sim {
         let round_us = self.sc.round_us().max(1);
         if k.is_multiple_of(self.sc.check.every_rounds) {
             let msgs = self.metrics.take_round_msgs();
+            let clock = crate::progress::Stopwatch::start();
             let done = self.checker.check_round(
                 k,
                 self.now,
@@ -339,6 +344,7 @@ impl Sim {
                 &mut self.rng.check,
                 msgs,
             );
+            self.check_secs += clock.secs();
             if done {
                 self.stop_early = true;
             }

@@ -143,7 +143,7 @@ fn run_seed(cfg: &Config, meta: &SweepMeta, dir: &Path, seed: u64) -> SeedRow {
     CURRENT_REPRO.with(|c| *c.borrow_mut() = Some(meta.repro(seed)));
     let mut capture = cfg.plots.then(|| crate::plot::Capture::new(&sc, None));
     let result =
-        catch_unwind(AssertUnwindSafe(|| run_captured(sc, None, capture.as_mut(), |_| {}, |_, _| {}).map(|(r, _)| r)));
+        catch_unwind(AssertUnwindSafe(|| run_captured(sc, None, capture.as_mut(), |_| {}, |_| {}).map(|(r, _)| r)));
     CURRENT_REPRO.with(|c| *c.borrow_mut() = None);
     let rep: Report = match result {
         Ok(Ok(r)) => r,

@@ -77,9 +77,9 @@ fn drive(
             bar.println(&report::round_line(row));
         }
     };
-    let on_step = |now, events| {
-        bar.step(now, events);
-        tenths.step(now, events);
+    let on_step = |sim: &chordsim::sim::Sim| {
+        bar.step(sim.now, sim.events);
+        tenths.step(sim.now, sim.events, sim.check_secs);
     };
     let done = checkpoint::run_from(sim, None, pause, on_pause, on_row, on_step);
     bar.finish();

@@ -18,7 +18,7 @@ fn load(name: &str) -> Scenario {
 /// The uninterrupted run: report JSON, event count and end time (µs; an early verdict ends it early).
 fn straight(sc: &Scenario) -> (String, u64, u64) {
     let sim = Sim::new(sc.clone()).expect("builds");
-    let f = run_from(sim, None, None, |_| Ok(()), |_| {}, |_, _| {}).expect("runs");
+    let f = run_from(sim, None, None, |_| Ok(()), |_| {}, |_| {}).expect("runs");
     let r = f.report.expect("report");
     (r.to_json(), r.run.events, (r.run.sim_time_s * 1e6) as u64)
 }
@@ -50,7 +50,7 @@ fn resumed(sc: &Scenario, at_us: u64) -> (String, u64, InFlight) {
             Ok(())
         },
         |_| {},
-        |_, _| {},
+        |_| {},
     )
     .expect("runs to the checkpoint");
     assert!(f.paused && f.report.is_none());
@@ -58,7 +58,7 @@ fn resumed(sc: &Scenario, at_us: u64) -> (String, u64, InFlight) {
     let (sim, h) = checkpoint::from_bytes(&bytes).expect("restores");
     assert_eq!(h.at_us, at_us);
     assert_eq!(checkpoint::to_bytes(&sim).expect("encodes"), bytes, "restore then save must give the same bytes");
-    let f = run_from(sim, None, None, |_| Ok(()), |_| {}, |_, _| {}).expect("resumes");
+    let f = run_from(sim, None, None, |_| Ok(()), |_| {}, |_| {}).expect("resumes");
     let r = f.report.expect("report");
     (r.to_json(), r.run.events, fl)
 }

@@ -29,7 +29,7 @@ fn capture_keeps_the_report_and_every_plot_is_well_formed() {
     let sc = Scenario::load(&scenario("plots-demo.toml")).expect("loads");
     let plain = run_scenario(sc.clone(), |_| {}).expect("runs").to_json();
     let mut cap = Capture::new(&sc, None);
-    let (rep, _) = run_captured(sc.clone(), None, Some(&mut cap), |_| {}, |_, _| {}).expect("runs");
+    let (rep, _) = run_captured(sc.clone(), None, Some(&mut cap), |_| {}, |_| {}).expect("runs");
     assert_eq!(rep.to_json(), plain, "a capture never changes the report");
     assert_eq!(cap.rounds.iter().map(|r| r.round).collect::<Vec<_>>(), (0..=60).collect::<Vec<_>>());
     let crashes: u64 = cap.rounds.iter().map(|r| r.crashes).sum();
@@ -74,7 +74,7 @@ fn capture_keeps_the_report_and_every_plot_is_well_formed() {
 fn default_pictures_are_the_first_problem_and_the_end() {
     let sc = Scenario::load(&scenario("small-churn.toml")).expect("loads");
     let mut cap = Capture::new(&sc, None);
-    let (rep, _) = run_captured(sc, None, Some(&mut cap), |_| {}, |_, _| {}).expect("runs");
+    let (rep, _) = run_captured(sc, None, Some(&mut cap), |_| {}, |_| {}).expect("runs");
     let first = rep.rounds.iter().find(|r| r.succ_ok < 1.0 || !r.violated.is_empty()).expect("churn breaks something");
     let got: Vec<(u32, &str)> = cap.rings.iter().map(|r| (r.round, r.why.as_str())).collect();
     assert_eq!(
