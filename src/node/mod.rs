@@ -27,6 +27,14 @@ use crate::msg::{Ctx, Msg, Peer, ReqId, Timer};
 use fingers::Fingers;
 use lookup::Lookup;
 pub use lookup::Route;
+use smallvec::SmallVec;
+
+/// Successor-list entries held inside the node; a longer list (r up to 32) spills to the heap.
+const SUCC_INLINE: usize = 8;
+/// Outstanding RPCs held inside the node (typically 0–3 at a time); more spill to the heap.
+const PENDING_INLINE: usize = 4;
+/// Lookups in progress held inside the node (usually 0–1); more spill to the heap.
+const LOOKUPS_INLINE: usize = 2;
 
 /// Where a node is in its life.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
@@ -77,13 +85,13 @@ pub struct Node {
     pred: Option<Peer>,
     /// Successor list, nearest first; `succ[0]` is the successor. Empty only after every entry
     /// was found dead (see [`Node::successor`]).
-    succ: Vec<Peer>,
+    succ: SmallVec<[Peer; SUCC_INLINE]>,
     /// `fingers[i-1]` is finger i (1-based as in the paper).
     fingers: Fingers,
     /// Index (1-based) of the finger fix_fingers refreshed last.
     next_finger: u32,
-    pending: Vec<Pending>,
-    lookups: Vec<Lookup>,
+    pending: SmallVec<[Pending; PENDING_INLINE]>,
+    lookups: SmallVec<[Lookup; LOOKUPS_INLINE]>,
     /// Recursive mode: queries forwarded and not yet acknowledged, by request id.
     relays: Vec<recursive::Relay>,
     next_req: ReqId,
@@ -103,11 +111,11 @@ impl Node {
             space,
             status: Status::Joining,
             pred: None,
-            succ: Vec::new(),
+            succ: SmallVec::new(),
             fingers: Fingers::default(),
             next_finger: 0,
-            pending: Vec::new(),
-            lookups: Vec::new(),
+            pending: SmallVec::new(),
+            lookups: SmallVec::new(),
             relays: Vec::new(),
             next_req: 0,
             next_lookup: 0,
@@ -339,7 +347,7 @@ impl Node {
         if dead == self.me {
             return;
         }
-        self.succ.retain(|&p| p != dead);
+        self.succ.retain(|p| *p != dead);
         self.clear_fingers(dead);
         if self.pred == Some(dead) {
             self.pred = None;

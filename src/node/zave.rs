@@ -65,7 +65,7 @@ impl Node {
         let r = ctx.params.r;
         self.succ.clear();
         self.succ.push(first);
-        self.succ.extend(ctx.lists.get(theirs).iter().take(r - 1));
+        self.succ.extend(ctx.lists.get(theirs).iter().take(r - 1).copied());
         self.pad_to(ctx, r);
         self.fingers.set(1, Some(first));
     }
@@ -151,7 +151,7 @@ impl Node {
         }
         let r = ctx.params.r;
         self.succ.clear();
-        self.succ.extend(theirs.iter().take(r));
+        self.succ.extend(theirs.iter().take(r).copied());
         self.pad_to(ctx, r);
         self.fingers.set(1, Some(self.succ[0]));
         self.pred = Some(prdc);
