@@ -119,9 +119,10 @@ impl Node {
             Some(p) if p == from => {}
             Some(p) if space.in_open(from.id, p.id, self.me.id) => self.pred = Some(from),
             Some(p) => {
-                let checking = self.pending.iter().any(|q| matches!(q.what, Waiting::Rectify(_)));
+                let checking = self.pending.iter().any(|q| q.what == Waiting::Rectify);
                 if !checking {
-                    self.rpc(ctx, p, Waiting::Rectify(from), |req| Msg::Ping { req, user: false });
+                    self.rectify_with = from;
+                    self.rpc(ctx, p, Waiting::Rectify, |req| Msg::Ping { req, user: false });
                 }
             }
         }
