@@ -89,9 +89,10 @@ impl Pending {
 /// One Chord node.
 ///
 /// Laid out in declaration order (`repr(C)`), hot fields first: what nearly every message and timer
-/// reads (identity, predecessor, the RPC check, counters, status), then the pending RPCs and the
-/// successor list held inline, then the lookups, then what few events touch. With r ≤ 8 and a few
-/// RPCs in flight one event touches only this struct and the finger table.
+/// reads (identity, predecessor, the RPC check, counters, status), then the pending RPCs, the
+/// successor list and the finger table held inline, then the lookups, then what few events touch.
+/// With r ≤ 8, at most 16 distinct fingers and a few RPCs in flight, an event touches no heap block
+/// of the node.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[repr(C)]
 pub struct Node {
@@ -107,12 +108,12 @@ pub struct Node {
     status: Status,
     /// Answer lookups for keys covered by the successor list with the owner from the list.
     list_answers: bool,
-    /// `fingers[i-1]` is finger i (1-based as in the paper).
-    fingers: Fingers,
     pending: SmallVec<[Pending; PENDING_INLINE]>,
     /// Successor list, nearest first; `succ[0]` is the successor. Empty only after every entry
     /// was found dead (see [`Node::successor`]).
     succ: SmallVec<[Peer; SUCC_INLINE]>,
+    /// `fingers[i-1]` is finger i (1-based as in the paper).
+    fingers: Fingers,
     lookups: SmallVec<[Lookup; LOOKUPS_INLINE]>,
     /// Recursive mode: queries forwarded and not yet acknowledged, by request id.
     relays: Vec<recursive::Relay>,
