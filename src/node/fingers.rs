@@ -4,7 +4,8 @@
 //! Owns: the mapping finger i (1 ≤ i ≤ m ≤ 64) → peer. With N nodes only about log2 N of the m fingers
 //! are distinct (ToN'03 IV-D: fingers i ≤ m − 2 log N equal the successor w.h.p.), so a node at N = 10^4
 //! and m = 64 keeps ~14 entries of 24 bytes instead of 64 slots of 24, and a routing step scans ~14
-//! candidates instead of 64.
+//! candidates instead of 64. Up to 16 entries live inside the node (no heap block to fetch per routing
+//! step); a table with more distinct peers spills to the heap.
 //! Invariants: masks are non-zero and pairwise disjoint; peers are pairwise distinct; entries are
 //! ordered by their lowest finger index, so iterating them visits peers in the order of their first
 //! appearance in the expanded table (routing and the successor fallback break ties exactly as a scan
@@ -12,6 +13,10 @@
 //! Never: allocate per lookup or per routing step; hold more than one entry per peer.
 
 use crate::msg::Peer;
+use smallvec::SmallVec;
+
+/// Entries held inline; a table with more distinct peers spills to the heap.
+const INLINE: usize = 16;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Entry {
@@ -23,7 +28,7 @@ struct Entry {
 /// A finger table of up to 64 fingers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fingers {
-    entries: Vec<Entry>,
+    entries: SmallVec<[Entry; INLINE]>,
 }
 
 fn bit(i: u32) -> u64 {

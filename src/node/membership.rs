@@ -65,7 +65,7 @@ impl Node {
     /// already listed: with fewer than r+1 nodes the lists wrap around and would repeat it).
     pub(super) fn on_leave_to_pred(&mut self, from: Peer, last: Option<Peer>) {
         let had = self.succ.len();
-        self.succ.retain(|&p| p != from);
+        self.succ.retain(|p| *p != from);
         if self.succ.len() < had
             && let Some(l) = last.filter(|&l| l != from && !self.succ.contains(&l))
         {

@@ -23,10 +23,18 @@ mod zave;
 mod zave_tests;
 
 use crate::id::{Id, IdSpace};
-use crate::msg::{Ctx, Msg, Peer, ReqId, Timer};
+use crate::msg::{Addr, Ctx, Msg, Peer, ReqId, Timer};
 use fingers::Fingers;
 use lookup::Lookup;
 pub use lookup::Route;
+use smallvec::SmallVec;
+
+/// Successor-list entries held inside the node; a longer list (r up to 32) spills to the heap.
+const SUCC_INLINE: usize = 8;
+/// Outstanding RPCs held inside the node (typically 0–3 at a time); more spill to the heap.
+const PENDING_INLINE: usize = 4;
+/// Lookups in progress held inside the node (usually 0–1); more spill to the heap.
+const LOOKUPS_INLINE: usize = 2;
 
 /// Where a node is in its life.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
@@ -48,8 +56,9 @@ enum Waiting {
     StabilizeFromPredecessor,
     /// Zave: state query to the predecessor found by the join lookup.
     JoinQuery,
-    /// Zave's Rectify: liveness check of the current predecessor before adopting this notifier.
-    Rectify(Peer),
+    /// Zave's Rectify: liveness check of the current predecessor before adopting the notifier kept
+    /// in `Node::rectify_with` (at most one such check is in flight).
+    Rectify,
     CheckPredecessor,
     /// Step of the lookup with this local lookup id.
     Lookup(u32),
@@ -59,39 +68,57 @@ enum Waiting {
     RecLookup(u32),
 }
 
+/// An outstanding RPC: 32 bytes (the peer is kept as its two halves, so no padding), two to a
+/// cache line.
 #[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Pending {
-    req: ReqId,
-    to: Peer,
-    what: Waiting,
     /// Time at which the RPC times out.
     deadline: u64,
+    to_id: Id,
+    to_addr: Addr,
+    req: ReqId,
+    what: Waiting,
+}
+
+impl Pending {
+    fn to(&self) -> Peer {
+        Peer { id: self.to_id, addr: self.to_addr }
+    }
 }
 
 /// One Chord node.
+///
+/// Laid out in declaration order (`repr(C)`), hot fields first: what nearly every message and timer
+/// reads (identity, predecessor, the RPC check, counters, status), then the pending RPCs, the
+/// successor list and the finger table held inline, then the lookups, then what few events touch.
+/// With r ≤ 8, at most 16 distinct fingers and a few RPCs in flight, an event touches no heap block
+/// of the node.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
 pub struct Node {
     me: Peer,
     space: IdSpace,
-    status: Status,
     pred: Option<Peer>,
-    /// Successor list, nearest first; `succ[0]` is the successor. Empty only after every entry
-    /// was found dead (see [`Node::successor`]).
-    succ: Vec<Peer>,
-    /// `fingers[i-1]` is finger i (1-based as in the paper).
-    fingers: Fingers,
-    /// Index (1-based) of the finger fix_fingers refreshed last.
-    next_finger: u32,
-    pending: Vec<Pending>,
-    lookups: Vec<Lookup>,
-    /// Recursive mode: queries forwarded and not yet acknowledged, by request id.
-    relays: Vec<recursive::Relay>,
-    next_req: ReqId,
-    next_lookup: u32,
     /// When the armed RPC check fires, if one is armed.
     rpc_check_at: Option<u64>,
+    next_req: ReqId,
+    next_lookup: u32,
+    /// Index (1-based) of the finger fix_fingers refreshed last.
+    next_finger: u32,
+    status: Status,
     /// Answer lookups for keys covered by the successor list with the owner from the list.
     list_answers: bool,
+    pending: SmallVec<[Pending; PENDING_INLINE]>,
+    /// Successor list, nearest first; `succ[0]` is the successor. Empty only after every entry
+    /// was found dead (see [`Node::successor`]).
+    succ: SmallVec<[Peer; SUCC_INLINE]>,
+    /// `fingers[i-1]` is finger i (1-based as in the paper).
+    fingers: Fingers,
+    lookups: SmallVec<[Lookup; LOOKUPS_INLINE]>,
+    /// Recursive mode: queries forwarded and not yet acknowledged, by request id.
+    relays: Vec<recursive::Relay>,
+    /// Zave: the notifier to adopt if the pending [`Waiting::Rectify`] check times out.
+    rectify_with: Peer,
 }
 
 impl Node {
@@ -103,16 +130,17 @@ impl Node {
             space,
             status: Status::Joining,
             pred: None,
-            succ: Vec::new(),
+            succ: SmallVec::new(),
             fingers: Fingers::default(),
             next_finger: 0,
-            pending: Vec::new(),
-            lookups: Vec::new(),
+            pending: SmallVec::new(),
+            lookups: SmallVec::new(),
             relays: Vec::new(),
             next_req: 0,
             next_lookup: 0,
             rpc_check_at: None,
             list_answers: false,
+            rectify_with: me,
         }
     }
 
@@ -247,7 +275,7 @@ impl Node {
         }
         let req = self.next_req;
         self.next_req = self.next_req.wrapping_add(1);
-        self.pending.push(Pending { req, to, what, deadline });
+        self.pending.push(Pending { deadline, to_id: to.id, to_addr: to.addr, req, what });
         Some(req)
     }
 
@@ -287,28 +315,29 @@ impl Node {
 
     /// Removes and returns the pending RPC `req` if it was sent to `from`.
     fn take_pending(&mut self, req: ReqId, from: Peer) -> Option<Waiting> {
-        let i = self.pending.iter().position(|p| p.req == req && p.to == from)?;
+        let i = self.pending.iter().position(|p| p.req == req && p.to() == from)?;
         Some(self.pending.swap_remove(i).what)
     }
 
     fn on_rpc_timeout(&mut self, ctx: &mut Ctx, p: Pending) {
+        let (req, to) = (p.req, p.to());
         match p.what {
             Waiting::Stabilize if self.is_zave(ctx) => self.zave_successor_timeout(ctx),
-            Waiting::Stabilize => self.on_successor_timeout(ctx, p.to),
+            Waiting::Stabilize => self.on_successor_timeout(ctx, to),
             Waiting::StabilizeFromPredecessor => self.zave_end_stabilization(ctx),
             Waiting::JoinQuery => ctx.out.push(crate::msg::Effect::JoinFailed),
-            Waiting::Rectify(newp) => {
-                if self.pred == Some(p.to) {
-                    self.pred = Some(newp);
+            Waiting::Rectify => {
+                if self.pred == Some(to) {
+                    self.pred = Some(self.rectify_with);
                 }
             }
             Waiting::CheckPredecessor => {
-                if self.pred == Some(p.to) {
+                if self.pred == Some(to) {
                     self.pred = None;
                 }
             }
-            Waiting::Lookup(l) => self.on_lookup_timeout(ctx, l, p.to),
-            Waiting::Relay => self.on_relay_timeout(ctx, p.req, p.to),
+            Waiting::Lookup(l) => self.on_lookup_timeout(ctx, l, to),
+            Waiting::Relay => self.on_relay_timeout(ctx, req, to),
             Waiting::RecLookup(l) => self.on_recursive_timeout(ctx, l),
         }
     }
@@ -339,7 +368,7 @@ impl Node {
         if dead == self.me {
             return;
         }
-        self.succ.retain(|&p| p != dead);
+        self.succ.retain(|p| *p != dead);
         self.clear_fingers(dead);
         if self.pred == Some(dead) {
             self.pred = None;

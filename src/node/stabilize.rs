@@ -97,17 +97,19 @@ impl Node {
         }
         let r = ctx.params.r;
         let space = ctx.params.space;
-        // IV-E.3 reconcile: copy s's list, drop its last entry, prepend s.
+        // IV-E.3 reconcile: copy s's list, drop its last entry, prepend s. Fig. 6: x ∈ (n, successor)
+        // becomes the successor, ahead of s, and the list is cut to r. The published protocol adopts x
+        // without checking that it is alive (Zave TSE'17 Sec. II shows where that breaks the ring).
+        // Built in place, never longer than r, so a list of r ≤ SUCC_INLINE stays inside the node.
         self.succ.clear();
-        self.succ.push(s);
-        let theirs = ctx.lists.get(list);
-        self.succ.extend(theirs.iter().take(r - 1));
-        // Fig. 6: x ∈ (n, successor) becomes the successor. The published protocol adopts x without
-        // checking that it is alive (Zave TSE'17 Sec. II shows where that breaks the ring).
         if let Some(x) = x.filter(|&x| space.in_open(x.id, self.me.id, s.id)) {
-            self.succ.insert(0, x);
-            self.succ.truncate(r);
+            self.succ.push(x);
         }
+        if self.succ.len() < r {
+            self.succ.push(s);
+        }
+        let theirs = ctx.lists.get(list);
+        self.succ.extend(theirs.iter().take(r - self.succ.len()).copied());
         self.fingers.set(1, Some(self.succ[0]));
         let succ = self.succ[0];
         ctx.send(succ, Msg::Notify);
@@ -149,6 +151,8 @@ impl Node {
         if self.status != Status::Joined || self.successor() != from || !space.in_open(p.id, self.me.id, from.id) {
             return;
         }
+        // Cut first, then prepend: the list never grows past r (and so never spills to the heap).
+        self.succ.truncate(ctx.params.r.saturating_sub(1));
         self.succ.insert(0, p);
         self.succ.truncate(ctx.params.r);
         self.fingers.set(1, Some(p));

@@ -65,7 +65,7 @@ impl Node {
         let r = ctx.params.r;
         self.succ.clear();
         self.succ.push(first);
-        self.succ.extend(ctx.lists.get(theirs).iter().take(r - 1));
+        self.succ.extend(ctx.lists.get(theirs).iter().take(r - 1).copied());
         self.pad_to(ctx, r);
         self.fingers.set(1, Some(first));
     }
@@ -119,9 +119,10 @@ impl Node {
             Some(p) if p == from => {}
             Some(p) if space.in_open(from.id, p.id, self.me.id) => self.pred = Some(from),
             Some(p) => {
-                let checking = self.pending.iter().any(|q| matches!(q.what, Waiting::Rectify(_)));
+                let checking = self.pending.iter().any(|q| q.what == Waiting::Rectify);
                 if !checking {
-                    self.rpc(ctx, p, Waiting::Rectify(from), |req| Msg::Ping { req, user: false });
+                    self.rectify_with = from;
+                    self.rpc(ctx, p, Waiting::Rectify, |req| Msg::Ping { req, user: false });
                 }
             }
         }
@@ -151,7 +152,7 @@ impl Node {
         }
         let r = ctx.params.r;
         self.succ.clear();
-        self.succ.extend(theirs.iter().take(r));
+        self.succ.extend(theirs.iter().take(r).copied());
         self.pad_to(ctx, r);
         self.fingers.set(1, Some(self.succ[0]));
         self.pred = Some(prdc);
