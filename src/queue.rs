@@ -62,6 +62,9 @@ pub struct EventQueue<E> {
     /// the pop order is the same wherever an entry waits, so this is not saved with the queue.
     #[serde(skip)]
     recent: Vec<u64>,
+    /// The lane the last pop came from (a prefetch hint only; not saved).
+    #[serde(skip)]
+    last_lane: Option<u8>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -74,6 +77,7 @@ impl<E> Default for EventQueue<E> {
             seq: 0,
             next: None,
             recent: Vec::new(),
+            last_lane: None,
         }
     }
 }
@@ -154,6 +158,14 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// The event `k` places behind the head of the lane the last pop came from (`None` if that was
+    /// the heap): it will come out soon, which makes it worth a cache hint further ahead than the
+    /// next event.
+    pub fn lane_ahead(&self, k: usize) -> Option<&E> {
+        let l = self.last_lane?;
+        self.lanes[l as usize].q.get(k).map(|e| &e.ev)
+    }
+
     /// Removes the earliest event: `(time, seq, event)`.
     pub fn pop(&mut self) -> Option<(u64, u64, E)> {
         let n = self.select()?;
@@ -164,6 +176,7 @@ impl<E> EventQueue<E> {
         }
         .expect("selected entry exists");
         debug_assert_eq!(e.key(), (n.at, n.seq));
+        self.last_lane = (n.src != HEAP).then_some(n.src);
         self.len -= 1;
         self.popped = e.at;
         Some((e.at, e.seq, e.ev))
