@@ -25,6 +25,10 @@ use std::collections::VecDeque;
 /// the RPC timeout, the round); a lane is one more head to compare on every pop.
 pub const MAX_LANES: usize = 8;
 
+/// How far ahead of a lane's head its entries are prefetched: a lane is read in order, but slowly (one
+/// entry every few events), so an entry pushed one latency ago has left the near caches by then.
+const LANE_PREFETCH: usize = 16;
+
 /// Slots of the table of delays recently sent to the heap (a power of two).
 const RECENT: usize = 64;
 
@@ -172,7 +176,13 @@ impl<E> EventQueue<E> {
         self.next = None;
         let e = match n.src {
             HEAP => self.heap.pop(),
-            l => self.lanes[l as usize].q.pop_front(),
+            l => {
+                let q = &mut self.lanes[l as usize].q;
+                if let Some(ahead) = q.get(LANE_PREFETCH) {
+                    crate::prefetch::prefetch(ahead);
+                }
+                q.pop_front()
+            }
         }
         .expect("selected entry exists");
         debug_assert_eq!(e.key(), (n.at, n.seq));
