@@ -133,6 +133,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Finds the earliest entry (if not known yet).
+    #[inline(always)]
     fn select(&mut self) -> Option<Next> {
         if self.next.is_none() && self.len > 0 {
             let mut best = self.heap.peek_key().map(|(at, seq)| Next { at, seq, src: HEAP });
@@ -149,11 +150,13 @@ impl<E> EventQueue<E> {
     }
 
     /// Time of the earliest event.
+    #[inline(always)]
     pub fn peek_time(&mut self) -> Option<u64> {
         self.select().map(|n| n.at)
     }
 
     /// The earliest event, without removing it.
+    #[inline(always)]
     pub fn peek(&mut self) -> Option<&E> {
         let n = self.select()?;
         match n.src {
@@ -171,6 +174,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes the earliest event: `(time, seq, event)`.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(u64, u64, E)> {
         let n = self.select()?;
         self.next = None;
