@@ -202,6 +202,8 @@ pub enum Timer {
     RpcCheck,
     /// Retry a join that could not start or failed.
     JoinRetry,
+    /// `maintenance = "joint"`: the one periodic timer that runs all three maintenance tasks.
+    Maintain,
 }
 
 /// What a lookup was for. `User(tag)` lookups are judged by the checker; the tag is the simulator's.
@@ -268,6 +270,9 @@ pub struct Params {
     /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
     pub lookup_retries: bool,
     pub stabilize_on_join: bool,
+    /// `maintenance = "joint"`: run fix_fingers every `.0`-th and check_predecessor every `.1`-th
+    /// stabilize tick of the one maintenance timer; `None`: three separate timers.
+    pub joint: Option<(u32, u32)>,
     /// Workload and application lookups are recursive (`node/recursive.rs`), not iterative.
     pub recursive: bool,
 }

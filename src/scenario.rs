@@ -164,6 +164,31 @@ pub struct Protocol {
     /// `iterative` (default) or `recursive` workload and application lookups.
     #[serde(skip_serializing_if = "LookupStyle::is_iterative")]
     pub lookup_style: LookupStyle,
+    /// `separate` (default) or `joint` maintenance timers (see [`Maintenance`]).
+    #[serde(skip_serializing_if = "Maintenance::is_separate")]
+    pub maintenance: Maintenance,
+}
+
+/// How a node schedules its periodic maintenance.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Maintenance {
+    /// stabilize, fix_fingers and check_predecessor each run on a timer of their own, each at its own
+    /// random phase (ToN'03 Fig. 6: each is "called periodically").
+    #[default]
+    Separate,
+    /// One maintenance timer per node at the stabilize interval: every tick stabilizes, and every k-th
+    /// tick also runs fix_fingers (k = fix_fingers / stabilize interval) and check_predecessor (likewise),
+    /// in that order. The same work at the same rates with one timer event per tick instead of up to
+    /// three, as simulators with a per-node "maintenance round" (Corten's workload) schedule it; the
+    /// three tasks are in phase. Both intervals must be whole multiples of the stabilize interval.
+    Joint,
+}
+
+impl Maintenance {
+    fn is_separate(&self) -> bool {
+        *self == Maintenance::Separate
+    }
 }
 
 /// How a node keeps its fingers fresh.
@@ -203,6 +228,7 @@ impl Default for Protocol {
             lookup_retries: true,
             stabilize_on_join: false,
             lookup_style: LookupStyle::Iterative,
+            maintenance: Maintenance::Separate,
         }
     }
 }

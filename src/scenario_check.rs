@@ -97,12 +97,35 @@ impl<'a> Validator<'a> {
         self.range("protocol.stabilize_jitter", p.stabilize_jitter, 0.0, 0.99);
         self.range("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms, 0.001, 1e9);
         self.range("protocol.check_predecessor_interval_ms", p.check_predecessor_interval_ms, 0.001, 1e9);
+        if p.maintenance == crate::scenario::Maintenance::Joint {
+            self.joint_intervals(p);
+        }
         if p.variant == Variant::Zave {
             self.zave_start(s);
         }
         self.int_range("protocol.lookup_max_steps", p.lookup_max_steps as u64, 1, 10_000);
         self.int_range("protocol.max_pending_rpcs", p.max_pending_rpcs as u64, 4, 1_000_000);
         self.range("protocol.join_retry_ms", p.join_retry_ms, 0.001, 1e9);
+    }
+
+    /// `maintenance = "joint"` runs fix_fingers and check_predecessor every k-th stabilize tick, so their
+    /// intervals must be whole multiples of the stabilize interval (in microseconds).
+    fn joint_intervals(&mut self, p: &crate::scenario::Protocol) {
+        let stab = crate::scenario::ms_to_us(p.stabilize_interval_ms).max(1);
+        for (key, ms) in [
+            ("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms),
+            ("protocol.check_predecessor_interval_ms", p.check_predecessor_interval_ms),
+        ] {
+            let us = crate::scenario::ms_to_us(ms);
+            if us < stab || !us.is_multiple_of(stab) {
+                let msg = format!(
+                    "{ms} ms: with maintenance = \"joint\" it must be a whole multiple (1, 2, 3, …) of \
+                     stabilize_interval_ms = {} ms",
+                    p.stabilize_interval_ms
+                );
+                self.err(key, msg);
+            }
+        }
     }
 
     /// TSE'17 operating assumptions: start from an ideal ring of at least r+1 nodes; the protocol has

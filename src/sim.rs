@@ -146,6 +146,11 @@ impl Sim {
             finger_refresh: p.finger_refresh,
             lookup_retries: p.lookup_retries,
             stabilize_on_join: p.stabilize_on_join,
+            joint: (p.maintenance == crate::scenario::Maintenance::Joint).then(|| {
+                let stab = ms_to_us(p.stabilize_interval_ms).max(1);
+                let every = |ms| (ms_to_us(ms) / stab).clamp(1, u32::MAX as u64) as u32;
+                (every(p.fix_fingers_interval_ms), every(p.check_predecessor_interval_ms))
+            }),
             recursive: p.lookup_style == crate::scenario::LookupStyle::Recursive,
         };
         let mut script = sc.events.clone();
@@ -263,7 +268,9 @@ impl Sim {
             Ev::Timer { to, timer } => {
                 if self.nodes[to.0 as usize].alive {
                     let entropy = match timer {
-                        Timer::Stabilize | Timer::FixFingers | Timer::CheckPredecessor => self.rng.node.next_u64(),
+                        Timer::Stabilize | Timer::FixFingers | Timer::CheckPredecessor | Timer::Maintain => {
+                            self.rng.node.next_u64()
+                        }
                         Timer::RpcCheck | Timer::JoinRetry => 0,
                     };
                     self.with_node(to, entropy, |n, ctx| n.on_timer(ctx, timer));

@@ -92,10 +92,12 @@ fn timer_index(t: Timer) -> u16 {
         Timer::CheckPredecessor => 2,
         Timer::RpcCheck => 3,
         Timer::JoinRetry => 4,
+        Timer::Maintain => 5,
     }
 }
 
-const TIMER_NAMES: [&str; 5] = ["stabilize", "fix_fingers", "check_predecessor", "rpc_timeout", "join_retry"];
+const TIMER_NAMES: [&str; 6] =
+    ["stabilize", "fix_fingers", "check_predecessor", "rpc_timeout", "join_retry", "maintain"];
 
 /// A small stable number for the kind of event: high byte the event type, low byte the message or
 /// timer type.

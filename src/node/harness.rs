@@ -29,6 +29,7 @@ pub fn params(variant: Variant) -> Params {
         finger_refresh: crate::scenario::FingerRefresh::FixFingers,
         lookup_retries: true,
         stabilize_on_join: false,
+        joint: None,
         recursive: false,
     }
 }

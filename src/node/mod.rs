@@ -105,6 +105,8 @@ pub struct Node {
     next_lookup: u32,
     /// Index (1-based) of the finger fix_fingers refreshed last.
     next_finger: u32,
+    /// Ticks of the joint maintenance timer so far (`maintenance = "joint"`).
+    ticks: u32,
     status: Status,
     /// Answer lookups for keys covered by the successor list with the owner from the list.
     list_answers: bool,
@@ -133,6 +135,7 @@ impl Node {
             succ: SmallVec::new(),
             fingers: Fingers::default(),
             next_finger: 0,
+            ticks: 0,
             pending: SmallVec::new(),
             lookups: SmallVec::new(),
             relays: Vec::new(),
@@ -250,6 +253,7 @@ impl Node {
             Timer::CheckPredecessor => self.on_check_predecessor_timer(ctx),
             Timer::RpcCheck => self.on_rpc_check(ctx),
             Timer::JoinRetry => {}
+            Timer::Maintain => self.on_maintain_timer(ctx),
         }
     }
 

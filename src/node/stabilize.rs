@@ -11,11 +11,15 @@ use crate::scenario::FingerRefresh;
 
 impl Node {
     /// Arms the three periodic timers at random phases in `[0, period)`, so that nodes do not act in
-    /// lockstep. The phases come from `ctx.entropy`.
+    /// lockstep; with `maintenance = "joint"`, the one maintenance timer. The phases come from
+    /// `ctx.entropy`.
     pub fn start_timers(&mut self, ctx: &mut Ctx) {
         let p = ctx.params;
         let e = ctx.entropy;
         let (s, f, c) = (p.stabilize_us.max(1), p.fix_fingers_us.max(1), p.check_pred_us.max(1));
+        if p.joint.is_some() {
+            return ctx.timer(mix(e, 1) % s, Timer::Maintain);
+        }
         ctx.timer(mix(e, 1) % s, Timer::Stabilize);
         if matches!(p.finger_refresh, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick) {
             ctx.timer(mix(e, 2) % f, Timer::FixFingers);
@@ -23,19 +27,47 @@ impl Node {
         ctx.timer(mix(e, 3) % c, Timer::CheckPredecessor);
     }
 
-    pub(super) fn on_stabilize_timer(&mut self, ctx: &mut Ctx) {
+    /// The next stabilize interval, drawn from `[(1-j)T, (1+j)T]` with the timer's entropy.
+    fn stabilize_delay(ctx: &Ctx) -> u64 {
         let p = ctx.params;
         let spread = (p.stabilize_us as f64 * p.stabilize_jitter) as u64;
         let next = p.stabilize_us - spread + if spread > 0 { ctx.entropy % (2 * spread + 1) } else { 0 };
-        ctx.timer(next.max(1), Timer::Stabilize);
+        next.max(1)
+    }
+
+    pub(super) fn on_stabilize_timer(&mut self, ctx: &mut Ctx) {
+        ctx.timer(Self::stabilize_delay(ctx), Timer::Stabilize);
+        self.stabilize_tick(ctx);
+    }
+
+    /// `maintenance = "joint"`: one timer runs stabilize every tick, fix_fingers every `k`-th and
+    /// check_predecessor every `l`-th tick (`Params::joint`), in that order.
+    pub(super) fn on_maintain_timer(&mut self, ctx: &mut Ctx) {
+        ctx.timer(Self::stabilize_delay(ctx), Timer::Maintain);
+        let Some((fix_every, check_every)) = ctx.params.joint else { return };
+        self.ticks = self.ticks.wrapping_add(1);
+        self.stabilize_tick(ctx);
+        let refresh = ctx.params.finger_refresh;
+        if self.ticks.is_multiple_of(fix_every)
+            && matches!(refresh, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick)
+        {
+            self.fix_fingers_tick(ctx);
+        }
+        if self.ticks.is_multiple_of(check_every) {
+            self.check_predecessor_tick(ctx);
+        }
+    }
+
+    /// One stabilization, and the finger refresh that goes with it under the per-stabilize policies.
+    fn stabilize_tick(&mut self, ctx: &mut Ctx) {
         if self.status != Status::Joined {
             return;
         }
         self.stabilize(ctx);
-        match p.finger_refresh {
+        match ctx.params.finger_refresh {
             FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick => {}
             FingerRefresh::OnePerStabilize => self.refresh_fingers(ctx, 1),
-            FingerRefresh::AllPerStabilize => self.refresh_fingers(ctx, p.space.bits()),
+            FingerRefresh::AllPerStabilize => self.refresh_fingers(ctx, ctx.params.space.bits()),
         }
     }
 
@@ -160,6 +192,11 @@ impl Node {
 
     pub(super) fn on_check_predecessor_timer(&mut self, ctx: &mut Ctx) {
         ctx.timer(ctx.params.check_pred_us.max(1), Timer::CheckPredecessor);
+        self.check_predecessor_tick(ctx);
+    }
+
+    /// ToN'03 Fig. 6 `check_predecessor()`: ping the predecessor; no answer clears it.
+    fn check_predecessor_tick(&mut self, ctx: &mut Ctx) {
         // Zave TSE'17 has no check_predecessor: Rectify checks the old predecessor when it matters.
         if self.status != Status::Joined || self.waiting_for(Waiting::CheckPredecessor) || self.is_zave(ctx) {
             return;
@@ -179,6 +216,10 @@ impl Node {
     /// and is cut off more often when its only successor fails (ToN'03's join window).
     pub(super) fn on_fix_fingers_timer(&mut self, ctx: &mut Ctx) {
         ctx.timer(ctx.params.fix_fingers_us.max(1), Timer::FixFingers);
+        self.fix_fingers_tick(ctx);
+    }
+
+    fn fix_fingers_tick(&mut self, ctx: &mut Ctx) {
         if self.status != Status::Joined {
             return;
         }

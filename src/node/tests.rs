@@ -4,7 +4,7 @@
 use super::harness::*;
 use super::*;
 use crate::id::Id;
-use crate::msg::{Effect, Purpose};
+use crate::msg::{Effect, MSG_KINDS, Purpose};
 use crate::scenario::Variant;
 
 #[test]
@@ -46,6 +46,35 @@ fn stabilize_timer_asks_successor() {
     );
     // A second tick while the first is in flight only re-arms the timer.
     assert_eq!(h.timer(Timer::Stabilize), vec![Effect::SetTimer { after_us: 1000, timer: Timer::Stabilize }]);
+}
+
+/// `maintenance = "joint"`: one timer; stabilize every tick, fix_fingers every 2nd, check_predecessor
+/// every 3rd.
+#[test]
+fn joint_maintenance_runs_three_tasks_from_one_timer() {
+    let mut h = H::installed(Variant::Ton03);
+    h.p.joint = Some((2, 3));
+    h.p.finger_refresh = crate::scenario::FingerRefresh::OneIndexPerTick;
+    let sent = |h: &mut H| -> Vec<&'static str> {
+        let fx = h.timer(Timer::Maintain);
+        assert_eq!(fx[0], Effect::SetTimer { after_us: 1000, timer: Timer::Maintain }, "re-armed first");
+        let timers = fx.iter().filter(|e| matches!(e, Effect::SetTimer { timer: Timer::Maintain, .. })).count();
+        assert_eq!(timers, 1, "no other periodic timer");
+        fx.iter()
+            .filter_map(|e| if let Effect::Send { msg, .. } = e { Some(MSG_KINDS[msg.kind()]) } else { None })
+            .collect()
+    };
+    assert_eq!(sent(&mut h), ["get_state"]);
+    assert_eq!(h.expire(), vec![send(n(150), Msg::GetState { req: 1 }), rpc_timer(1)], "failover as usual");
+    h.node.install(Some(n(50)), &[n(120), n(150), n(200)], &[Some(n(120)); 8]);
+    // Tick 2: stabilize still in flight; fix_fingers refreshes finger 1 locally (no message).
+    assert_eq!(sent(&mut h), Vec::<&str>::new());
+    assert_eq!(sent(&mut h), ["ping"], "tick 3: check_predecessor");
+    h.expire(); // no pong: the predecessor is cleared; put it back
+    h.node.install(Some(n(50)), &[n(120), n(150), n(200)], &[Some(n(120)); 8]);
+    let _ = sent(&mut h); // tick 4
+    let _ = sent(&mut h); // tick 5
+    assert!(sent(&mut h).contains(&"ping"), "tick 6: check_predecessor again");
 }
 
 #[test]

@@ -117,6 +117,11 @@ fn malformed() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("zave-joins-start", zave.replace("[initial]", "[initial]\nmode = \"joins\""), vec!["initial.mode", "ideal"]),
         ("zave-too-few", zave.replace("nodes = 20", "nodes = 3"), vec!["initial.nodes", "r+1 = 9"]),
         (
+            "joint-not-a-multiple",
+            g.replace("[protocol]", "[protocol]\nmaintenance = \"joint\"\nfix_fingers_interval_ms = 15000"),
+            vec!["protocol.fix_fingers_interval_ms", "whole multiple", "10000 ms"],
+        ),
+        (
             "zave-leaves",
             format!("{zave}\n[[event]]\nat_s = 5\naction = \"leave_fraction\"\nfraction = 0.1\n"),
             vec!["graceful leave"],
