@@ -109,6 +109,10 @@ struct Inflight {
     start: u64,
     key: Id,
     origin: Addr,
+    /// The true owner of `key` at the start, valid while the truth's version is `version`: most
+    /// lookups finish before membership changes, and then need no second search of the ring.
+    want: Option<Peer>,
+    version: u64,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -218,13 +222,13 @@ impl Checker {
     }
 
     /// Registers a workload lookup; returns the tag the node echoes back.
-    pub fn lookup_started(&mut self, now: u64, key: Id, origin: Addr) -> u32 {
+    pub fn lookup_started(&mut self, now: u64, key: Id, origin: Addr, truth: &Truth) -> u32 {
         if now < self.warmup_us {
             self.warmup_started += 1;
         } else {
             self.started += 1;
         }
-        let f = Inflight { start: now, key, origin };
+        let f = Inflight { start: now, key, origin, want: truth.successor(key), version: truth.version() };
         match self.free.pop() {
             Some(t) => {
                 self.inflight[t as usize] = Some(f);
@@ -256,9 +260,10 @@ impl Checker {
         let Some(f) = self.inflight.get_mut(tag as usize).and_then(Option::take) else { return };
         self.free.push(tag);
         debug_assert_eq!(f.key, key);
+        let want = if f.version == truth.version() { f.want } else { truth.successor(key) };
         let outcome = match owner {
             None => Outcome::Failed,
-            Some(o) if truth.successor(key) == Some(o) => Outcome::Correct,
+            Some(o) if want == Some(o) => Outcome::Correct,
             Some(o) if self.was_successor(truth, key, o, f.start) => Outcome::Ambiguous,
             Some(_) => Outcome::Wrong,
         };
@@ -489,5 +494,33 @@ impl Checker {
             self.skip.clear();
         }
         (None, hops, touts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The owner recorded at a lookup's start is used only while membership is unchanged: a join
+    /// in between makes the new node the owner, and the old answer then counts as ambiguous.
+    #[test]
+    fn owner_cached_at_start_is_dropped_when_membership_changes() {
+        let sc = Scenario::parse("duration_s = 400\n[initial]\nnodes = 2\n", "t.toml", "t").expect("valid");
+        let mut c = Checker::new(&sc);
+        let mut t = Truth::default();
+        let p = |id: u64, a: u32| Peer { id: Id(id), addr: Addr(a) };
+        t.add(p(100, 0), 0);
+        t.add(p(200, 1), 0);
+        let done = |owner| Done { now: 5, owner: Some(owner), hops: 1, timeouts: 0, direct_us: None };
+        let a = c.lookup_started(1, Id(150), Addr(0), &t);
+        c.judge_lookup(&t, a, Id(150), done(p(200, 1)));
+        assert_eq!((c.lookups.done, c.lookups.correct), (1, 1));
+        let b = c.lookup_started(2, Id(150), Addr(0), &t);
+        t.add(p(160, 2), 3); // now the owner of 150
+        c.judge_lookup(&t, b, Id(150), done(p(200, 1)));
+        assert_eq!((c.lookups.correct, c.lookups.ambiguous), (1, 1), "the start's owner is stale");
+        let d = c.lookup_started(4, Id(150), Addr(0), &t);
+        c.judge_lookup(&t, d, Id(150), done(p(160, 2)));
+        assert_eq!(c.lookups.correct, 2);
     }
 }

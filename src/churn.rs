@@ -367,11 +367,24 @@ impl Sim {
             self.lookup_from(a, key);
         }
         self.schedule_arrival(w, self.now, Ev::Lookup(w as u16));
+        self.prefetch_next_lookup();
+    }
+
+    /// Draws the next arrival's origin and key from a copy of the workload stream (the real draws
+    /// happen at that arrival, unchanged) and hints the origin's slot and the truth's answer for the
+    /// key into the cache: a lookup's origin is a random node, the one event whose node the run loop
+    /// cannot prefetch from the queue. A hint only; if the next draw goes elsewhere, nothing changes.
+    fn prefetch_next_lookup(&self) {
+        let mut peek = self.rng.workload.clone();
+        if let Some(a) = self.truth.joined().pick(&mut peek) {
+            crate::prefetch::prefetch(&self.nodes[a.0 as usize]);
+            self.truth.prefetch_successor(self.params.space.id(peek.next_u64()));
+        }
     }
 
     /// Node `a` starts a lookup for `key`; the checker judges it when it completes.
     pub fn lookup_from(&mut self, a: Addr, key: Id) {
-        let tag = self.checker.lookup_started(self.now, key, a);
+        let tag = self.checker.lookup_started(self.now, key, a, &self.truth);
         self.with_node(a, 0, |n, ctx| n.start_lookup(ctx, key, Purpose::User(tag), None));
     }
 }

@@ -135,6 +135,9 @@ pub struct Truth {
     changes: Vec<Change>,
     node_us: u128,
     last_at: u64,
+    /// Membership changes so far: an answer of [`Truth::successor`] stands while this is unchanged.
+    #[serde(default)]
+    version: u64,
 }
 
 impl Truth {
@@ -146,6 +149,7 @@ impl Truth {
 
     pub fn add(&mut self, p: Peer, now: u64) {
         self.tick(now);
+        self.version += 1;
         self.ring.insert(p.id, p.addr);
         self.indexed = false;
         self.alive.insert(p.addr);
@@ -154,6 +158,7 @@ impl Truth {
 
     pub fn remove(&mut self, p: Peer, now: u64) {
         self.tick(now);
+        self.version += 1;
         if self.ring.get(&p.id) == Some(&p.addr) {
             self.ring.remove(&p.id);
             self.indexed = false;
@@ -203,6 +208,21 @@ impl Truth {
         }
         let (&id, &addr) = self.ring.range(key..).next().or_else(|| self.ring.iter().next())?;
         Some(Peer { id, addr })
+    }
+
+    /// Counts membership changes (see the field).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Hints the memory that `successor(key)` reads into the cache (a lookup about to start).
+    pub fn prefetch_successor(&self, key: Id) {
+        if self.indexed {
+            let s = &self.sorted;
+            if let Some(p) = s.starts.get(s.top(key) as usize).and_then(|&lo| s.peers.get(lo as usize)) {
+                crate::prefetch::prefetch(p);
+            }
+        }
     }
 
     /// Rebuilds the sorted copy if membership changed since the last call (O(N); once a round).
