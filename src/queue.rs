@@ -88,6 +88,7 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     /// Schedules `ev` at time `at` (not before the last time popped); returns its sequence number.
+    #[inline(always)]
     pub fn push(&mut self, at: u64, ev: E) -> u64 {
         assert!(at >= self.popped, "event scheduled in the past: {at} < {}", self.popped);
         let seq = self.seq;
@@ -110,6 +111,7 @@ impl<E> EventQueue<E> {
     /// The lane for events pushed with this delay: the lane keyed by it; else, if the delay recurs (it
     /// went to the heap recently), an empty lane re-keyed or a new lane while there are fewer than
     /// [`MAX_LANES`]; else the heap.
+    #[inline(always)]
     fn lane_for(&mut self, delay: u64) -> u8 {
         if let Some(i) = self.lanes.iter().position(|l| l.delay == delay) {
             return i as u8;

@@ -195,6 +195,7 @@ impl Sim {
         Ok(sim)
     }
 
+    #[inline(always)]
     pub fn push(&mut self, at: u64, ev: Ev) {
         self.queue.push(at, ev);
     }
