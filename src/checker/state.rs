@@ -30,6 +30,10 @@ pub(super) struct StateCounts {
     pub reason: Option<String>,
 }
 
+/// The scan visits nodes in ring order, which is random in memory: the node this many checks ahead
+/// is prefetched.
+const PREFETCH_AHEAD: usize = 4;
+
 /// Up to this many live nodes, every node is checked each round; above, a sample of about this many.
 pub const MAX_CHECKED: usize = 100_000;
 /// Fingers are reported, not required for convergence (DESIGN.md principle 5), and checking them costs
@@ -53,6 +57,9 @@ impl Checker {
         let finger_every = sampled.div_ceil(MAX_FINGER_CHECKED).max(1);
         for (i, me) in ring.iter().enumerate().skip(offset).step_by(stride.max(1)) {
             c.checked += 1;
+            if let Some(ahead) = ring.get(i + PREFETCH_AHEAD * stride.max(1)) {
+                crate::prefetch::prefetch(&nodes[ahead.addr.0 as usize].node);
+            }
             let fingers_too = (c.checked - 1).is_multiple_of(finger_every);
             let node = &nodes[me.addr.0 as usize].node;
             if !node.is_joined() {
