@@ -15,7 +15,8 @@
 //!
 //! Modules: [`id`] ring ids and intervals · [`rng`] seeded named streams · [`msg`] the node's
 //! vocabulary · [`node`] the sans-IO Chord state machine · [`net`] latency (per pair too), jitter,
-//! loss and partitions · [`sim`] the engine ([`sim_net`] its network glue) · [`churn`] membership
+//! loss and partitions · [`sim`] the engine ([`sim_net`] its network glue, [`queue`] its event queue,
+//! [`prefetch`] its cache hints) · [`churn`] membership
 //! changes and generators · [`session`] on/off session churn · [`truth`] ground truth · [`checker`] the
 //! outside oracle · [`metrics`] counters · [`report`] JSON report and verdict · [`run`] driving a run ·
 //! [`scenario`] the TOML schema.
