@@ -208,8 +208,14 @@ impl Sim {
         }
     }
 
-    /// Processes every event with time ≤ `until`.
+    /// Processes every event with time ≤ `until`. Once the checker has reached a verdict
+    /// (`stop_early`), it returns [`Stop::Verdict`] at once and runs nothing, until the caller clears
+    /// `stop_early` (as the shell does to go on past a verdict): a caller that keeps calling after a
+    /// verdict does not creep forward one event a call.
     pub fn run_until(&mut self, until: u64) -> Stop {
+        if self.stop_early {
+            return Stop::Verdict;
+        }
         let max_events = self.sc.limits.max_events;
         while let Some(at) = self.queue.peek_time() {
             if at > until {
@@ -402,5 +408,26 @@ impl Sim {
     /// Events still queued (for tests).
     pub fn queued(&self) -> usize {
         self.queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After a verdict, `run_until` runs nothing until the caller clears `stop_early`.
+    #[test]
+    fn nothing_runs_after_a_verdict_until_cleared() {
+        let text = "duration_s = 300\n[initial]\nnodes = 8\n[protocol]\nstabilize_interval_ms = 10000";
+        let mut sim = Sim::new(Scenario::parse(text, "t.toml", "t").expect("valid")).expect("builds");
+        assert_eq!(sim.run_until(20_000_000), Stop::Reached);
+        let events = sim.events;
+        sim.stop_early = true;
+        assert_eq!(sim.run_until(40_000_000), Stop::Verdict);
+        assert_eq!(sim.run_until(40_000_000), Stop::Verdict);
+        assert_eq!(sim.events, events, "no event ran");
+        sim.stop_early = false;
+        assert_eq!(sim.run_until(40_000_000), Stop::Reached);
+        assert!(sim.events > events);
     }
 }
