@@ -275,6 +275,8 @@ pub struct Params {
     pub joint: Option<(u32, u32)>,
     /// Workload and application lookups are recursive (`node/recursive.rs`), not iterative.
     pub recursive: bool,
+    /// Proximity neighbour selection: candidates per finger, the finger included (≤ 1: off).
+    pub finger_alternates: usize,
 }
 
 /// Successor lists in flight, each with the node that sent it. Slots are recycled, so steady state

@@ -167,6 +167,10 @@ pub struct Protocol {
     /// `separate` (default) or `joint` maintenance timers (see [`Maintenance`]).
     #[serde(skip_serializing_if = "Maintenance::is_separate")]
     pub maintenance: Maintenance,
+    /// Proximity neighbour selection: each finger is the lowest-round-trip node among the finger's
+    /// owner and its next `finger_alternates - 1` successors (0 or 1: off).
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub finger_alternates: u32,
 }
 
 /// How a node schedules its periodic maintenance.
@@ -210,6 +214,10 @@ pub enum FingerRefresh {
     AllPerStabilize,
 }
 
+fn is_zero_u32(x: &u32) -> bool {
+    *x == 0
+}
+
 impl Default for Protocol {
     fn default() -> Self {
         Protocol {
@@ -229,6 +237,7 @@ impl Default for Protocol {
             stabilize_on_join: false,
             lookup_style: LookupStyle::Iterative,
             maintenance: Maintenance::Separate,
+            finger_alternates: 0,
         }
     }
 }

@@ -106,6 +106,9 @@ impl<'a> Validator<'a> {
         self.int_range("protocol.lookup_max_steps", p.lookup_max_steps as u64, 1, 10_000);
         self.int_range("protocol.max_pending_rpcs", p.max_pending_rpcs as u64, 4, 1_000_000);
         self.range("protocol.join_retry_ms", p.join_retry_ms, 0.001, 1e9);
+        // Alternates come from the finger owner's successor list: at most r of them besides it.
+        let max_alt = (p.successor_list_len as u64 + 1).min(33);
+        self.int_range("protocol.finger_alternates", p.finger_alternates as u64, 0, max_alt);
     }
 
     /// `maintenance = "joint"` runs fix_fingers and check_predecessor every k-th stabilize tick, so their

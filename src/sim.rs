@@ -152,6 +152,7 @@ impl Sim {
                 (every(p.fix_fingers_interval_ms), every(p.check_predecessor_interval_ms))
             }),
             recursive: p.lookup_style == crate::scenario::LookupStyle::Recursive,
+            finger_alternates: p.finger_alternates as usize,
         };
         let mut script = sc.events.clone();
         script.sort_by(|a, b| a.at_s().total_cmp(&b.at_s()));

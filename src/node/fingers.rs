@@ -38,7 +38,6 @@ fn bit(i: u32) -> u64 {
 
 impl Fingers {
     /// Finger `i` (1-based, as in the paper).
-    #[cfg(test)]
     pub fn get(&self, i: u32) -> Option<Peer> {
         let b = bit(i);
         self.entries.iter().find(|e| e.mask & b != 0).map(|e| e.peer)

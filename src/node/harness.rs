@@ -31,6 +31,7 @@ pub fn params(variant: Variant) -> Params {
         stabilize_on_join: false,
         joint: None,
         recursive: false,
+        finger_alternates: 0,
     }
 }
 

@@ -200,11 +200,16 @@ impl Node {
 
     pub(super) fn on_pong(&mut self, ctx: &mut Ctx, from: Peer, req: ReqId) {
         // Other answers are check_predecessor's (the predecessor is alive) or stale: nothing to do.
-        if let Some(Waiting::Lookup(lid)) = self.take_pending(req, from)
-            && let Some(mut l) = self.take_lookup(lid)
-        {
-            l.hops += 1;
-            self.finish(ctx, l, Some(from));
+        let sent = self.sent_at(ctx, req, from);
+        match self.take_pending(req, from) {
+            Some(Waiting::Lookup(lid)) => {
+                if let Some(mut l) = self.take_lookup(lid) {
+                    l.hops += 1;
+                    self.finish(ctx, l, Some(from));
+                }
+            }
+            Some(Waiting::FingerProbe(i)) => self.finger_probed(ctx, i, from, sent),
+            _ => {}
         }
     }
 
@@ -241,7 +246,7 @@ impl Node {
             Purpose::App(tag) => ctx.out.push(Effect::AppLookupDone { tag, owner }),
             Purpose::Finger(i) => {
                 if let Some(o) = owner {
-                    self.fingers.set(i as u32, Some(o));
+                    self.finger_found(ctx, i, o);
                 }
             }
             Purpose::Join => self.join_done(ctx, owner),

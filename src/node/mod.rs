@@ -14,6 +14,7 @@ mod fingers;
 mod harness;
 mod lookup;
 mod membership;
+mod proximity;
 mod recursive;
 mod stabilize;
 #[cfg(test)]
@@ -66,6 +67,10 @@ enum Waiting {
     Relay,
     /// Recursive mode: the end-to-end deadline of this node's own lookup with this id (sent to no one).
     RecLookup(u32),
+    /// Proximity: state query to the owner of this finger, for its successors (the alternates).
+    FingerState(u8),
+    /// Proximity: round-trip probe of an alternate for this finger.
+    FingerProbe(u8),
 }
 
 /// An outstanding RPC: 32 bytes (the peer is kept as its two halves, so no padding), two to a
@@ -121,6 +126,8 @@ pub struct Node {
     relays: Vec<recursive::Relay>,
     /// Zave: the notifier to adopt if the pending [`Waiting::Rectify`] check times out.
     rectify_with: Peer,
+    /// Proximity: measured round trip of each finger's current entry (`[i-1]`; empty when off).
+    finger_rtt: Vec<u64>,
 }
 
 impl Node {
@@ -144,6 +151,7 @@ impl Node {
             rpc_check_at: None,
             list_answers: false,
             rectify_with: me,
+            finger_rtt: Vec::new(),
         }
     }
 
@@ -343,6 +351,7 @@ impl Node {
             Waiting::Lookup(l) => self.on_lookup_timeout(ctx, l, to),
             Waiting::Relay => self.on_relay_timeout(ctx, req, to),
             Waiting::RecLookup(l) => self.on_recursive_timeout(ctx, l),
+            Waiting::FingerState(_) | Waiting::FingerProbe(_) => {} // the finger keeps its entry
         }
     }
 

@@ -113,7 +113,9 @@ impl Node {
 
     /// A state query was answered: dispatch by what it was for.
     pub(super) fn on_state_reply(&mut self, ctx: &mut Ctx, from: Peer, req: ReqId, x: Option<Peer>, list: ListId) {
+        let sent = self.sent_at(ctx, req, from);
         match self.take_pending(req, from) {
+            Some(Waiting::FingerState(i)) => self.finger_state(ctx, i, from, sent, list),
             Some(Waiting::Stabilize) if self.is_zave(ctx) => self.zave_from_successor(ctx, from, x, list),
             Some(Waiting::Stabilize) => self.reconcile(ctx, from, x, list),
             Some(Waiting::StabilizeFromPredecessor) => self.zave_from_predecessor(ctx, from, list),

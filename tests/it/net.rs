@@ -102,3 +102,17 @@ fn bad_network_settings_name_key_and_range() {
     .expect_err("invalid");
     assert!(e.to_string().contains("y.toml") && e.to_string().contains("iterative"), "{e}");
 }
+
+/// ToN'03 Table IV's trend: more finger alternates (proximity neighbour selection), lower stretch.
+#[test]
+fn stretch_falls_as_finger_alternates_grow() {
+    let stretch = |s: u32| {
+        let rep = run("net-proximity.toml", |sc| sc.protocol.finger_alternates = s);
+        assert_eq!(rep.verdict.verdict, Verdict::Pass, "{:?}", rep.verdict.reason);
+        let o = &rep.lookups.outcomes;
+        assert_eq!(o.correct, o.done, "{o:?}");
+        rep.lookup_latency.and_then(|l| l.stretch).expect("per-pair model").mean
+    };
+    let (s1, s4, s8) = (stretch(1), stretch(4), stretch(8));
+    assert!(s1 > s4 && s4 > s8 && s8 < 0.8 * s1, "stretch with 1, 4, 8 alternates: {s1}, {s4}, {s8}");
+}
