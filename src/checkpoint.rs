@@ -7,7 +7,7 @@
 //! and chordsim versions, a layout fingerprint, seed, time, events, and the resolved scenario),
 //! payload length (u64 LE) and payload (the state in [`codec`]'s binary encoding), then the SHA-1 of
 //! everything before it. The state is everything that evolves: time, event counter, the queue with its
-//! `seq` counter and radix-heap layout, every node with its pending RPCs and lookups, applications and
+//! `seq` counter, lanes and radix-heap layout, every node with its pending RPCs and lookups, applications and
 //! items in flight, successor lists in flight, truth, checker, metrics, every RNG stream's position
 //! (seed, stream, word position), cut links and host maps. Rebuilt from the scenario on restore:
 //! protocol and application parameters, the network model, the sorted script, Zipf tables (lazily).
@@ -41,7 +41,7 @@ use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"CHORDCKP";
 /// Bump when the file layout or the encoding changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const SUM_LEN: usize = 20;
 
 /// A cheap guard against reading state written by a build whose types differ although the version
@@ -49,9 +49,10 @@ const SUM_LEN: usize = 20;
 pub fn layout() -> String {
     use std::mem::size_of;
     format!(
-        "slot={} ev={} node={} dht={} checker={} truth={} metrics={}",
+        "slot={} ev={} queue={} node={} dht={} checker={} truth={} metrics={}",
         size_of::<Slot>(),
         size_of::<Ev>(),
+        size_of::<EventQueue<Ev>>(),
         size_of::<crate::node::Node>(),
         size_of::<crate::app::DhtNode>(),
         size_of::<Checker>(),

@@ -19,7 +19,7 @@ pub fn prefetch<T>(value: &T) {
         while off < std::mem::size_of::<T>() {
             // SAFETY: `_mm_prefetch` is a hint: it never faults, reads nothing into the program and
             // writes nothing, whatever the address; SSE is part of the x86_64 baseline. The address
-            // stays within (or one line past the start of) a live reference.
+            // lies inside the referenced value (`off < size_of::<T>()`).
             #[allow(unsafe_code)]
             unsafe {
                 std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(base.wrapping_add(off));

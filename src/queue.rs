@@ -21,8 +21,9 @@ mod radix;
 use radix::{Entry, RadixHeap};
 use std::collections::VecDeque;
 
-/// Lanes per queue. The shipped workloads use at most six recurring delays (latency, three periods,
-/// the RPC timeout, the round); a lane is one more head to compare on every pop.
+/// Lanes per queue: recurring delays are the latency (when constant), the maintenance periods, the
+/// RPC timeout, the round, and the DHT's repair and operation timers; a lane is one more head to
+/// compare on every pop, and delays beyond eight share the heap.
 pub const MAX_LANES: usize = 8;
 
 /// How far ahead of a lane's head its entries are prefetched: a lane is read in order, but slowly (one
@@ -62,9 +63,9 @@ pub struct EventQueue<E> {
     #[serde(skip)]
     next: Option<Next>,
     /// Delays recently sent to the heap, by hash: a delay gets a lane only once it recurs, so that
-    /// one-off delays (random latencies, jittered periods) do not crowd the lanes. Placement only:
-    /// the pop order is the same wherever an entry waits, so this is not saved with the queue.
-    #[serde(skip)]
+    /// one-off delays (random latencies, jittered periods) do not crowd the lanes. Placement only
+    /// (the pop order is the same wherever an entry waits), but saved with the queue, so that a
+    /// resumed run places entries, and writes later checkpoints, exactly as the uninterrupted run.
     recent: Vec<u64>,
     /// The lane the last pop came from (a prefetch hint only; not saved).
     #[serde(skip)]

@@ -10,6 +10,9 @@ use crate::id::IdSpace;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+mod protocol;
+pub use protocol::{FingerRefresh, LookupStyle, Maintenance, Protocol, Variant};
+
 /// The verdict a scenario expects (tests compare it with the run's verdict).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
@@ -125,123 +128,6 @@ pub enum Popularity {
     },
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Variant {
-    /// The published protocol (Stoica et al., ToN'03).
-    #[default]
-    Ton03,
-    /// Zave's corrected protocol (TSE'17 Sec. III).
-    Zave,
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Protocol {
-    pub variant: Variant,
-    pub successor_list_len: u32,
-    /// One round = one stabilize interval; the checker runs at round boundaries.
-    pub stabilize_interval_ms: f64,
-    /// Each node's stabilize interval is drawn from U[(1−j)·T, (1+j)·T].
-    pub stabilize_jitter: f64,
-    pub fix_fingers_interval_ms: f64,
-    pub check_predecessor_interval_ms: f64,
-    pub lookup_max_steps: u32,
-    pub notify_old_predecessor: bool,
-    /// Answer lookups from the whole successor list (the ToN'03 simulator), not only from the first
-    /// successor (ToN'03 Fig. 5, the default).
-    pub answer_from_successor_list: bool,
-    pub max_pending_rpcs: u32,
-    pub join_retry_ms: f64,
-    /// How fingers are refreshed (see [`FingerRefresh`]).
-    pub finger_refresh: FingerRefresh,
-    /// After a timed-out hop, a lookup goes back to the node that referred it (ToN'03 Sec. V-A; the
-    /// default). `false`: the lookup fails at once (SIGCOMM'01 Sec. 6.4, Fig. 12: "no retries").
-    pub lookup_retries: bool,
-    /// A node runs its first stabilization as soon as its join completes, instead of at its timer's
-    /// random phase (up to one interval later).
-    pub stabilize_on_join: bool,
-    /// `iterative` (default) or `recursive` workload and application lookups.
-    #[serde(skip_serializing_if = "LookupStyle::is_iterative")]
-    pub lookup_style: LookupStyle,
-    /// `separate` (default) or `joint` maintenance timers (see [`Maintenance`]).
-    #[serde(skip_serializing_if = "Maintenance::is_separate")]
-    pub maintenance: Maintenance,
-    /// Proximity neighbour selection: each finger is the lowest-round-trip node among the finger's
-    /// owner and its next `finger_alternates - 1` successors (0 or 1: off).
-    #[serde(skip_serializing_if = "is_zero_u32")]
-    pub finger_alternates: u32,
-}
-
-/// How a node schedules its periodic maintenance.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Maintenance {
-    /// stabilize, fix_fingers and check_predecessor each run on a timer of their own, each at its own
-    /// random phase (ToN'03 Fig. 6: each is "called periodically").
-    #[default]
-    Separate,
-    /// One maintenance timer per node at the stabilize interval: every tick stabilizes, and every k-th
-    /// tick also runs fix_fingers (k = fix_fingers / stabilize interval) and check_predecessor (likewise),
-    /// in that order. The same work at the same rates with one timer event per tick instead of up to
-    /// three, as simulators with a per-node "maintenance round" (Corten's workload) schedule it; the
-    /// three tasks are in phase. Both intervals must be whole multiples of the stabilize interval.
-    Joint,
-}
-
-impl Maintenance {
-    fn is_separate(&self) -> bool {
-        *self == Maintenance::Separate
-    }
-}
-
-/// How a node keeps its fingers fresh.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum FingerRefresh {
-    /// ToN'03 Fig. 6 with one departure: each `fix_fingers` tick refreshes the next finger that needs a
-    /// lookup; fingers on the way whose start lies in `(n, successor]` are set to the successor (the
-    /// lookup would return exactly that). A new node thus gets its far fingers within log N ticks.
-    #[default]
-    FixFingers,
-    /// ToN'03 Fig. 6 to the letter: each `fix_fingers` tick refreshes the next finger index, local or not
-    /// (a new node waits about m − log N ticks for its first far finger). SimGrid's Chord does this.
-    OneIndexPerTick,
-    /// The ToN'03 simulator (Sec. V-A): each stabilization also refreshes one other entry — the next
-    /// finger that needs a lookup (fingers equal to the successor are set on the way); no fix_fingers timer.
-    OnePerStabilize,
-    /// SIGCOMM'01 Sec. 6.4 (Fig. 12): each stabilization refreshes every finger; no fix_fingers timer.
-    AllPerStabilize,
-}
-
-fn is_zero_u32(x: &u32) -> bool {
-    *x == 0
-}
-
-impl Default for Protocol {
-    fn default() -> Self {
-        Protocol {
-            variant: Variant::Ton03,
-            successor_list_len: 8,
-            stabilize_interval_ms: 30_000.0,
-            stabilize_jitter: 0.0,
-            fix_fingers_interval_ms: 30_000.0,
-            check_predecessor_interval_ms: 30_000.0,
-            lookup_max_steps: 64,
-            notify_old_predecessor: false,
-            answer_from_successor_list: false,
-            max_pending_rpcs: 1024,
-            join_retry_ms: 5_000.0,
-            finger_refresh: FingerRefresh::FixFingers,
-            lookup_retries: true,
-            stabilize_on_join: false,
-            lookup_style: LookupStyle::Iterative,
-            maintenance: Maintenance::Separate,
-            finger_alternates: 0,
-        }
-    }
-}
-
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
@@ -327,23 +213,6 @@ impl Net {
             *data = Some(std::sync::Arc::new(parsed));
         }
         Ok(())
-    }
-}
-
-/// How lookups travel (ToN'03 describes iterative lookups; recursive is the later implementations').
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum LookupStyle {
-    /// The origin asks each hop in turn (ToN'03 Fig. 5).
-    #[default]
-    Iterative,
-    /// Each hop forwards the query; the owner answers the origin (see `node/recursive.rs`).
-    Recursive,
-}
-
-impl LookupStyle {
-    fn is_iterative(&self) -> bool {
-        *self == LookupStyle::Iterative
     }
 }
 

@@ -112,13 +112,18 @@ impl<'a> Validator<'a> {
     }
 
     /// `maintenance = "joint"` runs fix_fingers and check_predecessor every k-th stabilize tick, so their
-    /// intervals must be whole multiples of the stabilize interval (in microseconds).
+    /// intervals must be whole multiples of the stabilize interval (in microseconds) — where they are
+    /// used: not fix_fingers' under a per-stabilize finger refresh, not check_predecessor's for `zave`.
     fn joint_intervals(&mut self, p: &crate::scenario::Protocol) {
+        use crate::scenario::FingerRefresh;
         let stab = crate::scenario::ms_to_us(p.stabilize_interval_ms).max(1);
-        for (key, ms) in [
-            ("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms),
-            ("protocol.check_predecessor_interval_ms", p.check_predecessor_interval_ms),
-        ] {
+        let fix_used = matches!(p.finger_refresh, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick);
+        let check_used = p.variant != Variant::Zave;
+        let used = [
+            ("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms, fix_used),
+            ("protocol.check_predecessor_interval_ms", p.check_predecessor_interval_ms, check_used),
+        ];
+        for (key, ms) in used.into_iter().filter(|u| u.2).map(|(k, ms, _)| (k, ms)) {
             let us = crate::scenario::ms_to_us(ms);
             if us < stab || !us.is_multiple_of(stab) {
                 let msg = format!(

@@ -136,7 +136,6 @@ pub struct Truth {
     node_us: u128,
     last_at: u64,
     /// Membership changes so far: an answer of [`Truth::successor`] stands while this is unchanged.
-    #[serde(default)]
     version: u64,
 }
 

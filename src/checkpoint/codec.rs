@@ -7,7 +7,7 @@
 //! false, so types with a text form for reports (e.g. `Id` as hex) encode their raw value here.
 //! Invariants: decoding consumes exactly what encoding wrote for the same type; a truncated or
 //! altered input is an error, never a panic, and never allocates more than the input can justify
-//! (serde's derived `Vec` impls cap the preallocation).
+//! (sequence size hints are capped at the bytes left).
 //! Never: support `deserialize_any` or skipped fields (`skip_serializing_if`): the reader must know the
 //! shape from the type alone. Types that need either go through JSON text inside the checkpoint.
 //! Why not a crate: bincode 1 is unmaintained and postcard pulls five more crates; this is the subset
@@ -373,8 +373,10 @@ impl<'de> de::SeqAccess<'de> for Counted<'_, 'de> {
         self.left -= 1;
         seed.deserialize(&mut *self.d).map(Some)
     }
+    /// At most the bytes left: a preallocation (smallvec's, say) can never exceed what the input
+    /// could hold, whatever length an altered file claims.
     fn size_hint(&self) -> Option<usize> {
-        Some(self.left)
+        Some(self.left.min(self.d.input.len()))
     }
 }
 
@@ -390,8 +392,10 @@ impl<'de> de::MapAccess<'de> for Counted<'_, 'de> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         seed.deserialize(&mut *self.d)
     }
+    /// At most the bytes left: a preallocation (smallvec's, say) can never exceed what the input
+    /// could hold, whatever length an altered file claims.
     fn size_hint(&self) -> Option<usize> {
-        Some(self.left)
+        Some(self.left.min(self.d.input.len()))
     }
 }
 

@@ -110,7 +110,8 @@ pub struct Node {
     next_lookup: u32,
     /// Index (1-based) of the finger fix_fingers refreshed last.
     next_finger: u32,
-    /// Ticks of the joint maintenance timer so far (`maintenance = "joint"`).
+    /// Ticks of the joint maintenance timer so far (`maintenance = "joint"`), counted from the node's
+    /// start whether or not it has joined yet.
     ticks: u32,
     status: Status,
     /// Answer lookups for keys covered by the successor list with the owner from the list.

@@ -189,3 +189,29 @@ fn bad_checkpoints_exit_1_with_a_clear_message() {
     let half = chordsim(&[scenario("small-ring-churn.toml").to_str().unwrap(), "--checkpoint-at-s", "5"]);
     assert_eq!(half.status.code(), Some(1), "--checkpoint-at-s without --checkpoint-out is a usage error");
 }
+
+/// Checkpoint bytes at `at_us` of a run started from `sim`.
+fn bytes_at(sim: Sim, at_us: u64) -> Vec<u8> {
+    let mut saved = None;
+    let save = |s: &Sim| {
+        saved = Some(checkpoint::to_bytes(s)?);
+        Ok(())
+    };
+    run_from(sim, None, Some((at_us, true)), save, |_| {}, |_| {}).expect("runs to the checkpoint");
+    saved.expect("checkpoint taken")
+}
+
+/// A checkpoint taken by a resumed run is the very file the uninterrupted run writes at that time: the
+/// queue's placement state (lanes, the table of recurring delays, the heap's layout) is saved too.
+/// Random per-pair latencies exercise the heap; later times 40 ms, 1 s and 190 s after the resume.
+#[test]
+fn a_checkpoint_after_a_resume_has_the_uninterrupted_runs_bytes() {
+    let sc = load("net-euclidean.toml");
+    let t1 = 120_000_000;
+    let first = bytes_at(Sim::new(sc.clone()).expect("builds"), t1);
+    for t2 in [t1 + 40_000, t1 + 1_000_000, t1 + 190_500_000] {
+        let straight = bytes_at(Sim::new(sc.clone()).expect("builds"), t2);
+        let (sim, _) = checkpoint::from_bytes(&first).expect("restores");
+        assert!(bytes_at(sim, t2) == straight, "checkpoint at {t2} µs after a resume at {t1} µs differs");
+    }
+}
