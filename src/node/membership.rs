@@ -58,7 +58,7 @@ impl Node {
         self.status = Status::Left;
         self.pending.clear();
         self.lookups.clear();
-        self.relays.clear();
+        self.relays = None;
     }
 
     /// Our successor-list entry `from` is leaving: remove it and append its last successor (unless

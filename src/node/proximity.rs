@@ -34,17 +34,16 @@ impl Node {
             return;
         }
         let m = ctx.params.space.bits() as usize;
-        if self.finger_rtt.len() < m {
-            self.finger_rtt.resize(m, u64::MAX);
-        }
-        self.finger_rtt[i as usize - 1] = u64::MAX;
+        let rtt = self.finger_rtt.get_or_insert_with(|| vec![u64::MAX; m].into_boxed_slice());
+        rtt[i as usize - 1] = u64::MAX;
         self.rpc(ctx, owner, Waiting::FingerState(i), |req| Msg::GetState { req });
     }
 
     /// The finger's owner answered with its successor list: note its round trip, probe the alternates.
     pub(super) fn finger_state(&mut self, ctx: &mut Ctx, i: u8, from: Peer, sent: Option<u64>, list: ListId) {
         let (Some(sent), true) = (sent, self.fingers.get(i as u32) == Some(from)) else { return };
-        self.finger_rtt[i as usize - 1] = ctx.now - sent;
+        let Some(rtt) = self.finger_rtt.as_mut() else { return };
+        rtt[i as usize - 1] = ctx.now - sent;
         let mut alts = [self.me; 32];
         let mut k = 0;
         for &p in ctx.lists.get(list).iter().take(ctx.params.finger_alternates - 1) {
@@ -62,7 +61,8 @@ impl Node {
     pub(super) fn finger_probed(&mut self, ctx: &Ctx, i: u8, from: Peer, sent: Option<u64>) {
         let Some(sent) = sent else { return };
         let rtt = ctx.now - sent;
-        let slot = &mut self.finger_rtt[i as usize - 1];
+        let Some(table) = self.finger_rtt.as_mut() else { return };
+        let slot = &mut table[i as usize - 1];
         if rtt < *slot {
             *slot = rtt;
             self.fingers.set(i as u32, Some(from));

@@ -19,7 +19,8 @@
 //!   ack (its holder crashed) ends as a failed lookup when it passes. A query that has taken
 //!   `lookup_max_steps` steps (hops + reroutes) is answered "not found" by the node holding it.
 //!
-//! Never: allocate per hop beyond the `relays` entry (a `Vec` reused across queries).
+//! Never: allocate per hop beyond the `relays` entry (a boxed `Vec`, made on a node's first relay and
+//! reused across queries).
 
 use super::lookup::{Lookup, Route};
 use super::{Node, Status, Waiting};
@@ -80,7 +81,7 @@ impl Node {
         let msg = |req| Msg::Forward { req, lid, key, origin, hops, touts, last, user };
         let req = self.next_req;
         if self.rpc(ctx, to, Waiting::Relay, msg) {
-            self.relays.push(Relay { req, q });
+            self.relays.get_or_insert_default().push(Relay { req, q });
         } else {
             self.answer(ctx, q, None);
         }
@@ -109,16 +110,18 @@ impl Node {
 
     pub(super) fn on_ack(&mut self, from: Peer, req: ReqId) {
         if let Some(Waiting::Relay) = self.take_pending(req, from)
-            && let Some(i) = self.relays.iter().position(|r| r.req == req)
+            && let Some(relays) = self.relays.as_mut()
+            && let Some(i) = relays.iter().position(|r| r.req == req)
         {
-            self.relays.swap_remove(i);
+            relays.swap_remove(i);
         }
     }
 
     /// The next hop did not ack: forget it (ToN'03 V-A) and reroute from this node's state.
     pub(super) fn on_relay_timeout(&mut self, ctx: &mut Ctx, req: ReqId, dead: Peer) {
-        let Some(i) = self.relays.iter().position(|r| r.req == req) else { return };
-        let mut q = self.relays.swap_remove(i).q;
+        let Some(relays) = self.relays.as_mut() else { return };
+        let Some(i) = relays.iter().position(|r| r.req == req) else { return };
+        let mut q = relays.swap_remove(i).q;
         q.touts = q.touts.saturating_add(1);
         if self.status != Status::Joined && q.origin != self.me {
             return self.answer(ctx, q, None);
