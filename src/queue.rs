@@ -81,7 +81,7 @@ impl<E> Default for EventQueue<E> {
             len: 0,
             seq: 0,
             next: None,
-            recent: Vec::new(),
+            recent: vec![u64::MAX; RECENT],
             last_lane: None,
         }
     }
@@ -116,9 +116,6 @@ impl<E> EventQueue<E> {
     fn lane_for(&mut self, delay: u64) -> u8 {
         if let Some(i) = self.lanes.iter().position(|l| l.delay == delay) {
             return i as u8;
-        }
-        if self.recent.is_empty() {
-            self.recent = vec![u64::MAX; RECENT];
         }
         let h = (delay.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize % RECENT;
         if std::mem::replace(&mut self.recent[h], delay) != delay {
@@ -210,11 +207,6 @@ impl<E> EventQueue<E> {
     /// The insertion counter (events ever pushed).
     pub fn pushed(&self) -> u64 {
         self.seq
-    }
-
-    /// Events held by the fallback heap rather than a lane (for tests and benchmarks).
-    pub fn in_heap(&self) -> usize {
-        self.heap.len()
     }
 }
 

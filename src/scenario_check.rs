@@ -115,9 +115,8 @@ impl<'a> Validator<'a> {
     /// intervals must be whole multiples of the stabilize interval (in microseconds) — where they are
     /// used: not fix_fingers' under a per-stabilize finger refresh, not check_predecessor's for `zave`.
     fn joint_intervals(&mut self, p: &crate::scenario::Protocol) {
-        use crate::scenario::FingerRefresh;
         let stab = crate::scenario::ms_to_us(p.stabilize_interval_ms).max(1);
-        let fix_used = matches!(p.finger_refresh, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick);
+        let fix_used = p.finger_refresh.uses_fix_fingers_timer();
         let check_used = p.variant != Variant::Zave;
         let used = [
             ("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms, fix_used),

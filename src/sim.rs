@@ -19,6 +19,14 @@ use crate::trace::{Observed, Observer};
 /// How far behind its lane's head an event gets its node prefetched (besides the next event).
 const PREFETCH_AHEAD: usize = 2;
 
+/// Prefetches the slot of the node `ev` is addressed to, if any (`trace::target`).
+#[inline]
+fn prefetch_target(nodes: &[Slot], ev: Option<&Ev>) {
+    if let Some(slot) = ev.and_then(crate::trace::target).and_then(|a| nodes.get(a.0 as usize)) {
+        crate::prefetch::prefetch(slot);
+    }
+}
+
 /// What happens at a point in simulated time.
 #[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Ev {
@@ -245,16 +253,8 @@ impl Sim {
     /// with this event's dispatch (`prefetch.rs`). Changes nothing but speed.
     #[inline]
     fn prefetch_next(&mut self) {
-        if let Some(Ev::Deliver { to, .. } | Ev::Timer { to, .. }) = self.queue.lane_ahead(PREFETCH_AHEAD)
-            && let Some(slot) = self.nodes.get(to.0 as usize)
-        {
-            crate::prefetch::prefetch(slot);
-        }
-        if let Some(Ev::Deliver { to, .. } | Ev::Timer { to, .. }) = self.queue.peek()
-            && let Some(slot) = self.nodes.get(to.0 as usize)
-        {
-            crate::prefetch::prefetch(slot);
-        }
+        prefetch_target(&self.nodes, self.queue.lane_ahead(PREFETCH_AHEAD));
+        prefetch_target(&self.nodes, self.queue.peek());
     }
 
     fn dispatch(&mut self, ev: Ev) {

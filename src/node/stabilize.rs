@@ -21,7 +21,7 @@ impl Node {
             return ctx.timer(mix(e, 1) % s, Timer::Maintain);
         }
         ctx.timer(mix(e, 1) % s, Timer::Stabilize);
-        if matches!(p.finger_refresh, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick) {
+        if p.finger_refresh.uses_fix_fingers_timer() {
             ctx.timer(mix(e, 2) % f, Timer::FixFingers);
         }
         ctx.timer(mix(e, 3) % c, Timer::CheckPredecessor);
@@ -47,10 +47,7 @@ impl Node {
         let Some((fix_every, check_every)) = ctx.params.joint else { return };
         self.ticks = self.ticks.wrapping_add(1);
         self.stabilize_tick(ctx);
-        let refresh = ctx.params.finger_refresh;
-        if self.ticks.is_multiple_of(fix_every)
-            && matches!(refresh, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick)
-        {
+        if self.ticks.is_multiple_of(fix_every) && ctx.params.finger_refresh.uses_fix_fingers_timer() {
             self.fix_fingers_tick(ctx);
         }
         if self.ticks.is_multiple_of(check_every) {

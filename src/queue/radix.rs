@@ -46,10 +46,6 @@ fn bucket(at: u64, last: u64) -> usize {
 }
 
 impl<E> RadixHeap<E> {
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     /// Adds an entry. `seq` must exceed every `seq` held (the owning queue's counter guarantees it).
     pub fn push(&mut self, e: Entry<E>) {
         if e.at < self.last {

@@ -98,6 +98,13 @@ pub enum FingerRefresh {
     AllPerStabilize,
 }
 
+impl FingerRefresh {
+    /// Whether fingers are refreshed on fix_fingers' own schedule (else with each stabilization).
+    pub fn uses_fix_fingers_timer(self) -> bool {
+        matches!(self, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick)
+    }
+}
+
 fn is_zero_u32(x: &u32) -> bool {
     *x == 0
 }
