@@ -112,12 +112,16 @@ impl RingIndex {
 
     /// Number of peers with an id below `key`.
     fn rank(&self, key: Id) -> usize {
-        let b = self.top(key) as usize;
-        if b >= self.starts.len() - 1 {
-            return self.peers.len(); // above every id
+        match self.bucket(key) {
+            Some(r) => r.start + self.peers[r].partition_point(|p| p.id < key),
+            None => self.peers.len(),
         }
-        let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
-        lo + self.peers[lo..hi].partition_point(|p| p.id < key)
+    }
+
+    /// Indices of the peers in `key`'s bucket; `None` when `key` lies above every id.
+    fn bucket(&self, key: Id) -> Option<std::ops::Range<usize>> {
+        let b = self.top(key) as usize;
+        (b < self.starts.len() - 1).then(|| self.starts[b] as usize..self.starts[b + 1] as usize)
     }
 }
 
@@ -218,7 +222,7 @@ impl Truth {
     pub fn prefetch_successor(&self, key: Id) {
         if self.indexed {
             let s = &self.sorted;
-            if let Some(p) = s.starts.get(s.top(key) as usize).and_then(|&lo| s.peers.get(lo as usize)) {
+            if let Some(p) = s.bucket(key).and_then(|r| s.peers.get(r.start)) {
                 crate::prefetch::prefetch(p);
             }
         }
