@@ -204,6 +204,8 @@ pub enum Timer {
     JoinRetry,
     /// `maintenance = "joint"`: the one periodic timer that runs all three maintenance tasks.
     Maintain,
+    /// Zave: retry a stabilization that was answered `Busy`, after a randomized back-off.
+    BusyRetry,
 }
 
 /// What a lookup was for. `User(tag)` lookups are judged by the checker; the tag is the simulator's.

@@ -265,7 +265,9 @@ impl Sim {
             }
             Ev::Deliver { to, from, msg } => {
                 if self.nodes.get(to.0 as usize).is_some_and(|s| s.alive) {
-                    self.with_node(to, 0, |n, ctx| n.on_message(ctx, from, msg));
+                    // A `Busy` answer (Zave) draws entropy for the retry back-off; nothing else does.
+                    let entropy = if matches!(msg, Msg::Busy { .. }) { self.rng.node.next_u64() } else { 0 };
+                    self.with_node(to, entropy, |n, ctx| n.on_message(ctx, from, msg));
                 } else {
                     self.metrics.dropped_dead += 1;
                 }
@@ -279,7 +281,7 @@ impl Sim {
                         Timer::Stabilize | Timer::FixFingers | Timer::CheckPredecessor | Timer::Maintain => {
                             self.rng.node.next_u64()
                         }
-                        Timer::RpcCheck | Timer::JoinRetry => 0,
+                        Timer::RpcCheck | Timer::JoinRetry | Timer::BusyRetry => 0,
                     };
                     self.with_node(to, entropy, |n, ctx| n.on_timer(ctx, timer));
                 }

@@ -93,11 +93,12 @@ fn timer_index(t: Timer) -> u16 {
         Timer::RpcCheck => 3,
         Timer::JoinRetry => 4,
         Timer::Maintain => 5,
+        Timer::BusyRetry => 6,
     }
 }
 
-const TIMER_NAMES: [&str; 6] =
-    ["stabilize", "fix_fingers", "check_predecessor", "rpc_timeout", "join_retry", "maintain"];
+const TIMER_NAMES: [&str; 7] =
+    ["stabilize", "fix_fingers", "check_predecessor", "rpc_timeout", "join_retry", "maintain", "busy_retry"];
 
 /// A small stable number for the kind of event: high byte the event type, low byte the message or
 /// timer type.

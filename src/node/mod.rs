@@ -120,6 +120,9 @@ pub struct Node {
     status: Status,
     /// Answer lookups for keys covered by the successor list with the owner from the list.
     list_answers: bool,
+    /// Zave: consecutive stabilizations abandoned on a `Busy` answer; sets the retry back-off window
+    /// (`zave.rs`, `busy_backoff_us`). Reset when a stabilization is answered.
+    busy_streak: u8,
     pending: SmallVec<[Pending; PENDING_INLINE]>,
     /// Successor list, nearest first; `succ[0]` is the successor. Empty only after every entry
     /// was found dead (see [`Node::successor`]).
@@ -158,6 +161,7 @@ impl Node {
             next_lookup: 0,
             rpc_check_at: NOT_ARMED,
             list_answers: false,
+            busy_streak: 0,
             rectify_with: me,
             finger_rtt: None,
         }
@@ -269,6 +273,7 @@ impl Node {
             Timer::CheckPredecessor => self.on_check_predecessor_timer(ctx),
             Timer::RpcCheck => self.on_rpc_check(ctx),
             Timer::JoinRetry => {}
+            Timer::BusyRetry => self.zave_stabilize(ctx),
             Timer::Maintain => self.on_maintain_timer(ctx),
         }
     }

@@ -9,7 +9,7 @@
 //! Never: adopt a pointer learned second-hand without querying its owner first.
 
 use super::{Node, Status, Waiting};
-use crate::msg::{Ctx, Effect, ListId, Msg, Peer};
+use crate::msg::{Ctx, Effect, ListId, Msg, Peer, Timer};
 use crate::scenario::Variant;
 
 impl Node {
@@ -81,6 +81,7 @@ impl Node {
     /// StabilizeFromSuccessor answered. If the head's predecessor lies between us and the head, the
     /// next step is StabilizeFromPredecessor(newSucc): query it before adopting it.
     pub(super) fn zave_from_successor(&mut self, ctx: &mut Ctx, head: Peer, pred: Option<Peer>, list: ListId) {
+        self.zave_answered();
         if self.succ.first() != Some(&head) {
             return; // our list changed while we waited
         }
@@ -161,14 +162,37 @@ impl Node {
     }
 
     /// Someone was busy with a state query of its own.
+    ///
+    /// TSE'17 Sec. III only says a busy node answers "busy" and the querier's step does not happen;
+    /// when to try again is left open. Retrying at the next period livelocks in lockstep (jitter 0,
+    /// constant latency: the same two nodes collide every period), so a busy stabilization is retried
+    /// after a randomized binary exponential back-off drawn from the node's entropy (deterministic),
+    /// as a contended medium does. A busy StabilizeFromPredecessor changes nothing and the retry starts
+    /// the stabilization again from the successor, which finds the new successor again.
     pub(super) fn on_busy(&mut self, ctx: &mut Ctx, from: Peer, req: crate::msg::ReqId) {
         match self.take_pending(req, from) {
-            // StabilizeFromSuccessor: abort this stabilization; the next period tries again.
-            Some(Waiting::Stabilize) => {}
-            // StabilizeFromPredecessor: no change, then notify as every stabilization ends.
-            Some(Waiting::StabilizeFromPredecessor) => self.zave_end_stabilization(ctx),
+            Some(Waiting::Stabilize | Waiting::StabilizeFromPredecessor) => {
+                let after_us = self.busy_backoff_us(ctx);
+                ctx.timer(after_us, Timer::BusyRetry);
+            }
             Some(Waiting::JoinQuery) => ctx.out.push(Effect::JoinFailed),
             _ => {}
         }
+    }
+
+    /// The back-off before retrying a busy stabilization: uniform in `[1, 2^(k-1) · rpc_timeout]`
+    /// after the k-th consecutive busy answer (k capped at 6), never beyond one stabilize period. Under
+    /// Zave's assumptions a state query is answered within one RPC timeout, so one window outlasts the
+    /// query that made the other node busy.
+    fn busy_backoff_us(&mut self, ctx: &Ctx) -> u64 {
+        self.busy_streak = self.busy_streak.saturating_add(1).min(6);
+        let p = ctx.params;
+        let window = (p.rpc_timeout_us.max(1) << (self.busy_streak - 1)).min(p.stabilize_us.max(1));
+        1 + ctx.entropy % window
+    }
+
+    /// A stabilization query was answered: the busy streak ends.
+    pub(super) fn zave_answered(&mut self) {
+        self.busy_streak = 0;
     }
 }

@@ -49,9 +49,42 @@ fn busy_node_answers_state_queries_with_busy_but_pings_normally() {
     h.call(|nd, c| nd.stabilize(c));
     assert_eq!(h.msg(n(50), Msg::GetState { req: 7 }), vec![send(n(50), Msg::Busy { req: 7 })]);
     assert_eq!(h.msg(n(50), Msg::Ping { req: 8, user: false }), vec![send(n(50), Msg::Pong { req: 8, user: false })]);
-    // Our own query gets Busy: the stabilization is aborted, nothing changes.
-    assert_eq!(h.msg(n(120), Msg::Busy { req: 0 }), vec![]);
+    // Our own query gets Busy: the stabilization is aborted, nothing changes, a retry is armed.
+    assert_eq!(h.msg(n(120), Msg::Busy { req: 0 }), vec![busy_retry(1)]);
     assert_eq!(h.succ(), vec![n(120), n(150), n(200)]);
+}
+
+fn busy_retry(after_us: u64) -> Effect {
+    Effect::SetTimer { after_us, timer: Timer::BusyRetry }
+}
+
+/// Busy again and again: the retry window doubles from one RPC timeout up to the stabilize period;
+/// an answered stabilization ends the streak. (Lockstep livelock fix, issue 14: zave-lockstep.toml.)
+#[test]
+fn busy_stabilization_backs_off_exponentially_and_retries_from_the_successor() {
+    let mut h = H::installed(Variant::Zave);
+    let mut req = 0;
+    let mut windows = Vec::new();
+    for _ in 0..6 {
+        h.call(|nd, c| nd.stabilize(c));
+        // entropy 7999 ≡ −1 mod every window: it draws the top of each window.
+        let mut fx = Vec::new();
+        h.out.clear();
+        let mut ctx = Ctx { now: h.now, params: &h.p, entropy: 7999, lists: &mut h.lists, out: &mut fx };
+        h.node.on_message(&mut ctx, n(120), Msg::Busy { req });
+        let [Effect::SetTimer { after_us, timer: Timer::BusyRetry }] = fx[..] else { panic!("{fx:?}") };
+        windows.push(after_us);
+        req += 1;
+    }
+    // 100, 200, 400, 800 µs, then capped by the 1000 µs stabilize period.
+    assert_eq!(windows, vec![100, 200, 400, 800, 1000, 1000]);
+    // The retry starts StabilizeFromSuccessor again.
+    let fx = h.timer(Timer::BusyRetry);
+    assert_eq!(fx[0], send(n(120), Msg::GetState { req }));
+    let l = h.lists.alloc(&[n(150), n(200), n(210)]);
+    h.msg(n(120), Msg::StateReply { req, pred: Some(n(100)), list: l });
+    h.call(|nd, c| nd.stabilize(c));
+    assert_eq!(h.msg(n(120), Msg::Busy { req: req + 1 }), vec![busy_retry(1)], "streak reset: window 100");
 }
 
 #[test]
