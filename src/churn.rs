@@ -233,7 +233,8 @@ impl Sim {
     ///
     /// Zave's steps are atomic; here a state reply is a message, and the list it carries becomes its
     /// receiver's list (`[sender] ++ butLast(list)`, or the list itself for a join) when it arrives.
-    /// So lists in flight count as held too: none may be left without a live entry either.
+    /// So lists in flight count as held too: none may be left without a live entry either; and the
+    /// owner a joining node is contacting counts as that joiner's successor list.
     pub fn crash_breaks_assumptions(&self, a: Addr) -> bool {
         let dead = |p: &Peer| p.is_pad() || p.addr == a || !self.nodes[p.addr.0 as usize].alive;
         let stranded = self.truth.joined().as_slice().iter().any(|&m| {
@@ -248,7 +249,16 @@ impl Sim {
             let join_dead = list.iter().take(r).all(dead);
             involved && (stabilize_dead || join_dead)
         });
-        if stranded || in_flight {
+        // A ton03 joiner whose last join step is contacting `a` adopts `a` as its only successor
+        // when the answer arrives, answer that may already be in flight.
+        let joining = || {
+            self.truth
+                .alive()
+                .as_slice()
+                .iter()
+                .any(|&j| !self.truth.is_joined(j) && self.nodes[j.0 as usize].node.join_target() == Some(a))
+        };
+        if stranded || in_flight || joining() {
             return true;
         }
         let view = crate::checker::SimView::build(&self.nodes, &self.truth, self.params.r);

@@ -148,6 +148,12 @@ impl Node {
         }
     }
 
+    /// The owner a joining node is contacting as the last step of its join lookup: the node it will
+    /// adopt as its only successor when the answer arrives (the crash guard must not kill it then).
+    pub fn join_target(&self) -> Option<crate::msg::Addr> {
+        self.lookups.iter().find(|l| l.purpose == Purpose::Join && l.final_step).map(|l| l.current.addr)
+    }
+
     pub(super) fn take_lookup(&mut self, id: u32) -> Option<Lookup> {
         let i = self.lookups.iter().position(|l| l.id == id)?;
         Some(self.lookups.swap_remove(i))

@@ -65,3 +65,44 @@ fn ton03_failure_case_join_then_leave_before_stabilize() {
     ring = ring.stabilize(n);
     assert_eq!(ring.lookup(n, 0x6500), Some(s), "repaired by n's next stabilization");
 }
+
+// postmortem: with `faults.respect_assumptions = true` on ton03 (12 nodes, r = 2, joins and crashes
+// at 0.2/s each, round trips up to 380 ms), 60 of seeds 0..1000 ended `safety`: a joiner's last join
+// step had pinged its owner, the owner crashed while the pong was in flight, and the joiner adopted a
+// dead node as its only successor — outside the assumptions the guard is meant to keep. The guard now
+// counts the owner a joiner is contacting as that joiner's successor list (`Node::join_target`).
+#[test]
+fn regression_crash_guard_sees_joins_in_flight() {
+    let text = r#"
+        id_bits = 16
+        duration_s = 900
+        expect = "pass"
+        [initial]
+        nodes = 12
+        [protocol]
+        successor_list_len = 2
+        stabilize_interval_ms = 5000
+        stabilize_jitter = 0.5
+        fix_fingers_interval_ms = 5000
+        [net]
+        latency = { kind = "uniform", min_ms = 50, max_ms = 190 }
+        rpc_timeout_ms = 400
+        [faults]
+        respect_assumptions = true
+        [[workload]]
+        kind = "churn"
+        start_s = 10
+        end_s = 600
+        join_per_s = 0.2
+        crash_per_s = 0.2
+        [check]
+        quiet_rounds_max = 40
+    "#;
+    for seed in [1, 48, 52, 71, 78] {
+        let mut sc = chordsim::scenario::Scenario::parse(text, "<join race>", "join-race").expect("valid");
+        sc.seed = seed;
+        let rep = chordsim::run::run_scenario(sc, |_| {}).expect("runs");
+        assert!(rep.verdict.matches_expect, "seed {seed}: {:?}", rep.verdict);
+        assert!(rep.run.crashes_refused > 0, "seed {seed}: the guard refused crashes");
+    }
+}
