@@ -18,6 +18,7 @@ use chordsim::report::{self, Report, VERSION};
 use chordsim::run::run_captured;
 use chordsim::scenario::Scenario;
 use chordsim::shell::{Flow, Shell};
+use chordsim::swarm::Reach;
 use chordsim::sweep::{self, Config};
 use chordsim::sweep_out;
 use chordsim::trace::{Observer, Tracer};
@@ -86,6 +87,10 @@ struct RunArgs {
     /// Draw the fault parameters from the seed too, as `sweep --swarm` does for each seed.
     #[arg(long)]
     swarm: bool,
+    /// As --swarm, and also draw outside the variant's assumptions (message loss and unbounded
+    /// latency under `zave`; the report marks such runs).
+    #[arg(long)]
+    swarm_outside: bool,
     #[command(flatten)]
     show: ShowArgs,
     /// Folder under which `<scenario>-seed<seed>/report.json`, `rounds.csv` and the plots are written.
@@ -141,9 +146,14 @@ struct SweepArgs {
     /// Seeds to run, half-open as a Rust range: `0..100` runs 0 to 99 (`0..=99` also works).
     #[arg(long, value_name = "A..B")]
     seeds: String,
-    /// Each seed also draws its own fault parameters (churn rates, loss, latency, periods).
+    /// Each seed also draws its own fault parameters (churn rates, loss, latency, periods), inside
+    /// the variant's assumptions (no loss, bounded latency and no leaves under `zave`).
     #[arg(long)]
     swarm: bool,
+    /// As --swarm, and also draw outside the variant's assumptions (message loss and unbounded
+    /// latency under `zave`; the reports mark such runs).
+    #[arg(long)]
+    swarm_outside: bool,
     /// Run only shard i of n (0-based): the seeds A+i, A+i+n, A+i+2n, …
     #[arg(long, value_name = "i/n")]
     shard: Option<String>,
@@ -197,8 +207,17 @@ struct ShellArgs {
 
 static REPRO: OnceLock<String> = OnceLock::new();
 
-fn repro_line(path: &Path, seed: u64, swarm: bool) -> String {
-    let swarm = if swarm { " --swarm" } else { "" };
+/// `--swarm` and `--swarm-outside` (which implies `--swarm`) as one choice.
+fn swarm_reach(swarm: bool, outside: bool) -> Option<Reach> {
+    match (swarm, outside) {
+        (_, true) => Some(Reach::Outside),
+        (true, false) => Some(Reach::Assumptions),
+        (false, false) => None,
+    }
+}
+
+fn repro_line(path: &Path, seed: u64, swarm: Option<Reach>) -> String {
+    let swarm = swarm.map_or(String::new(), |r| format!(" {}", chordsim::swarm::flag(r)));
     format!("cargo run --release -- {} --seed {seed}{swarm}", path.display())
 }
 
@@ -336,11 +355,12 @@ fn run(args: RunArgs) -> u8 {
     if let Some(s) = args.seed {
         sc.seed = s;
     }
-    let repro = repro_line(&path, sc.seed, args.swarm);
+    let reach = swarm_reach(args.swarm, args.swarm_outside);
+    let repro = repro_line(&path, sc.seed, reach);
     let _ = REPRO.set(repro.clone());
     let mut drawn = None;
-    if args.swarm {
-        match chordsim::swarm::variant(&sc, sc.seed) {
+    if let Some(reach) = reach {
+        match chordsim::swarm::variant(&sc, sc.seed, reach) {
             Ok((v, p)) => (sc, drawn) = (v, Some(p)),
             Err(e) => return fail(e),
         }
@@ -445,7 +465,16 @@ fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let scenario_file = args.scenario.display().to_string();
-    Ok(Config { scenario_file, base, seeds, swarm: args.swarm, shard, jobs, out: args.out.clone(), plots: args.plots })
+    Ok(Config {
+        scenario_file,
+        base,
+        seeds,
+        swarm: swarm_reach(args.swarm, args.swarm_outside),
+        shard,
+        jobs,
+        out: args.out.clone(),
+        plots: args.plots,
+    })
 }
 
 fn sweep_cmd(args: SweepArgs) -> u8 {
@@ -456,7 +485,11 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
     let _ = REPRO.set(format!("cargo run --release -- sweep {} --seeds {}", cfg.scenario_file, args.seeds));
     let n = sweep::shard_len(cfg.seeds, cfg.shard);
     let shard = cfg.shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.count));
-    let swarm = if cfg.swarm { ", swarm" } else { "" };
+    let swarm = match cfg.swarm {
+        Some(Reach::Assumptions) => ", swarm",
+        Some(Reach::Outside) => ", swarm outside the variant's assumptions",
+        None => "",
+    };
     eprintln!(
         "chordsim {VERSION}: sweep of scenario {} ({}), seeds {}..{}{shard}{swarm}: {n} runs on {} threads",
         cfg.base.name, cfg.scenario_file, cfg.seeds.start, cfg.seeds.end, cfg.jobs

@@ -7,13 +7,32 @@
 //! `(scenario file, seed, --swarm)` names one variant forever. Drawn values are rounded (rates to 6
 //! decimals, times to µs) so the recorded parameters are exactly those of the run. The stabilize
 //! interval, churn windows and event times are kept, so rounds and the quiet phase stay as the base
-//! scenario has them; the variant must still pass [`Scenario::validate`].
-//! Never: change the node count, the protocol variant, the workload of lookups or the checks.
+//! scenario has them; the variant must still pass [`Scenario::validate`] (a refusal is a bug in the
+//! ranges here: the message names the seed and the key).
+//! What the variant allows ([`Reach`]): under `zave` the swarm draws no graceful leaves (TSE'17 has
+//! none) and, unless `--swarm-outside` asks, stays inside Zave's assumptions — no message loss, only
+//! bounded latencies whose round trip stays under the RPC timeout; the crash guard is kept. One seed
+//! in five is drawn in lockstep (constant latency, stabilize jitter 0), for both variants.
+//! Never: change the node count, the protocol variant, the workload of lookups, the checks or the
+//! crash guard.
 
 use crate::metrics::round6;
 use crate::rng::{Rng, Stream};
-use crate::scenario::{Event, Latency, Scenario, Workload};
+use crate::scenario::{Event, Latency, Scenario, Variant, Workload};
 use serde::Serialize;
+
+/// How far the draws may go.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum Reach {
+    /// Inside the variant's operating assumptions. For `zave` (TSE'17): reliable links and perfect
+    /// failure detection — no loss, bounded latency with round trips under the RPC timeout. `ton03`
+    /// assumes nothing of the network, so everything is drawn for it.
+    #[default]
+    Assumptions,
+    /// `--swarm-outside`: loss and unbounded (exponential) latency for `zave` too. Such runs are
+    /// marked `outside_assumptions` in their reports.
+    Outside,
+}
 
 /// What one seed drew. Rates are per second over the whole network (sums over churn workloads).
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -84,6 +103,7 @@ fn rate(r: &mut Rng, total: f64) -> f64 {
 }
 
 fn draw_churn(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams) {
+    let leaves = sc.protocol.variant != Variant::Zave; // TSE'17 has no graceful leave
     for w in &mut sc.workloads {
         if let Workload::Churn { join_per_s, crash_per_s, leave_per_s, .. } = w {
             let total = *join_per_s + *crash_per_s + *leave_per_s;
@@ -92,7 +112,7 @@ fn draw_churn(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams) {
             }
             *join_per_s = rate(r, total);
             *crash_per_s = rate(r, total);
-            *leave_per_s = rate(r, total);
+            *leave_per_s = if leaves { rate(r, total) } else { 0.0 };
             p.join_per_s = round6(p.join_per_s + *join_per_s);
             p.crash_per_s = round6(p.crash_per_s + *crash_per_s);
             p.leave_per_s = round6(p.leave_per_s + *leave_per_s);
@@ -107,12 +127,19 @@ fn draw_churn(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams) {
 }
 
 /// Latency scaled to the RPC timeout T: bounded kinds keep a round trip under 0.8 T (a timeout still
-/// means a dead node); the exponential kind (mean ≤ 0.1 T) sometimes exceeds it (false suspicions).
-fn draw_net(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams) {
+/// means a dead node); the exponential kind (mean ≤ 0.1 T) sometimes exceeds it (false suspicions),
+/// so it is drawn only where the reach allows loss too. A lockstep draw is constant.
+fn draw_net(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams, unreliable: bool, lockstep: bool) {
     let t = sc.net.rpc_timeout_ms;
-    p.loss_ratio = if r.below(2) == 0 { 0.0 } else { uniform(r, 0.0001, 0.01) };
+    let lossy = unreliable && r.below(2) == 1;
+    p.loss_ratio = if lossy { uniform(r, 0.0001, 0.01) } else { 0.0 };
     sc.net.loss_ratio = p.loss_ratio;
-    let (kind, a, b, lat) = match r.below(4) {
+    let kind = match (lockstep, unreliable) {
+        (true, _) => 0,
+        (false, true) => r.below(4),
+        (false, false) => r.below(3),
+    };
+    let (kind, a, b, lat) = match kind {
         0 => {
             let v = ms(uniform(r, 0.002 * t, 0.2 * t));
             ("constant", v, 0.0, Latency::Constant { ms: v })
@@ -131,10 +158,10 @@ fn draw_net(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams) {
     sc.net.latency = lat;
 }
 
-fn draw_periods(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams) {
+fn draw_periods(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams, lockstep: bool) {
     let pr = &mut sc.protocol;
     let s = pr.stabilize_interval_ms;
-    p.stabilize_jitter = uniform(r, 0.0, 0.5);
+    p.stabilize_jitter = if lockstep { 0.0 } else { uniform(r, 0.0, 0.5) };
     p.fix_fingers_interval_ms = ms(s * uniform(r, 0.25, 2.0));
     p.check_predecessor_interval_ms = ms(s * uniform(r, 0.5, 2.0));
     pr.stabilize_jitter = p.stabilize_jitter;
@@ -142,12 +169,29 @@ fn draw_periods(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams) {
     pr.check_predecessor_interval_ms = p.check_predecessor_interval_ms;
 }
 
-/// The variant of `base` for `seed`, named `<name>-swarm`, with its seed set, and what was drawn.
+/// The name of the runs of a swarm over `base`: `<name>-swarm`, or `<name>-swarm-outside`.
+pub fn name(base: &str, reach: Reach) -> String {
+    match reach {
+        Reach::Assumptions => format!("{base}-swarm"),
+        Reach::Outside => format!("{base}-swarm-outside"),
+    }
+}
+
+/// The command-line flag that selects `reach` (for repro commands).
+pub fn flag(reach: Reach) -> &'static str {
+    match reach {
+        Reach::Assumptions => "--swarm",
+        Reach::Outside => "--swarm-outside",
+    }
+}
+
+/// The variant of `base` for `seed`, named by [`name`], with its seed set, and what was drawn.
 /// An error means the drawn variant failed validation: a bug in the ranges above.
-pub fn variant(base: &Scenario, seed: u64) -> Result<(Scenario, SwarmParams), String> {
+pub fn variant(base: &Scenario, seed: u64, reach: Reach) -> Result<(Scenario, SwarmParams), String> {
     let mut sc = base.clone();
     sc.seed = seed;
-    sc.name = format!("{}-swarm", base.name);
+    sc.name = name(&base.name, reach);
+    let unreliable = reach == Reach::Outside || base.protocol.variant != Variant::Zave;
     let mut r = Rng::new(seed, Stream::Swarm);
     let mut p = SwarmParams {
         join_per_s: 0.0,
@@ -162,11 +206,12 @@ pub fn variant(base: &Scenario, seed: u64) -> Result<(Scenario, SwarmParams), St
         fix_fingers_interval_ms: 0.0,
         check_predecessor_interval_ms: 0.0,
     };
+    let lockstep = r.below(5) == 0;
     draw_churn(&mut sc, &mut r, &mut p);
-    draw_net(&mut sc, &mut r, &mut p);
-    draw_periods(&mut sc, &mut r, &mut p);
-    let file = format!("<swarm variant of {} for seed {seed}>", base.name);
-    sc.validate(&file).map_err(|e| format!("internal error, please report: {e}"))?;
+    draw_net(&mut sc, &mut r, &mut p, unreliable, lockstep);
+    draw_periods(&mut sc, &mut r, &mut p, lockstep);
+    let file = format!("<{} variant of {} for seed {seed}>", flag(reach), base.name);
+    sc.validate(&file).map_err(|e| format!("chordsim bug, the swarm drew an invalid variant: {e}"))?;
     Ok((sc, p))
 }
 
@@ -188,7 +233,7 @@ mod tests {
         let b = base();
         let mut kinds = std::collections::BTreeSet::new();
         for seed in 0..500 {
-            let (v, p) = variant(&b, seed).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            let (v, p) = variant(&b, seed, Reach::Assumptions).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             assert_eq!((v.seed, v.name.as_str()), (seed, "base-swarm"));
             assert_eq!(v.round_us(), b.round_us());
             assert!(v.last_change_us() <= b.last_change_us());
@@ -203,17 +248,62 @@ mod tests {
     #[test]
     fn same_seed_same_variant_other_seed_other_variant() {
         let b = base();
-        assert_eq!(variant(&b, 7).expect("valid"), variant(&b, 7).expect("valid"));
-        assert_ne!(variant(&b, 7).expect("valid").1, variant(&b, 8).expect("valid").1);
+        assert_eq!(
+            variant(&b, 7, Reach::Assumptions).expect("valid"),
+            variant(&b, 7, Reach::Assumptions).expect("valid")
+        );
+        assert_ne!(
+            variant(&b, 7, Reach::Assumptions).expect("valid").1,
+            variant(&b, 8, Reach::Assumptions).expect("valid").1
+        );
     }
 
     #[test]
     fn recorded_parameters_are_the_ones_applied() {
-        let (v, p) = variant(&base(), 3).expect("valid");
+        let (v, p) = variant(&base(), 3, Reach::Assumptions).expect("valid");
         assert_eq!(v.net.loss_ratio, p.loss_ratio);
         assert_eq!(v.protocol.fix_fingers_interval_ms, p.fix_fingers_interval_ms);
         let Workload::Churn { join_per_s, .. } = v.workloads[0] else { panic!("churn") };
         assert_eq!(join_per_s, p.join_per_s);
         assert_eq!(p.values().len(), COLUMNS.len());
+    }
+
+    fn zave_base() -> Scenario {
+        let text = "duration_s = 2400\n[initial]\nnodes = 50\nmode = \"ideal\"\n[protocol]\nvariant = \"zave\"\n\
+                    successor_list_len = 4\nstabilize_interval_ms = 30000\n[net]\nrpc_timeout_ms = 500\n\
+                    [[workload]]\nkind = \"churn\"\nstart_s = 60\nend_s = 1800\njoin_per_s = 0.1\n\
+                    crash_per_s = 0.1\n";
+        Scenario::parse(text, "<test>", "zave").expect("valid")
+    }
+
+    /// Issue 14: a zave variant is never refused (no leaves drawn) and, inside the assumptions, has
+    /// perfect failure detection and keeps the crash guard; outside, it may have loss.
+    #[test]
+    fn zave_variants_stay_valid_and_inside_her_assumptions_unless_asked() {
+        let b = zave_base();
+        let (mut lossy, mut lockstep) = (0, 0);
+        for seed in 0..1000 {
+            let (v, p) = variant(&b, seed, Reach::Assumptions).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            assert_eq!(p.leave_per_s, 0.0);
+            assert!(v.perfect_failure_detection() && v.guard_crashes(), "seed {seed}: {p:?}");
+            lockstep += usize::from(p.latency_kind == "constant" && p.stabilize_jitter == 0.0);
+            let (v, p) = variant(&b, seed, Reach::Outside).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            assert_eq!((p.leave_per_s, v.name.as_str()), (0.0, "zave-swarm-outside"));
+            lossy += usize::from(p.loss_ratio > 0.0);
+        }
+        assert!((150..250).contains(&lockstep), "about one in five in lockstep: {lockstep}");
+        assert!((400..600).contains(&lossy), "about half lossy outside: {lossy}");
+    }
+
+    #[test]
+    fn ton03_variants_include_lockstep_and_every_latency_kind() {
+        let b = base();
+        let n = (0..500)
+            .filter(|&s| {
+                let p = variant(&b, s, Reach::Assumptions).expect("valid").1;
+                p.latency_kind == "constant" && p.stabilize_jitter == 0.0
+            })
+            .count();
+        assert!((60..140).contains(&n), "about one in five in lockstep: {n}");
     }
 }

@@ -75,7 +75,8 @@ pub struct Config {
     pub scenario_file: String,
     pub base: Scenario,
     pub seeds: SeedSpan,
-    pub swarm: bool,
+    /// `--swarm` / `--swarm-outside`: each seed draws its own fault parameters.
+    pub swarm: Option<crate::swarm::Reach>,
     pub shard: Option<ShardInfo>,
     /// Worker threads (at least 1).
     pub jobs: usize,
@@ -88,12 +89,13 @@ pub struct Config {
 
 impl Config {
     pub fn meta(&self) -> SweepMeta {
-        let name = if self.swarm { format!("{}-swarm", self.base.name) } else { self.base.name.clone() };
+        let name = self.swarm.map_or(self.base.name.clone(), |r| crate::swarm::name(&self.base.name, r));
         SweepMeta {
             scenario_name: name,
             scenario_file: self.scenario_file.clone(),
             seeds: self.seeds,
-            swarm: self.swarm,
+            swarm: self.swarm.is_some(),
+            swarm_outside: self.swarm == Some(crate::swarm::Reach::Outside),
             shard: self.shard,
             base: self.base.clone(),
         }
@@ -130,8 +132,8 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 
 /// Runs one seed; writes its report into `dir` if it does not match `expect`.
 fn run_seed(cfg: &Config, meta: &SweepMeta, dir: &Path, seed: u64) -> SeedRow {
-    let (sc, swarm) = if cfg.swarm {
-        match crate::swarm::variant(&cfg.base, seed) {
+    let (sc, swarm) = if let Some(reach) = cfg.swarm {
+        match crate::swarm::variant(&cfg.base, seed, reach) {
             Ok((sc, p)) => (sc, p.values()),
             Err(e) => return SeedRow::failed(seed, "error", e, vec![String::new(); crate::swarm::COLUMNS.len()]),
         }

@@ -161,13 +161,16 @@ pub struct ShardInfo {
 pub struct SweepSummary {
     pub schema_version: u32,
     pub chordsim_version: String,
-    /// The name of the runs (`<scenario>` or `<scenario>-swarm`).
+    /// The name of the runs (`<scenario>`, `<scenario>-swarm` or `<scenario>-swarm-outside`).
     pub scenario_name: String,
     /// The scenario file as given on the command line (for repro commands).
     pub scenario_file: String,
     /// Half-open: `start..end`.
     pub seeds: SeedSpan,
     pub swarm: bool,
+    /// `--swarm-outside`: the swarm also drew outside the variant's assumptions (absent when not).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub swarm_outside: bool,
     /// `null` for a whole sweep (sharded and merged, or not sharded at all).
     pub shard: Option<ShardInfo>,
     pub expect: Expect,
@@ -189,6 +192,7 @@ pub struct SweepMeta {
     pub scenario_file: String,
     pub seeds: SeedSpan,
     pub swarm: bool,
+    pub swarm_outside: bool,
     pub shard: Option<ShardInfo>,
     pub base: Scenario,
 }
@@ -202,7 +206,11 @@ impl SweepMeta {
 
     /// The command that reruns one seed on its own, with per-round output and a report.
     pub fn repro(&self, seed: u64) -> String {
-        let swarm = if self.swarm { " --swarm" } else { "" };
+        let swarm = match (self.swarm, self.swarm_outside) {
+            (_, true) => " --swarm-outside",
+            (true, false) => " --swarm",
+            (false, false) => "",
+        };
         format!("cargo run --release -- {} --seed {seed}{swarm}", self.scenario_file)
     }
 }
@@ -226,6 +234,7 @@ pub fn summary(meta: &SweepMeta, rows: &[SeedRow]) -> SweepSummary {
         scenario_file: meta.scenario_file.clone(),
         seeds: meta.seeds,
         swarm: meta.swarm,
+        swarm_outside: meta.swarm_outside,
         shard: meta.shard,
         expect: meta.base.expect,
         runs: rows.len() as u64,
@@ -250,6 +259,7 @@ impl SweepSummary {
             scenario_file: self.scenario_file.clone(),
             seeds: self.seeds,
             swarm: self.swarm,
+            swarm_outside: self.swarm_outside,
             shard: self.shard,
             base: self.scenario.clone(),
         }
@@ -351,6 +361,7 @@ fn check_shards(dirs: &[PathBuf], shards: &[(SweepSummary, Vec<SeedRow>)]) -> Re
         let same = s.scenario_name == first.scenario_name
             && s.seeds == first.seeds
             && s.swarm == first.swarm
+            && s.swarm_outside == first.swarm_outside
             && s.scenario == first.scenario;
         if !same {
             return Err(format!(

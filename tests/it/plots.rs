@@ -155,7 +155,7 @@ fn sweeps_write_plots_only_when_asked() {
             scenario_file: "mismatch.toml".into(),
             base: base.clone(),
             seeds: SeedSpan { start: 0, end: 2 },
-            swarm: false,
+            swarm: None,
             shard: None,
             jobs: 1,
             out: t.path(if plots { "with" } else { "without" }),

@@ -14,7 +14,7 @@ fn config(file: &str, seeds: (u64, u64), swarm: bool, jobs: usize, out: PathBuf)
         scenario_file: format!("scenarios/{file}"),
         base: Scenario::load(&path).unwrap_or_else(|e| panic!("{e}")),
         seeds: SeedSpan { start: seeds.0, end: seeds.1 },
-        swarm,
+        swarm: swarm.then_some(chordsim::swarm::Reach::Assumptions),
         shard: None,
         jobs,
         out,
