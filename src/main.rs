@@ -402,7 +402,7 @@ fn run(args: RunArgs) -> u8 {
     }
     let v = rep.verdict.verdict;
     if v.exit_code() != 0 {
-        eprintln!("FAILED: verdict {} — repro: {repro}", v.name());
+        eprintln!("FAILED: verdict {} — repro: {repro}", report::verdict_text(&rep.verdict));
     }
     if !rep.verdict.matches_expect {
         eprintln!("note: the scenario expects {:?}, got {}", rep.verdict.expected, v.name());

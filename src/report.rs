@@ -71,6 +71,11 @@ pub struct VerdictInfo {
     pub reason: Option<String>,
     pub quiet_start_s: f64,
     pub converged_round: Option<u32>,
+    /// Why the run lies outside the protocol variant's operating assumptions (Zave's reliable links,
+    /// perfect failure detection, guarded crashes), e.g. "message loss 3.8 %"; absent when inside.
+    /// The verdict stands, but a safety violation here is not the protocol's fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_assumptions: Option<String>,
 }
 
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -195,6 +200,26 @@ pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
     }
 }
 
+/// [`Scenario::assumption_breaks`], plus what the run itself shows: messages lost to cut links
+/// (the shell's `cut`) although the scenario has neither loss nor partitions.
+fn outside_assumptions(sim: &Sim) -> Option<String> {
+    let mut why = sim.sc.assumption_breaks();
+    let lost = sim.metrics.lost;
+    let network_explains = sim.sc.net.loss_ratio > 0.0 || why.iter().any(|w| w.contains("partition"));
+    if sim.sc.protocol.variant == crate::scenario::Variant::Zave && lost > 0 && !network_explains {
+        why.push(format!("{lost} messages lost to cut links"));
+    }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// The verdict as the text report and the sweep name it: `safety, outside Zave's assumptions (…)`.
+pub fn verdict_text(v: &VerdictInfo) -> String {
+    match &v.outside_assumptions {
+        Some(why) => format!("{}, outside Zave's assumptions ({why})", v.verdict.name()),
+        None => v.verdict.name().to_string(),
+    }
+}
+
 fn per_node_s(counts: &[u64], node_s: f64) -> (f64, BTreeMap<&'static str, f64>) {
     let rate = |c: u64| if node_s > 0.0 { round6(c as f64 / node_s) } else { 0.0 };
     let by: BTreeMap<_, _> =
@@ -222,6 +247,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             reason,
             quiet_start_s: sim.sc.last_change_us() as f64 / 1e6,
             converged_round: c.converged_round,
+            outside_assumptions: outside_assumptions(sim),
         },
         warmup: (sim.sc.check.warmup_s > 0.0).then(|| WarmupReport {
             until_s: sim.sc.check.warmup_s,
@@ -391,7 +417,7 @@ impl Report {
         }
         let v = &self.verdict;
         let conv = v.converged_round.map_or(String::new(), |r| format!(" (converged at round {r})"));
-        let _ = writeln!(s, "  verdict       {}{}   expected {:?}", v.verdict.name(), conv, v.expected);
+        let _ = writeln!(s, "  verdict       {}{}   expected {:?}", verdict_text(v), conv, v.expected);
         if let Some(r) = &v.reason {
             let _ = writeln!(s, "  reason        {r}");
         }

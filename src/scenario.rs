@@ -528,6 +528,15 @@ impl Scenario {
     /// crash (Zave's "perfect failure detection").
     /// A partition makes live nodes look dead, so none may be scripted.
     pub fn perfect_failure_detection(&self) -> bool {
+        self.net.loss_ratio == 0.0 && !self.has_partitions() && self.round_trips_below_timeout()
+    }
+
+    fn has_partitions(&self) -> bool {
+        self.events.iter().any(|e| matches!(e, Event::Partition { .. }))
+    }
+
+    /// Every round trip (latency bound, jitter included) is shorter than the RPC timeout.
+    pub fn round_trips_below_timeout(&self) -> bool {
         let max_ms = match &self.net.latency {
             Latency::Constant { ms } => *ms,
             Latency::Uniform { max_ms, .. } => *max_ms,
@@ -537,8 +546,35 @@ impl Scenario {
             Latency::Matrix { data: None, .. } => return false,
         };
         let max_ms = max_ms * (1.0 + self.net.jitter_fraction) + self.net.jitter_ms;
-        let partitions = self.events.iter().any(|e| matches!(e, Event::Partition { .. }));
-        self.net.loss_ratio == 0.0 && !partitions && 2.0 * max_ms < self.net.rpc_timeout_ms
+        2.0 * max_ms < self.net.rpc_timeout_ms
+    }
+
+    /// What in this scenario breaks the protocol variant's operating assumptions, in words; empty
+    /// when nothing does. Only `zave` has such assumptions (TSE'17 Sec. III): reliable links, perfect
+    /// failure detection, and failures that leave every member a live successor (the crash guard).
+    /// A safety verdict under any of these is not the protocol's fault (README, "Blame outside the
+    /// assumptions"). `ton03` claims nothing of the network, so nothing is listed for it.
+    pub fn assumption_breaks(&self) -> Vec<String> {
+        if self.protocol.variant != Variant::Zave {
+            return Vec::new();
+        }
+        let mut why = Vec::new();
+        if self.net.loss_ratio > 0.0 {
+            why.push(format!(
+                "message loss {} %",
+                crate::csv::num(crate::metrics::round6(100.0 * self.net.loss_ratio))
+            ));
+        }
+        if self.has_partitions() {
+            why.push("a network partition".to_string());
+        }
+        if !self.round_trips_below_timeout() {
+            why.push("round trips can exceed the RPC timeout (false suspicions)".to_string());
+        }
+        if !self.guard_crashes() {
+            why.push("crash guard off (faults.respect_assumptions = false)".to_string());
+        }
+        why
     }
 
     /// Serialized back to TOML (the resolved scenario, defaults included).

@@ -61,6 +61,8 @@ pub struct SeedRow {
     /// Aligned with [`METRICS`]; `None` when undefined for this run or it did not finish.
     pub metrics: Vec<Option<f64>>,
     pub reason: String,
+    /// The report's `verdict.outside_assumptions` (empty when the run is inside them).
+    pub outside: String,
     /// The drawn swarm parameters as text, aligned with `swarm::COLUMNS` (empty without `--swarm`).
     pub swarm: Vec<String>,
 }
@@ -73,6 +75,7 @@ impl SeedRow {
             matches_expect: r.verdict.matches_expect,
             metrics: METRICS.iter().map(|(_, f)| f(r)).collect(),
             reason: r.verdict.reason.clone().unwrap_or_default(),
+            outside: r.verdict.outside_assumptions.clone().unwrap_or_default(),
             swarm,
         }
     }
@@ -85,6 +88,7 @@ impl SeedRow {
             matches_expect: false,
             metrics: vec![None; METRICS.len()],
             reason,
+            outside: String::new(),
             swarm,
         }
     }
@@ -94,6 +98,7 @@ fn header(swarm: bool) -> Vec<&'static str> {
     let mut h = vec!["seed", "verdict", "matches_expect"];
     h.extend(METRICS.iter().map(|m| m.0));
     h.push("reason");
+    h.push("outside_assumptions");
     if swarm {
         h.extend(crate::swarm::COLUMNS);
     }
@@ -107,6 +112,7 @@ pub fn runs_csv(rows: &[SeedRow], swarm: bool) -> String {
         let mut f = vec![r.seed.to_string(), r.verdict.clone(), r.matches_expect.to_string()];
         f.extend(r.metrics.iter().map(|m| csv::opt(m.map(csv::num))));
         f.push(r.reason.clone());
+        f.push(r.outside.clone());
         f.extend(r.swarm.iter().cloned());
         out.push_str(&csv::line(&f));
     }
@@ -138,7 +144,8 @@ pub fn parse_runs_csv(text: &str, file: &str, swarm: bool) -> Result<Vec<SeedRow
                 .collect::<Result<_, _>>()
                 .map_err(|_| bad("a metric is not a number"))?,
             reason: f[3 + m].clone(),
-            swarm: f[4 + m..].to_vec(),
+            outside: f[4 + m].clone(),
+            swarm: f[5 + m..].to_vec(),
         });
     }
     Ok(out)
@@ -177,6 +184,9 @@ pub struct SweepSummary {
     pub runs: u64,
     pub verdicts: BTreeMap<String, u64>,
     pub matching_expect: u64,
+    /// Runs outside the variant's operating assumptions (their reports say why); absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub outside_assumptions: u64,
     /// Seeds whose verdict does not match `expect`, in order.
     pub failing_seeds: Vec<u64>,
     /// Per metric (in `runs.csv` column order): its summary across seeds, or null if no run had it.
@@ -240,6 +250,7 @@ pub fn summary(meta: &SweepMeta, rows: &[SeedRow]) -> SweepSummary {
         runs: rows.len() as u64,
         verdicts,
         matching_expect: rows.iter().filter(|r| r.matches_expect).count() as u64,
+        outside_assumptions: rows.iter().filter(|r| !r.outside.is_empty()).count() as u64,
         failing_seeds: rows.iter().filter(|r| !r.matches_expect).map(|r| r.seed).collect(),
         metrics,
         scenario: meta.base.clone(),
@@ -288,6 +299,10 @@ pub fn exit_code(rows: &[SeedRow]) -> u8 {
     }
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// One line per seed that does not match `expect`, with its repro command.
 pub fn failure_lines(meta: &SweepMeta, rows: &[SeedRow]) -> String {
     let mut out = String::new();
@@ -299,7 +314,9 @@ pub fn failure_lines(meta: &SweepMeta, rows: &[SeedRow]) -> String {
                 serde_json::to_value(e).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
             ),
         };
-        let _ = writeln!(out, "seed {}: {}{exp} — repro: {}", r.seed, r.verdict, meta.repro(r.seed));
+        let outside =
+            if r.outside.is_empty() { String::new() } else { format!(", outside Zave's assumptions ({})", r.outside) };
+        let _ = writeln!(out, "seed {}: {}{outside}{exp} — repro: {}", r.seed, r.verdict, meta.repro(r.seed));
     }
     out
 }
@@ -316,6 +333,13 @@ pub fn summary_text(s: &SweepSummary, dir: &Path) -> String {
     let counts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let _ = writeln!(out, "  verdicts   {}", counts.join("  "));
     let _ = writeln!(out, "  expected   {:?}: {}/{} runs match", s.expect, s.matching_expect, s.runs);
+    if s.outside_assumptions > 0 {
+        let _ = writeln!(
+            out,
+            "  outside    {} runs outside the variant's assumptions (see each report's verdict.outside_assumptions)",
+            s.outside_assumptions
+        );
+    }
     let _ = writeln!(
         out,
         "  {:<34}{:>6}{:>14}  {:<27}{:>12}{:>12}{:>12}",

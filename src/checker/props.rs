@@ -139,9 +139,11 @@ impl Checker {
     /// Checks every property on the current state; records violations. Returns the names violated,
     /// the principal count, and the first safety violation (formatted) if any.
     ///
-    /// A member with no live successor entry means a crash broke the operating assumptions (unless the
-    /// `zave` injector guarded against that, in which case it is the protocol's fault): from then until
-    /// the ring converges again, unrepairable violations are not blamed on the protocol at once.
+    /// A member with no live successor entry means a crash broke the operating assumptions, unless the
+    /// injector guarded against that (`faults.respect_assumptions`, either variant): then no crash can
+    /// have stranded it and the protocol lost its live entries itself (the published protocol adopts its
+    /// successor's predecessor unchecked and cuts its list to `[x, s]`: Zave's T1). From a broken round
+    /// until the ring converges again, unrepairable violations are not blamed on the protocol at once.
     pub(super) fn check_properties(
         &mut self,
         k: u32,
@@ -158,8 +160,7 @@ impl Checker {
         let principals = principals as u64;
         let mut names = Vec::with_capacity(violations.len());
         let mut safety = None;
-        let broken =
-            violations.iter().any(|v| v.property == Property::OneLiveSuccessor) && !(self.zave && self.guarded);
+        let broken = violations.iter().any(|v| v.property == Property::OneLiveSuccessor) && !self.guarded;
         if broken {
             self.props.assumption_broken_rounds += 1;
             self.props.assumption_first_broken.get_or_insert(k);

@@ -160,7 +160,8 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
     }
     let v = rep.verdict.verdict;
     if v.exit_code() != 0 {
-        eprintln!("FAILED: verdict {} — repro: cargo run --release -- resume {file}", v.name());
+        let text = chordsim::report::verdict_text(&rep.verdict);
+        eprintln!("FAILED: verdict {text} — repro: cargo run --release -- resume {file}");
     }
     v.exit_code() as u8
 }

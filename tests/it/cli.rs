@@ -199,14 +199,19 @@ fn no_convergence_exits_3_and_its_repro_reproduces_it() {
 
 #[test]
 fn safety_violation_exits_2_and_names_the_property() {
-    // postmortem: the published protocol splits this 12-node ring into two disjoint rings under churn
-    // with perfect failure detection (found by the seed search of tests/it/search.rs); they never merge.
+    // postmortem: under 1 % message loss the published protocol drops live successors on a single lost
+    // reply and this 12-node ring ends as two disjoint rings that never merge (62 of seeds 0..100
+    // split; tests/it/search.rs). Inside Zave's assumptions the same scenario passes on every seed.
     let t = Tmp::new("safety");
-    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml");
-    let o = chordsim(&["--quiet", "--seed", "3"], Some(&f), &t.0);
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml"))
+        .expect("shipped scenario");
+    let f = t.0.join("lossy-ring.toml");
+    std::fs::write(&f, text.replace("rpc_timeout_ms = 100", "rpc_timeout_ms = 100\nloss_ratio = 0.01"))
+        .expect("writes");
+    let o = chordsim(&["--quiet", "--seed", "0"], Some(&f), &t.0);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("verdict safety") && err.contains("--seed 3"), "{err}");
+    assert!(err.contains("verdict safety") && err.contains("--seed 0"), "{err}");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("AtMostOneRing violated") && out.contains("2 disjoint rings"), "{out}");
 }

@@ -79,3 +79,30 @@ fn bench_event_count_is_pinned() {
     assert_eq!(rep.verdict.verdict, chordsim::report::Verdict::Pass, "{:?}", rep.verdict.reason);
     assert_eq!(rep.run.events, 710_044, "the pinned event count of scenarios/bench/pin-small.toml changed");
 }
+
+/// Issue 14: a zave run with message loss is marked outside Zave's assumptions (verdict kept); an
+/// unmodified zave run and a ton03 run with loss are not.
+#[test]
+fn zave_runs_outside_her_assumptions_say_so() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/zave-churn.toml");
+    let base = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let short = |mut sc: Scenario| {
+        reduce(&mut sc, 60);
+        sc.duration_s = 300.0;
+        for w in &mut sc.workloads {
+            if let Workload::Churn { end_s, .. } | Workload::Lookups { end_s, .. } = w {
+                *end_s = end_s.min(200.0);
+            }
+        }
+        run_scenario(sc, |_| {}).expect("runs")
+    };
+    let mut lossy = base.clone();
+    lossy.net.loss_ratio = 0.02;
+    let rep = short(lossy.clone());
+    assert_eq!(rep.verdict.outside_assumptions.as_deref(), Some("message loss 2 %"));
+    assert!(rep.summary().contains(", outside Zave's assumptions (message loss 2 %)"), "{}", rep.summary());
+    assert_eq!(short(base).verdict.outside_assumptions, None);
+    lossy.protocol.variant = chordsim::scenario::Variant::Ton03;
+    lossy.faults.respect_assumptions = Some(false);
+    assert_eq!(short(lossy).verdict.outside_assumptions, None, "ton03 claims nothing of the network");
+}

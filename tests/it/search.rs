@@ -1,18 +1,25 @@
 //! Random search with the full message simulator (zave.md; issue: "random search, level b"): small
-//! rings, perfect failure detection, heavy churn, many seeds. The published protocol is searched and
-//! what it finds is checked to be real (a permanent split); Zave's protocol must show no violation of
-//! any non-warning property at any checked round, and must reach the ideal ring after quiescence.
+//! rings, heavy churn, many seeds. Inside Zave's operating assumptions (perfect failure detection, the
+//! crash guard on) neither variant may lose its ring: the published protocol as built here reconciles
+//! its successor list in the same step that adopts a new successor, so Zave's traces, which need a
+//! separate Reconcile step, cannot happen (the small model in `zave::search` finds them). With 1 %
+//! message loss, false suspicions split the published protocol's ring for good, and what the search
+//! finds is checked to be real (still violated at the last checked round).
 
 use chordsim::report::{Report, Verdict};
 use chordsim::run::run_scenario;
 use chordsim::scenario::{Scenario, Variant};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-fn run(variant: Variant, seed: u64) -> Report {
+const UNREPAIRABLE: [&str; 4] = ["AtMostOneRing", "AtLeastOneRing", "OrderedRing", "ConnectedAppendages"];
+
+fn run(variant: Variant, seed: u64, loss: f64) -> Report {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml");
     let mut sc = Scenario::load(&path).expect("loads");
     sc.protocol.variant = variant;
     sc.faults.respect_assumptions = Some(true);
+    sc.net.loss_ratio = loss;
     sc.seed = seed;
     run_scenario(sc, |_| {}).expect("runs")
 }
@@ -21,10 +28,21 @@ fn seeds() -> u64 {
     std::env::var("CHORDSIM_SEARCH_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40)
 }
 
+/// Seeds in which each property was violated at some checked round (printed for the README table).
+fn tally(into: &mut BTreeMap<&'static str, u64>, rep: &Report) {
+    for (name, t) in &rep.properties.by_property {
+        if t.rounds_violated > 0 {
+            *into.entry(name).or_default() += 1;
+        }
+    }
+}
+
 #[test]
 fn zave_never_violates_anything_and_always_converges() {
+    let mut seen = BTreeMap::new();
     for seed in 0..seeds() {
-        let rep = run(Variant::Zave, seed);
+        let rep = run(Variant::Zave, seed, 0.0);
+        tally(&mut seen, &rep);
         // OrderedMerges and OrderedAppendages also fail in normal operation of the corrected protocol
         // (zave.md): warnings. Nothing else may ever fail.
         let props: Vec<_> = rep.properties.by_property.iter().filter(|(_, t)| !t.warning).collect();
@@ -32,34 +50,53 @@ fn zave_never_violates_anything_and_always_converges() {
         assert_eq!(rep.verdict.verdict, Verdict::Pass, "seed {seed}: {:?}", rep.verdict.reason);
         assert!(rep.run.crashes > 50, "seed {seed}: churn too light to mean anything: {:?}", rep.run);
     }
+    eprintln!("zave, {} seeds: properties violated at some round (seeds): {seen:?}", seeds());
 }
 
 #[test]
-fn ton03_search_finds_permanent_splits() {
-    let mut found = Vec::new();
+fn ton03_inside_the_assumptions_keeps_one_ring() {
+    let mut seen = BTreeMap::new();
+    let mut stranded = Vec::new();
     for seed in 0..seeds() {
-        let rep = run(Variant::Ton03, seed);
-        if rep.verdict.verdict == Verdict::Safety {
-            let reason = rep.verdict.reason.clone().unwrap_or_default();
-            assert!(
-                reason.contains("AtMostOneRing")
-                    || reason.contains("AtLeastOneRing")
-                    || reason.contains("OrderedRing")
-                    || reason.contains("ConnectedAppendages"),
-                "{reason}"
-            );
-            // Permanent: still violated at the last checked round, long after the churn stopped.
-            let last = rep.rounds.last().expect("rounds");
-            assert!(
-                last.violated
-                    .iter()
-                    .any(|p| ["AtMostOneRing", "AtLeastOneRing", "OrderedRing", "ConnectedAppendages"].contains(p))
-            );
-            found.push(seed);
+        let rep = run(Variant::Ton03, seed, 0.0);
+        tally(&mut seen, &rep);
+        assert_eq!(rep.verdict.verdict, Verdict::Pass, "seed {seed}: {:?}", rep.verdict.reason);
+        assert!(rep.run.crashes > 50, "seed {seed}: churn too light to mean anything: {:?}", rep.run);
+        // The one way in: a node adopts its successor's dead predecessor unchecked and cuts its list to
+        // [x, s] just as s crashes (Zave's T1), so it holds no live successor; falling back to its
+        // nearest finger mends it. An unrepairable property may fail only in such a round, and the
+        // crash guard must not have been blamed for it.
+        for row in rep.rounds.iter().filter(|r| r.violated.iter().any(|p| UNREPAIRABLE.contains(p))) {
+            assert!(row.violated.contains(&"OneLiveSuccessor"), "seed {seed} round {}: {:?}", row.round, row.violated);
+            stranded.push((seed, row.round));
         }
+        assert_eq!(rep.properties.assumption_broken_rounds, 0, "seed {seed}: the guarded injector was blamed");
     }
-    eprintln!("ton03: {} of {} seeds end in a safety violation: {found:?}", found.len(), seeds());
-    // Seeds 3 and 13 split the ring at the time of writing; a protocol change may move them, but the
-    // published protocol should keep failing now and then under this churn.
-    assert!(!found.is_empty(), "the search found no ton03 violation in {} seeds", seeds());
+    eprintln!("ton03, {} seeds: properties violated at some round (seeds): {seen:?}", seeds());
+    eprintln!("ton03: rounds where a node stranded itself (seed, round): {stranded:?}");
+}
+
+#[test]
+fn ton03_with_message_loss_splits_for_good() {
+    let mut found = Vec::new();
+    let mut seen = BTreeMap::new();
+    for seed in 0..seeds() {
+        let rep = run(Variant::Ton03, seed, 0.01);
+        tally(&mut seen, &rep);
+        if rep.verdict.verdict != Verdict::Safety {
+            continue;
+        }
+        let reason = rep.verdict.reason.clone().unwrap_or_default();
+        assert!(UNREPAIRABLE.iter().any(|p| reason.contains(p)), "seed {seed}: {reason}");
+        // Permanent: still violated at the last checked round, long after the churn stopped.
+        let last = rep.rounds.last().expect("rounds");
+        assert!(last.violated.iter().any(|p| UNREPAIRABLE.contains(p)), "seed {seed}: {:?}", last.violated);
+        found.push(seed);
+    }
+    let first: Vec<_> = found.iter().take(10).collect();
+    eprintln!("ton03 at 1 % loss: {} of {} seeds split for good, first {first:?}", found.len(), seeds());
+    eprintln!("ton03 at 1 % loss: properties violated at some round (seeds): {seen:?}");
+    // Measured: 62 of seeds 0..100 (seed 0 the first); the published protocol drops a successor on one
+    // lost message, so at this churn it keeps splitting.
+    assert!(found.len() * 4 >= seeds() as usize, "only {found:?} of {} seeds split", seeds());
 }
