@@ -338,8 +338,9 @@ impl Checker {
             self.failure = split;
             return true;
         }
-        // A ton03 member with no live successor falls back to its nearest live finger or predecessor
-        // (`Node::successor`), which can mend a ring Zave's model calls unrepairable: not final yet.
+        // A ton03 member with no live successor takes its predecessor as successor (Fig. 6 with
+        // successor = n), or with `successor_fallback` its nearest finger (`Node::successor`), which
+        // can mend a ring Zave's model calls unrepairable: not final yet.
         let mendable = !self.zave && self.rounds.last().is_some_and(|r| r.violated.contains(&"OneLiveSuccessor"));
         if self.perfect_fd && self.last_safety.is_some() && !self.assumption_broken && !mendable {
             // Only false suspicions could make such a violation transient, and there are none.

@@ -35,7 +35,10 @@ impl Sim {
     fn spawn(&mut self, id: Id, host: u32) -> Peer {
         let me = Peer { id, addr: Addr(self.nodes.len() as u32) };
         let app = self.new_app();
-        let node = Node::new(me, self.params.space).answering_from_list(self.sc.protocol.answer_from_successor_list);
+        let p = &self.sc.protocol;
+        let node = Node::new(me, self.params.space)
+            .answering_from_list(p.answer_from_successor_list)
+            .falling_back(p.successor_fallback);
         self.nodes.push(Slot { node, app, alive: true });
         self.truth.add(me, self.now);
         self.metrics.joins += 1;

@@ -268,6 +268,12 @@ pub struct Params {
     /// Pending RPCs per node; beyond this a new RPC is not sent and counted as dropped (limit).
     pub max_pending: usize,
     pub join_retry_us: u64,
+    /// Join and finger lookups ping the owner before adopting it (a named deviation; see `Protocol`).
+    pub ping_owner: bool,
+    /// A node with an all-dead successor list falls back to its nearest finger (a named deviation).
+    pub successor_fallback: bool,
+    /// A ton03 joiner fetches its new successor's list before it counts as joined (see `Protocol`).
+    pub join_fetches_list: bool,
     pub finger_refresh: crate::scenario::FingerRefresh,
     /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
     pub lookup_retries: bool,

@@ -165,6 +165,17 @@ impl<'a> Validator<'a> {
                 "\"zave\" has no graceful leave (TSE'17): use crashes instead of leaves".into(),
             );
         }
+        let p = &s.protocol;
+        for (key, on) in [
+            ("protocol.ping_owner", p.ping_owner),
+            ("protocol.successor_fallback", p.successor_fallback),
+            ("protocol.join_fetches_list", p.join_fetches_list),
+        ] {
+            if on {
+                let msg = "applies to variant \"ton03\" only (Zave's protocol checks every pointer it adopts)";
+                self.err(key, msg.into());
+            }
+        }
     }
 
     fn net(&mut self, s: &Scenario) {

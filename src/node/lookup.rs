@@ -5,14 +5,17 @@
 //! once a node answers "the key is mine to hand out: my successor s", the origin contacts s, and the
 //! lookup completes when s answers. Hops = live nodes contacted, including the final successor
 //! (chord.md's reading of ToN'03 Table II); timeouts are counted separately.
-//! On a timeout the origin goes back to the node that referred it to the dead one and tells it
-//! (ToN'03 V-A: "n informs the node it learned about it from"); that node forgets the dead node and
-//! answers with its next best candidate. If the referrer is the origin itself, it forgets locally.
+//! On a timeout the origin removes the dead node from its own successor list and fingers (ToN'03 V-A:
+//! "if it is in the successor list or finger table it is removed"), goes back to the node that
+//! referred it to the dead one and tells it ("else n informs the node it learned about it from"); that
+//! node forgets the dead node and answers with its next best candidate.
+//! Join and finger lookups adopt the owner the last hop names; workload lookups contact it.
 //! Never: allocate per routing step — route() scans fingers and list in place.
 
 use super::{Node, Status, Waiting, owns};
 use crate::id::Id;
 use crate::msg::{Ctx, Effect, Msg, Peer, Purpose, ReqId};
+use crate::scenario::Variant;
 
 /// The answer of one routing step at one node.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -113,6 +116,7 @@ impl Node {
         l.revisit = false;
         match self.route(l.key, &[]) {
             Route::Done(s) if s == self.me => self.finish(ctx, l, Some(s)),
+            Route::Done(s) if !Self::reaches_owner(ctx, &l) => self.finish(ctx, l, Some(s)),
             Route::Done(s) => {
                 l.current = s;
                 l.final_step = true;
@@ -198,10 +202,24 @@ impl Node {
             // Zave's join needs the predecessor (`from`: key ∈ (from, node]), not the owner.
             return self.zave_join_found(ctx, from);
         }
+        if done && !Self::reaches_owner(ctx, &l) {
+            return self.finish(ctx, l, Some(node));
+        }
         l.referrer = Some(from);
         l.current = node;
         l.final_step = done;
         self.ask(ctx, l);
+    }
+
+    /// Whether the lookup contacts the owner it found before finishing. Workload and application
+    /// lookups do (ToN'03 Sec. V-A: a lookup succeeds iff it reaches the key's current successor).
+    /// Join and finger lookups adopt the owner named by the last hop unchecked (Fig. 5: `successor =
+    /// n'.find_successor(n)`), unless `ping_owner` (a deviation: Zave's liveness check before a join).
+    /// Zave's variant always checks, as her protocol does before adopting any pointer.
+    fn reaches_owner(ctx: &Ctx, l: &Lookup) -> bool {
+        matches!(l.purpose, Purpose::User(_) | Purpose::App(_))
+            || ctx.params.ping_owner
+            || ctx.params.variant == Variant::Zave
     }
 
     pub(super) fn on_pong(&mut self, ctx: &mut Ctx, from: Peer, req: ReqId) {
@@ -231,6 +249,7 @@ impl Node {
         }
         match l.referrer {
             Some(r) if r != dead => {
+                self.forget_routing(ctx, dead);
                 l.current = r;
                 l.referrer = None;
                 l.revisit = true;

@@ -4,7 +4,7 @@
 //! bootstrap node to look up its own id; the answer is its successor, and stabilization does the rest.
 //! Never: choose a bootstrap node (the simulator does; a node knows no one before it joins).
 
-use super::{Node, Status};
+use super::{Node, Status, Waiting};
 use crate::msg::{Ctx, Effect, Msg, Peer, Purpose};
 
 impl Node {
@@ -29,6 +29,11 @@ impl Node {
             return;
         }
         match owner {
+            Some(s) if s != self.me && ctx.params.join_fetches_list => {
+                if !self.rpc(ctx, s, Waiting::JoinQuery, |req| Msg::GetState { req }) {
+                    ctx.out.push(Effect::JoinFailed);
+                }
+            }
             Some(s) if s != self.me => {
                 self.succ.clear();
                 self.succ.push(s);
@@ -40,6 +45,24 @@ impl Node {
                 }
             }
             _ => ctx.out.push(Effect::JoinFailed),
+        }
+    }
+
+    /// `join_fetches_list`: the owner `s` answered with its list; join with `[s] ++ list`, cut to r.
+    pub(super) fn join_with_list(&mut self, ctx: &mut Ctx, s: Peer, list: crate::msg::ListId) {
+        if self.status != Status::Joining {
+            return;
+        }
+        let r = ctx.params.r;
+        self.succ.clear();
+        self.succ.push(s);
+        let theirs = ctx.lists.get(list);
+        self.succ.extend(theirs.iter().filter(|&&p| p != self.me && p != s).take(r - 1).copied());
+        self.fingers.set(1, Some(s));
+        self.status = Status::Joined;
+        ctx.out.push(Effect::Joined);
+        if ctx.params.stabilize_on_join {
+            self.stabilize(ctx);
         }
     }
 

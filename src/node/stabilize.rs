@@ -92,9 +92,9 @@ impl Node {
             }
             return;
         }
-        if !self.rpc(ctx, s, Waiting::Stabilize, |req| Msg::GetState { req }) {
-            self.on_successor_timeout(ctx, s);
-        }
+        // At `max_pending_rpcs` the query is not sent: this stabilization is skipped (the next period
+        // retries); the successor did not time out, so it is not forgotten.
+        let _ = self.rpc(ctx, s, Waiting::Stabilize, |req| Msg::GetState { req });
     }
 
     pub(super) fn on_get_state(&mut self, ctx: &mut Ctx, from: Peer, req: ReqId) {
@@ -116,7 +116,8 @@ impl Node {
             Some(Waiting::Stabilize) if self.is_zave(ctx) => self.zave_from_successor(ctx, from, x, list),
             Some(Waiting::Stabilize) => self.reconcile(ctx, from, x, list),
             Some(Waiting::StabilizeFromPredecessor) => self.zave_from_predecessor(ctx, from, list),
-            Some(Waiting::JoinQuery) => self.zave_join_reply(ctx, from, list),
+            Some(Waiting::JoinQuery) if self.is_zave(ctx) => self.zave_join_reply(ctx, from, list),
+            Some(Waiting::JoinQuery) => self.join_with_list(ctx, from, list),
             _ => {} // a late answer
         }
     }

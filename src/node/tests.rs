@@ -175,10 +175,29 @@ fn join_through_bootstrap() {
     let mut h = H::fresh(130, Variant::Ton03);
     let fx = h.call(|node, ctx| node.join(ctx, n(100)));
     assert_eq!(fx, vec![send(n(100), Msg::FindNext { req: 0, key: Id(130), dead: None, user: false }), rpc_timer(0)]);
+    // Fig. 5: the owner the bootstrap names is adopted unchecked.
+    let fx = h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
+    assert_eq!(fx, vec![Effect::Joined]);
+    assert!(h.node.is_joined());
+    assert_eq!(h.succ_ids(), vec![150]);
+}
+
+#[test]
+fn join_with_ping_owner_checks_the_owner_first() {
+    let mut h = H::fresh(130, Variant::Ton03);
+    h.p.ping_owner = true;
+    h.call(|node, ctx| node.join(ctx, n(100)));
+    let fx = h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
+    assert_eq!(fx, vec![send(n(150), Msg::Ping { req: 1, user: false })]);
+    assert!(!h.node.is_joined());
+    // A dead owner never answers: the join lookup fails instead of adopting it (Zave's Join check).
+    let fx = h.expire();
+    assert!(!h.node.is_joined() && !fx.contains(&Effect::Joined), "{fx:?}");
+    h.node = crate::node::Node::new(n(130), h.p.space);
+    h.call(|node, ctx| node.join(ctx, n(100)));
     h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
     let fx = h.msg(n(150), Msg::Pong { req: 1, user: false });
     assert_eq!(fx, vec![Effect::Joined]);
-    assert!(h.node.is_joined());
     assert_eq!(h.succ_ids(), vec![150]);
 }
 
@@ -333,7 +352,6 @@ fn stabilize_on_join_asks_the_new_successor_at_once() {
     let mut h = H::fresh(130, Variant::Ton03);
     h.p.stabilize_on_join = true;
     h.call(|node, ctx| node.join(ctx, n(100)));
-    h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
-    let fx = h.msg(n(150), Msg::Pong { req: 1, user: false });
-    assert_eq!(fx, vec![Effect::Joined, send(n(150), Msg::GetState { req: 2 })]);
+    let fx = h.msg(n(100), Msg::FindNextReply { req: 0, done: true, node: n(150), user: false });
+    assert_eq!(fx, vec![Effect::Joined, send(n(150), Msg::GetState { req: 1 })]);
 }

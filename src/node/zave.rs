@@ -36,10 +36,9 @@ impl Node {
                 self.zave_drop_head(ctx);
                 continue;
             }
-            if !self.rpc(ctx, head, Waiting::Stabilize, |req| Msg::GetState { req }) {
-                self.zave_drop_head(ctx);
-                continue;
-            }
+            // At `max_pending_rpcs` the query is not sent and this stabilization is skipped: the head
+            // did not fail to answer, so it is not dropped.
+            let _ = self.rpc(ctx, head, Waiting::Stabilize, |req| Msg::GetState { req });
             return;
         }
     }

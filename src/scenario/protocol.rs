@@ -35,6 +35,22 @@ pub struct Protocol {
     pub answer_from_successor_list: bool,
     pub max_pending_rpcs: u32,
     pub join_retry_ms: f64,
+    /// Deviation from ToN'03 when on: a join or finger lookup pings the owner it found before adopting
+    /// it (Zave's join fix). Off (the default): Fig. 5, the owner named by the last hop is adopted
+    /// unchecked. Workload lookups always contact the owner (Sec. V-A: a lookup succeeds iff it reaches
+    /// the key's current successor).
+    pub ping_owner: bool,
+    /// Deviation from ToN'03 when on: a node whose whole successor list was found dead takes its
+    /// nearest finger, then its predecessor, as successor. Off (the default; the paper says nothing):
+    /// it is its own successor, as Zave's model has it, so AtLeastOneRing and the other unrepairable
+    /// properties are unrepairable in the code as it runs.
+    pub successor_fallback: bool,
+    /// Beyond ToN'03 when on: a joining node asks the owner its lookup found for its successor list and
+    /// joins with `[owner] ++ list` cut to r, instead of the owner alone (Fig. 5 `join` sets only the
+    /// successor; stabilization fills the list later). Deployed Chord does this (MIT lsd's join fetches
+    /// the successor's list; Zave's corrected join copies its predecessor's), and it closes the join
+    /// window in which a one-entry list loses its only successor. No answer: the join fails and retries.
+    pub join_fetches_list: bool,
     /// How fingers are refreshed (see [`FingerRefresh`]).
     pub finger_refresh: FingerRefresh,
     /// After a timed-out hop, a lookup goes back to the node that referred it (ToN'03 Sec. V-A; the
@@ -123,6 +139,9 @@ impl Default for Protocol {
             answer_from_successor_list: false,
             max_pending_rpcs: 1024,
             join_retry_ms: 5_000.0,
+            ping_owner: false,
+            successor_fallback: false,
+            join_fetches_list: false,
             finger_refresh: FingerRefresh::FixFingers,
             lookup_retries: true,
             stabilize_on_join: false,

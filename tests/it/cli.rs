@@ -199,15 +199,12 @@ fn no_convergence_exits_3_and_its_repro_reproduces_it() {
 
 #[test]
 fn safety_violation_exits_2_and_names_the_property() {
-    // postmortem: under 1 % message loss the published protocol drops live successors on a single lost
-    // reply and this 12-node ring ends as two disjoint rings that never merge (62 of seeds 0..100
-    // split; tests/it/search.rs). Inside Zave's assumptions the same scenario passes on every seed.
+    // postmortem: the published join adopts the owner its lookup names without checking it (Fig. 5), so
+    // under churn a joiner adopts a node that has already crashed (Zave's T2) and this 12-node ring
+    // ends as two disjoint rings that never merge, inside Zave's assumptions (951 of seeds 0..1000;
+    // tests/it/search.rs). With `ping_owner = true` every seed passes.
     let t = Tmp::new("safety");
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml"))
-        .expect("shipped scenario");
-    let f = t.0.join("lossy-ring.toml");
-    std::fs::write(&f, text.replace("rpc_timeout_ms = 100", "rpc_timeout_ms = 100\nloss_ratio = 0.01"))
-        .expect("writes");
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml");
     let o = chordsim(&["--quiet", "--seed", "0"], Some(&f), &t.0);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");

@@ -71,6 +71,7 @@ fn ton03_failure_case_join_then_leave_before_stabilize() {
 // step had pinged its owner, the owner crashed while the pong was in flight, and the joiner adopted a
 // dead node as its only successor — outside the assumptions the guard is meant to keep. The guard now
 // counts the owner a joiner is contacting as that joiner's successor list (`Node::join_target`).
+// (The ping is the `ping_owner` option now; without it the published join has no such step.)
 #[test]
 fn regression_crash_guard_sees_joins_in_flight() {
     let text = r#"
@@ -84,6 +85,7 @@ fn regression_crash_guard_sees_joins_in_flight() {
         stabilize_interval_ms = 5000
         stabilize_jitter = 0.5
         fix_fingers_interval_ms = 5000
+        ping_owner = true
         [net]
         latency = { kind = "uniform", min_ms = 50, max_ms = 190 }
         rpc_timeout_ms = 400

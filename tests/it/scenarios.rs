@@ -77,7 +77,7 @@ fn bench_event_count_is_pinned() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench/pin-small.toml");
     let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
     assert_eq!(rep.verdict.verdict, chordsim::report::Verdict::Pass, "{:?}", rep.verdict.reason);
-    assert_eq!(rep.run.events, 710_044, "the pinned event count of scenarios/bench/pin-small.toml changed");
+    assert_eq!(rep.run.events, 599_172, "the pinned event count of scenarios/bench/pin-small.toml changed");
 }
 
 /// Issue 14: a zave run with message loss is marked outside Zave's assumptions (verdict kept); an

@@ -19,6 +19,8 @@ duration_s = 1500
 [initial]
 nodes = 10
 [protocol]
+# Rejoining members fetch their successor's list (the published join's window would split the ring).
+join_fetches_list = true
 stabilize_interval_ms = 5000
 fix_fingers_interval_ms = 5000
 check_predecessor_interval_ms = 5000
