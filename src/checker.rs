@@ -481,7 +481,9 @@ impl Checker {
                 Route::Next(h) => (h, false),
             };
             if next == cur.me() {
-                return (Some(next), hops, touts);
+                // A hop that names itself as owner is then pinged by the origin, as any owner: a hop.
+                let pinged = (cur.me().addr != origin) as u16;
+                return (Some(next), hops + pinged, touts);
             }
             // A final owner only has to answer a ping; a hop has to route, so it must have joined.
             let reachable = if done { truth.is_alive(next.addr) } else { truth.is_joined(next.addr) };

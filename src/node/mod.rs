@@ -240,6 +240,21 @@ impl Node {
         nearest.copied().or(self.pred).unwrap_or(self.me)
     }
 
+    /// [`Node::successor`] as it would be once the peers in `skip` were forgotten (a probe walk's view
+    /// of a node that a real lookup has told of those dead peers): never a skipped peer.
+    pub(crate) fn successor_without(&self, skip: &[Peer]) -> Peer {
+        let usable = |p: &&Peer| !skip.contains(p) && !p.is_pad();
+        if let Some(&s) = self.succ.iter().find(usable) {
+            return s;
+        }
+        if !self.fallback {
+            return self.me;
+        }
+        let fingers = self.fingers.distinct().filter(|f| f.id != self.me.id && usable(f));
+        let nearest = fingers.min_by_key(|f| self.space.dist(self.me.id, f.id));
+        nearest.copied().or(self.pred.filter(|p| usable(&p))).unwrap_or(self.me)
+    }
+
     /// Sets the whole routing state at once (an ideal ring built by the simulator, or a test).
     pub fn install(&mut self, pred: Option<Peer>, succ: &[Peer], fingers: &[Option<Peer>]) {
         self.pred = pred;

@@ -37,7 +37,8 @@ pub fn walk(sim: &Sim, origin: Addr, key: Id) -> (Vec<Step>, Option<Peer>, u16, 
         };
         if next == cur.me() {
             steps.push(Step { at: cur.me(), next, done, answered: true });
-            return (steps, Some(next), hops, touts);
+            let pinged = (cur.me().addr != origin) as u16;
+            return (steps, Some(next), hops + pinged, touts);
         }
         let answered = if done { sim.truth.is_alive(next.addr) } else { sim.truth.is_joined(next.addr) };
         steps.push(Step { at: cur.me(), next, done, answered });

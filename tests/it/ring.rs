@@ -108,3 +108,58 @@ fn regression_crash_guard_sees_joins_in_flight() {
         assert!(rep.run.crashes_refused > 0, "seed {seed}: the guard refused crashes");
     }
 }
+
+/// The checker's probe walk (and the shell's `lookup`, which takes the same steps) must find what a real
+/// lookup from the same state finds: on a frozen ring (no maintenance) after 40 % of the nodes crashed,
+/// with r = 3 so that some successor lists are wholly dead, each probe is taken and then a real lookup
+/// from the same origin for the same key is run to its end, and their verdicts must agree.
+#[test]
+fn probes_agree_with_real_lookups_on_a_frozen_ring_with_many_crashes() {
+    use chordsim::msg::{Addr, Purpose};
+    let text = r#"
+        id_bits = 32
+        duration_s = 100000
+        expect = "no_check"
+        [initial]
+        nodes = 300
+        [protocol]
+        successor_list_len = 3
+        stabilize_interval_ms = 100000000
+        fix_fingers_interval_ms = 100000000
+        check_predecessor_interval_ms = 100000000
+        [net]
+        latency = { kind = "uniform", min_ms = 10, max_ms = 40 }
+        rpc_timeout_ms = 100
+        [[event]]
+        at_s = 1
+        action = "crash_fraction"
+        fraction = 0.4
+    "#;
+    let sc = chordsim::scenario::Scenario::parse(text, "<frozen>", "frozen").expect("valid");
+    let mut sim = chordsim::sim::Sim::new(sc).expect("builds");
+    sim.run_until(2_000_000);
+    let live: Vec<Addr> = sim.truth.alive().as_slice().to_vec();
+    let (mut agree, mut wrong_probes, mut n) = (0, 0, 0);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..300u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let origin = live[(x % live.len() as u64) as usize];
+        let key = chordsim::id::Id(x.wrapping_mul(i + 1) >> 32);
+        let want = sim.truth.successor(key);
+        let (owner, _, _) = sim.checker.probe(&sim.nodes, &sim.truth, origin, key);
+        let probe_ok = owner.is_some() && owner == want;
+        let before = sim.checker.lookups.correct;
+        let now = sim.now;
+        let tag = sim.checker.lookup_started(now, key, origin, &sim.truth);
+        sim.with_node(origin, 0, |node, ctx| node.start_lookup(ctx, key, Purpose::User(tag), None));
+        sim.run_until(now + 30_000_000);
+        let real_ok = sim.checker.lookups.correct > before;
+        n += 1;
+        agree += (probe_ok == real_ok) as u32;
+        wrong_probes += (!probe_ok) as u32;
+        assert_eq!(probe_ok, real_ok, "lookup {i} from {origin:?} for {key}: probe {owner:?}, truth {want:?}");
+    }
+    assert!(wrong_probes > 0, "the crashes left every lookup correct: the test shows nothing ({agree}/{n})");
+}

@@ -56,6 +56,7 @@ fn heavy_zave() -> String {
         .replace("leave_probability = 0.5", "leave_probability = 0")
         .replace("[protocol]", "[protocol]\nvariant = \"zave\"")
         .replace("_interval_ms = 5000", "_interval_ms = 10000")
+        .replace("join_fetches_list = true\n", "")
 }
 
 /// Every id that had more than one slot had at most one live, and the truth names that one.
