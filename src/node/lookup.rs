@@ -54,7 +54,7 @@ impl Node {
     pub fn route(&self, key: Id, skip: &[Peer]) -> Route {
         let space = self.space;
         let usable = |p: &Peer| !skip.contains(p) && !p.is_pad();
-        let succ = self.succ.iter().copied().find(usable).unwrap_or_else(|| self.successor_without(skip));
+        let succ = self.successor_without(skip);
         if owns(space, key, self.me.id, succ.id) {
             return Route::Done(succ);
         }

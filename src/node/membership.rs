@@ -37,12 +37,7 @@ impl Node {
             Some(s) if s != self.me => {
                 self.succ.clear();
                 self.succ.push(s);
-                self.fingers.set(1, Some(s));
-                self.status = Status::Joined;
-                ctx.out.push(Effect::Joined);
-                if ctx.params.stabilize_on_join {
-                    self.stabilize(ctx);
-                }
+                self.joined_with(ctx, s);
             }
             _ => ctx.out.push(Effect::JoinFailed),
         }
@@ -58,6 +53,11 @@ impl Node {
         self.succ.push(s);
         let theirs = ctx.lists.get(list);
         self.succ.extend(theirs.iter().filter(|&&p| p != self.me && p != s).take(r - 1).copied());
+        self.joined_with(ctx, s);
+    }
+
+    /// The successor list is set, headed by `s`: the node has joined.
+    fn joined_with(&mut self, ctx: &mut Ctx, s: Peer) {
         self.fingers.set(1, Some(s));
         self.status = Status::Joined;
         ctx.out.push(Effect::Joined);

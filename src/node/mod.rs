@@ -232,27 +232,28 @@ impl Node {
         if let Some(&s) = self.succ.first() {
             return s;
         }
-        if !self.fallback {
-            return self.me;
-        }
-        let nearest =
-            self.fingers.distinct().filter(|f| f.id != self.me.id).min_by_key(|f| self.space.dist(self.me.id, f.id));
-        nearest.copied().or(self.pred).unwrap_or(self.me)
+        self.list_exhausted(|_| true)
     }
 
     /// [`Node::successor`] as it would be once the peers in `skip` were forgotten (a probe walk's view
     /// of a node that a real lookup has told of those dead peers): never a skipped peer.
     pub(crate) fn successor_without(&self, skip: &[Peer]) -> Peer {
-        let usable = |p: &&Peer| !skip.contains(p) && !p.is_pad();
-        if let Some(&s) = self.succ.iter().find(usable) {
-            return s;
+        let usable = |p: &Peer| !skip.contains(p) && !p.is_pad();
+        match self.succ.iter().find(|p| usable(p)) {
+            Some(&s) => s,
+            None => self.list_exhausted(usable),
         }
+    }
+
+    /// The successor once no entry of the list is usable: the node itself, or with the fallback the
+    /// nearest usable finger, then a usable predecessor, then the node itself.
+    fn list_exhausted(&self, usable: impl Fn(&Peer) -> bool) -> Peer {
         if !self.fallback {
             return self.me;
         }
         let fingers = self.fingers.distinct().filter(|f| f.id != self.me.id && usable(f));
         let nearest = fingers.min_by_key(|f| self.space.dist(self.me.id, f.id));
-        nearest.copied().or(self.pred.filter(|p| usable(&p))).unwrap_or(self.me)
+        nearest.copied().or(self.pred.filter(|p| usable(p))).unwrap_or(self.me)
     }
 
     /// Sets the whole routing state at once (an ideal ring built by the simulator, or a test).
