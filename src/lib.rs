@@ -49,6 +49,7 @@ pub mod churn;
 pub mod csv;
 pub mod determinism;
 pub mod id;
+pub mod invocation;
 pub mod metrics;
 pub mod msg;
 pub mod net;

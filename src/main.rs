@@ -11,6 +11,7 @@
 //! on a terminal, plain stdin otherwise).
 
 use chordsim::determinism::{self, Outcome};
+use chordsim::invocation;
 use chordsim::plot::Capture;
 use chordsim::progress::{self, RunProgress, Stopwatch, SweepProgress};
 use chordsim::replay::{self, Comparison};
@@ -31,8 +32,8 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 #[derive(Parser, Debug)]
-#[command(name = "chordsim", version, about = "Deterministic discrete-event simulator of the Chord DHT")]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(name = "chordsim", version = chordsim::invocation::build(), about = "Deterministic discrete-event simulator of the Chord DHT")]
+#[command(args_conflicts_with_subcommands = true, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     cmd: Option<Cmd>,
@@ -205,6 +206,11 @@ struct ShellArgs {
     seed: Option<u64>,
 }
 
+const EXIT_CODES: &str = "Exit codes: 0 the verdict matches the scenario's `expect` (a sweep or merge: every seed's does) · \
+1 usage, I/O or scenario error · 2 safety (not expected) · 3 no_convergence (not expected; a sweep or merge: some \
+seed's verdict does not match) · 4 limit_hit (not expected) · 5 the runs differ (--check-determinism, or a replay \
+that differs from its report) · 6 pass where `expect` names a failure · 101 panic (a bug: the repro line is printed)";
+
 static REPRO: OnceLock<String> = OnceLock::new();
 
 /// `--swarm` and `--swarm-outside` (which implies `--swarm`) as one choice.
@@ -218,7 +224,7 @@ fn swarm_reach(swarm: bool, outside: bool) -> Option<Reach> {
 
 fn repro_line(path: &Path, seed: u64, swarm: Option<Reach>) -> String {
     let swarm = swarm.map_or(String::new(), |r| format!(" {}", chordsim::swarm::flag(r)));
-    format!("cargo run --release -- {} --seed {seed}{swarm}", path.display())
+    format!("{} {} --seed {seed}{swarm}", invocation::prefix(), path.display())
 }
 
 fn install_panic_hook() {
@@ -333,7 +339,8 @@ fn write_plots(rep: &Report, root: &Path, capture: &Capture) -> Result<(), Strin
     Ok(())
 }
 
-/// The determinism line, if checked, and the exit code: 5 if the runs differ, else the verdict's.
+/// The determinism line, if checked, and the exit code: 5 if the runs differ, else the run's
+/// (`report::run_exit_code`: 0 when the verdict matches `expect`).
 fn verdict_code(rep: &Report, outcome: Option<Outcome>) -> u8 {
     if let Some(o) = outcome {
         println!("{o}");
@@ -341,7 +348,7 @@ fn verdict_code(rep: &Report, outcome: Option<Outcome>) -> u8 {
             return 5;
         }
     }
-    rep.verdict.verdict.exit_code() as u8
+    report::run_exit_code(&rep.verdict)
 }
 
 fn run(args: RunArgs) -> u8 {
@@ -400,12 +407,8 @@ fn run(args: RunArgs) -> u8 {
     {
         return fail(e);
     }
-    let v = rep.verdict.verdict;
-    if v.exit_code() != 0 {
-        eprintln!("FAILED: verdict {} — repro: {repro}", report::verdict_text(&rep.verdict));
-    }
-    if !rep.verdict.matches_expect {
-        eprintln!("note: the scenario expects {:?}, got {}", rep.verdict.expected, v.name());
+    if let Some(line) = report::outcome_line(&rep.verdict, &repro) {
+        eprintln!("{line}");
     }
     verdict_code(&rep, outcome)
 }
@@ -416,7 +419,7 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
         Err(e) => return fail(e),
     };
     let path = loaded.path.clone();
-    let _ = REPRO.set(format!("cargo run --release -- replay {}", path.display()));
+    let _ = REPRO.set(format!("{} replay {}", invocation::prefix(), path.display()));
     let sc = loaded.scenario.clone();
     eprintln!("chordsim {VERSION}: replaying {}: scenario {}, seed {}", path.display(), sc.name, sc.seed);
     for w in loaded.version_warnings() {
@@ -434,7 +437,8 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
     let json = rep.to_json();
     let cmp = loaded.compare(&json);
     println!("{}", cmp.describe(&path));
-    if matches!(cmp, Comparison::Differs { .. }) {
+    let differs = matches!(cmp, Comparison::Differs { .. });
+    if differs {
         let to = loaded.replay_path();
         match std::fs::write(&to, &json) {
             Ok(()) => eprintln!("the replay's report is in {} (diff it with the original)", to.display()),
@@ -451,6 +455,10 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
         {
             return fail(e);
         }
+    }
+    // A replay that differs from its report is the determinism failure, whatever the verdict.
+    if differs {
+        return 5;
     }
     verdict_code(&rep, outcome)
 }
@@ -482,7 +490,7 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let _ = REPRO.set(format!("cargo run --release -- sweep {} --seeds {}", cfg.scenario_file, args.seeds));
+    let _ = REPRO.set(format!("{} sweep {} --seeds {}", invocation::prefix(), cfg.scenario_file, args.seeds));
     let n = sweep::shard_len(cfg.seeds, cfg.shard);
     let shard = cfg.shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.count));
     let swarm = match cfg.swarm {
@@ -531,7 +539,7 @@ fn shell_cmd(args: ShellArgs) -> u8 {
     };
     sc.seed = args.seed.unwrap_or(sc.seed);
     let path = args.scenario.as_ref().map_or(String::new(), |p| format!(" {}", p.display()));
-    let _ = REPRO.set(format!("cargo run --release -- shell{path} --seed {} (then the same commands)", sc.seed));
+    let _ = REPRO.set(format!("{} shell{path} --seed {} (then the same commands)", invocation::prefix(), sc.seed));
     eprintln!("chordsim {VERSION}: shell on scenario {} ({file}), seed {} — type `help`", sc.name, sc.seed);
     let mut shell = match Shell::new(sc) {
         Ok(s) => s,

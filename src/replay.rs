@@ -7,7 +7,7 @@
 //! file), print (the CLI does), or overwrite the report it replays.
 
 use crate::determinism::first_diff_line;
-use crate::report::{SCHEMA_VERSION, VERSION};
+use crate::report::{SCHEMA_VERSION, VERSION, without_build};
 use crate::scenario::Scenario;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -77,12 +77,17 @@ impl Loaded {
 
     /// Compares the replay's report with the original.
     pub fn compare(&self, new_json: &str) -> Comparison {
-        if new_json == self.text {
-            Comparison::Identical { bytes: new_json.len() }
+        // The `build` line names the commit that wrote each report; it is not part of the run.
+        let (old, new) = (without_build(&self.text), without_build(new_json));
+        if new == old {
+            Comparison::Identical { bytes: new.len() }
         } else {
-            let line = first_diff_line(&self.text, new_json);
-            let pick = |t: &str| t.lines().nth(line - 1).unwrap_or("(end of file)").trim().to_string();
-            Comparison::Differs { line, old: pick(&self.text), new: pick(new_json) }
+            let at = first_diff_line(&old, &new);
+            let pick = |t: &str| t.lines().nth(at - 1).unwrap_or("(end of file)").trim().to_string();
+            // Name the line as it is numbered in the original file, build line included.
+            let build_at = self.text.lines().position(|l| l.starts_with("  \"build\": "));
+            let line = if build_at.is_some_and(|b| b < at) { at + 1 } else { at };
+            Comparison::Differs { line, old: pick(&old), new: pick(&new) }
         }
     }
 
@@ -109,7 +114,7 @@ impl Comparison {
     pub fn describe(&self, path: &Path) -> String {
         match self {
             Comparison::Identical { bytes } => {
-                format!("replay: identical to {} ({bytes} bytes, byte for byte)", path.display())
+                format!("replay: identical to {} ({bytes} bytes, byte for byte but the build line)", path.display())
             }
             Comparison::Differs { line, old, new } => {
                 format!("replay: DIFFERS from {} at line {line}:\n  report  {old}\n  replay  {new}", path.display())
@@ -146,7 +151,11 @@ mod tests {
         assert_eq!(l.scenario, rep.scenario);
         assert!(l.version_warnings().is_empty());
         let again = run_scenario(l.scenario.clone(), |_| {}).expect("runs");
-        assert_eq!(l.compare(&again.to_json()), Comparison::Identical { bytes: again.to_json().len() });
+        let bytes = crate::report::without_build(&again.to_json()).len();
+        assert_eq!(l.compare(&again.to_json()), Comparison::Identical { bytes });
+        // Another commit's build line is not a difference.
+        let other = again.to_json().replacen(crate::invocation::commit(), "0000000other", 1);
+        assert_eq!(l.compare(&other), Comparison::Identical { bytes });
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -153,6 +153,9 @@ pub struct DhtReport {
 pub struct Report {
     pub schema_version: u32,
     pub chordsim_version: &'static str,
+    /// The commit the binary was built from ("unknown" outside a checkout). Every byte comparison of
+    /// reports (replay, determinism checks, tests of committed results) leaves this line out.
+    pub build: &'static str,
     pub seed: u64,
     pub scenario_name: String,
     pub verdict: VerdictInfo,
@@ -213,6 +216,41 @@ fn outside_assumptions(sim: &Sim) -> Option<String> {
 }
 
 /// The verdict as the text report and the sweep name it: `safety, outside Zave's assumptions (…)`.
+/// A report's JSON without its `build` line: what every byte comparison of reports compares.
+pub fn without_build(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for line in json.split_inclusive('\n') {
+        if !line.starts_with("  \"build\": ") {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The exit code of one run (`run`, `replay`, `resume`): 0 when the verdict matches the scenario's
+/// `expect` (as a sweep counts it), else the verdict's own code (2 safety, 3 no_convergence, 4
+/// limit_hit), or 6 when the ring passed where `expect` names a failure.
+pub fn run_exit_code(v: &VerdictInfo) -> u8 {
+    match v.verdict.exit_code() {
+        _ if v.matches_expect => 0,
+        0 => 6,
+        c => c as u8,
+    }
+}
+
+/// The line a finished run prints on stderr: `FAILED …` when the verdict does not match `expect`, a
+/// plain note when it matches a failure the scenario expects, nothing for an expected pass.
+pub fn outcome_line(v: &VerdictInfo, repro: &str) -> Option<String> {
+    let text = verdict_text(v);
+    if !v.matches_expect {
+        Some(format!("FAILED: verdict {text}, expected {} — repro: {repro}", v.expected.name()))
+    } else if v.verdict.exit_code() != 0 {
+        Some(format!("verdict {text}, as the scenario expects — repro: {repro}"))
+    } else {
+        None
+    }
+}
+
 pub fn verdict_text(v: &VerdictInfo) -> String {
     match &v.outside_assumptions {
         Some(why) => format!("{}, outside Zave's assumptions ({why})", v.verdict.name()),
@@ -238,6 +276,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
         chordsim_version: VERSION,
+        build: crate::invocation::commit(),
         seed: sim.sc.seed,
         scenario_name: sim.sc.name.clone(),
         verdict: VerdictInfo {
@@ -417,7 +456,7 @@ impl Report {
         }
         let v = &self.verdict;
         let conv = v.converged_round.map_or(String::new(), |r| format!(" (converged at round {r})"));
-        let _ = writeln!(s, "  verdict       {}{}   expected {:?}", verdict_text(v), conv, v.expected);
+        let _ = writeln!(s, "  verdict       {}{}   expected {}", verdict_text(v), conv, v.expected.name());
         if let Some(r) = &v.reason {
             let _ = writeln!(s, "  reason        {r}");
         }

@@ -26,6 +26,19 @@ pub enum Expect {
     NoCheck,
 }
 
+impl Expect {
+    /// The name as a scenario file and the report spell it (`no_convergence`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Expect::Pass => "pass",
+            Expect::NoConvergence => "no_convergence",
+            Expect::Safety => "safety",
+            Expect::LimitHit => "limit_hit",
+            Expect::NoCheck => "no_check",
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {

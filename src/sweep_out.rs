@@ -221,7 +221,7 @@ impl SweepMeta {
             (true, false) => " --swarm",
             (false, false) => "",
         };
-        format!("cargo run --release -- {} --seed {seed}{swarm}", self.scenario_file)
+        format!("{} {} --seed {seed}{swarm}", crate::invocation::prefix(), self.scenario_file)
     }
 }
 
@@ -332,7 +332,7 @@ pub fn summary_text(s: &SweepSummary, dir: &Path) -> String {
     );
     let counts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let _ = writeln!(out, "  verdicts   {}", counts.join("  "));
-    let _ = writeln!(out, "  expected   {:?}: {}/{} runs match", s.expect, s.matching_expect, s.runs);
+    let _ = writeln!(out, "  expected   {}: {}/{} runs match", s.expect.name(), s.matching_expect, s.runs);
     if s.outside_assumptions > 0 {
         let _ = writeln!(
             out,

@@ -133,7 +133,8 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
 /// `chordsim resume CKPT`: load, run to the end, write the report; exit code as `run`'s.
 pub fn resume_cmd(args: ResumeArgs) -> u8 {
     let file = args.checkpoint.display().to_string();
-    let _ = REPRO.set(format!("cargo run --release -- resume {file}"));
+    let repro = format!("{} resume {file}", chordsim::invocation::prefix());
+    let _ = REPRO.set(repro.clone());
     let clock = Stopwatch::start();
     let (sim, h) = match checkpoint::load(&args.checkpoint) {
         Ok(x) => x,
@@ -158,10 +159,8 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         Ok(p) => println!("  report        {}", p.display()),
         Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
     }
-    let v = rep.verdict.verdict;
-    if v.exit_code() != 0 {
-        let text = chordsim::report::verdict_text(&rep.verdict);
-        eprintln!("FAILED: verdict {text} — repro: cargo run --release -- resume {file}");
+    if let Some(line) = chordsim::report::outcome_line(&rep.verdict, &repro) {
+        eprintln!("{line}");
     }
-    v.exit_code() as u8
+    chordsim::report::run_exit_code(&rep.verdict)
 }

@@ -204,11 +204,25 @@ fn safety_violation_exits_2_and_names_the_property() {
     // ends as two disjoint rings that never merge, inside Zave's assumptions (951 of seeds 0..1000;
     // tests/it/search.rs). With `ping_owner = true` every seed passes.
     let t = Tmp::new("safety");
-    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml");
+    // As shipped the scenario expects this safety verdict: exit 0, no FAILED line, the repro still shown.
+    let o = chordsim(&["--quiet", "--seed", "0"], Some(&shipped), &t.0);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("FAILED") && err.contains("verdict safety, as the scenario expects"), "{err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("AtMostOneRing violated") && out.contains("2 disjoint rings"), "{out}");
+    assert!(out.contains("verdict       safety") && out.contains("expected safety"), "{out}");
+    // The same run in a file that expects a pass: exit 2 and a FAILED line naming both verdicts.
+    let text = std::fs::read_to_string(&shipped).expect("read").replace("expect = \"safety\"", "expect = \"pass\"");
+    let f = t.0.join("small-ring-churn.toml");
+    std::fs::write(&f, text).expect("write");
     let o = chordsim(&["--quiet", "--seed", "0"], Some(&f), &t.0);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("verdict safety") && err.contains("--seed 0"), "{err}");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("AtMostOneRing violated") && out.contains("2 disjoint rings"), "{out}");
+    assert!(err.contains("FAILED: verdict safety, expected pass") && err.contains("--seed 0"), "{err}");
+    // A pass where the file expects safety is a mismatch too: exit 6.
+    let o = chordsim(&["--quiet", "--seed", "5"], Some(&shipped), &t.0);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(stderr(&o).contains("FAILED: verdict pass, expected safety"), "{}", stderr(&o));
 }

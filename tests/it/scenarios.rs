@@ -42,7 +42,11 @@ fn every_shipped_scenario_reduced_reaches_its_expect() {
     assert!(files.len() >= 2, "expected shipped scenarios, found {files:?}");
     for path in files {
         let mut sc = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        reduce(&mut sc, 200);
+        // A scenario that shows a failure does so on its named seed at its own size (churn-published:
+        // 1,000 nodes, ~2 s); a healthy one keeps its rates per node and must pass reduced as well.
+        if sc.expect == chordsim::scenario::Expect::Pass {
+            reduce(&mut sc, 200);
+        }
         let expect = sc.expect;
         let rep = run_scenario(sc, |_| {}).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
