@@ -146,6 +146,10 @@ pub struct Checker {
     skip: Vec<Peer>,
     zave: bool,
     perfect_fd: bool,
+    /// `check.on_violation = "stop"`: end the run at the round that decides the verdict.
+    stop_on_violation: bool,
+    /// The checked round that decided a failure verdict (safety or no convergence), if any.
+    pub verdict_round: Option<u32>,
     pub props: PropReport,
     /// Set when a safety property failed: names the property, the nodes and the round.
     pub safety: Option<String>,
@@ -207,6 +211,8 @@ impl Checker {
             skip: Vec::new(),
             zave: sc.protocol.variant == crate::scenario::Variant::Zave,
             perfect_fd: sc.perfect_failure_detection(),
+            stop_on_violation: sc.check.on_violation == crate::scenario::OnViolation::Stop,
+            verdict_round: None,
             props: PropReport::default(),
             safety: None,
             last_safety: None,
@@ -302,12 +308,30 @@ impl Checker {
         false
     }
 
+    /// Did the latest checked round violate a safety property?
+    pub fn safety_now(&self) -> bool {
+        self.last_safety.is_some()
+    }
+
+    /// Stop at every verdict (the shell, which reports each one and goes on with `take_verdict`).
+    pub fn stop_at_verdicts(&mut self) {
+        self.stop_on_violation = true;
+    }
+
+    /// Takes the decided verdict's reason and forgets it, so that a later round can decide again.
+    pub fn take_verdict(&mut self) -> Option<String> {
+        self.verdict_round = None;
+        self.safety.take().or_else(|| self.failure.take())
+    }
+
     /// The oldest start of an in-flight lookup (membership changes before it can be forgotten).
     pub fn oldest_inflight(&self) -> Option<u64> {
         self.inflight.iter().flatten().map(|f| f.start).min()
     }
 
-    /// Checks round `k`. Returns true when the run should stop (no convergence in time).
+    /// Checks round `k`. Returns true when the run should stop: a violation decided the verdict in
+    /// this round and `check.on_violation` is `stop`. With `continue` the run goes on; the first
+    /// decision stands and later rounds are only recorded (and may show the ring converging).
     #[allow(clippy::too_many_arguments)]
     pub fn check_round(
         &mut self,
@@ -334,6 +358,21 @@ impl Checker {
         }
         self.rounds.push(row);
         self.last_safety = safety.map(|s| format!("round {k} (t = {:.3} s): {s}", now as f64 / 1e6));
+        if self.verdict_round.is_some() {
+            if converged && self.converged_round.is_none() && now > self.quiet_start {
+                self.converged_round = Some(k);
+            }
+            return false;
+        }
+        if !self.judge(k, now, split, converged, reason) {
+            return false;
+        }
+        self.verdict_round = Some(k);
+        self.stop_on_violation
+    }
+
+    /// Decides round `k`'s verdict, if it decides one (true: `safety` or `failure` is now set).
+    fn judge(&mut self, k: u32, now: u64, split: Option<String>, converged: bool, reason: Option<String>) -> bool {
         if split.is_some() && self.check_convergence {
             self.failure = split;
             return true;

@@ -41,7 +41,7 @@ use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"CHORDCKP";
 /// Bump when the file layout or the encoding changes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const SUM_LEN: usize = 20;
 
 /// A cheap guard against reading state written by a build whose types differ although the version

@@ -76,6 +76,14 @@ pub struct VerdictInfo {
     /// The verdict stands, but a safety violation here is not the protocol's fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outside_assumptions: Option<String>,
+    /// The checked round that decided a `safety` or `no_convergence` verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_round: Option<u32>,
+    /// For `safety` and `no_convergence`: whether the failure was still there in the last checked
+    /// round — observed, when the run went on to its end (`check.on_violation = "continue"`); absent
+    /// when the run stopped at the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub present_at_end: Option<bool>,
 }
 
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -203,6 +211,33 @@ pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
     }
 }
 
+impl Report {
+    /// After a failure verdict, what the rest of the run showed (runs that went on to their end).
+    fn aftermath(&self) -> Option<String> {
+        let v = &self.verdict;
+        let (k, present) = (v.decided_round?, v.present_at_end?);
+        let last = self.rounds.last().map_or(k, |r| r.round);
+        let conv = v.converged_round.map_or(String::new(), |r| format!(", the ring converged at round {r}"));
+        Some(match present {
+            true => format!("decided at round {k}; still present at the last checked round {last}{conv}"),
+            false => format!("decided at round {k}; gone by the last checked round {last}{conv}"),
+        })
+    }
+}
+
+/// Whether a failure verdict's cause was still there in the last checked round (observed only when
+/// the run did not stop at the verdict).
+fn present_at_end(sim: &Sim, v: Verdict, stop: &Stop) -> Option<bool> {
+    let c = &sim.checker;
+    let last = c.rounds.last()?;
+    match v {
+        _ if *stop == Stop::Verdict => None,
+        Verdict::Safety => Some(c.safety_now()),
+        Verdict::NoConvergence => Some(!last.converged),
+        _ => None,
+    }
+}
+
 /// [`Scenario::assumption_breaks`], plus what the run itself shows: messages lost to cut links
 /// (the shell's `cut`) although the scenario has neither loss nor partitions.
 fn outside_assumptions(sim: &Sim) -> Option<String> {
@@ -287,6 +322,8 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             quiet_start_s: sim.sc.last_change_us() as f64 / 1e6,
             converged_round: c.converged_round,
             outside_assumptions: outside_assumptions(sim),
+            decided_round: c.verdict_round,
+            present_at_end: present_at_end(sim, v, stop),
         },
         warmup: (sim.sc.check.warmup_s > 0.0).then(|| WarmupReport {
             until_s: sim.sc.check.warmup_s,
@@ -330,7 +367,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             lookup_per_node_per_s: user,
             lookup_by_type: user_by,
         },
-        properties: c.props.clone(),
+        properties: c.props.with_end(c.rounds.last()),
         dht: c.dht.as_ref().map(|d| DhtReport {
             ops: d.counts.clone(),
             items_transferred: m.items_transferred,
@@ -455,10 +492,16 @@ impl Report {
             let _ = writeln!(s, "  dht transfer  {} items in {} messages", d.items_transferred, d.transfer_msgs);
         }
         let v = &self.verdict;
-        let conv = v.converged_round.map_or(String::new(), |r| format!(" (converged at round {r})"));
+        let conv = match (v.decided_round, v.converged_round) {
+            (None, Some(r)) => format!(" (converged at round {r})"),
+            _ => String::new(),
+        };
         let _ = writeln!(s, "  verdict       {}{}   expected {}", verdict_text(v), conv, v.expected.name());
         if let Some(r) = &v.reason {
             let _ = writeln!(s, "  reason        {r}");
+        }
+        if let Some(line) = self.aftermath() {
+            let _ = writeln!(s, "  afterwards    {line}");
         }
         s
     }

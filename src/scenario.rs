@@ -245,11 +245,31 @@ pub struct Check {
     /// scenarios without one keep their bytes).
     #[serde(skip_serializing_if = "is_zero")]
     pub warmup_s: f64,
+    /// What the run does once its verdict is decided by a violation (a safety property, or no
+    /// convergence in time): `continue` (default) runs to the end and records every violation with
+    /// its first and last round and whether it was still present at the end; `stop` ends the run there.
+    pub on_violation: OnViolation,
+}
+
+/// `[check] on_violation`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnViolation {
+    #[default]
+    Continue,
+    Stop,
 }
 
 impl Default for Check {
     fn default() -> Self {
-        Check { every_rounds: 1, print_every_rounds: 10, probe_keys: 256, quiet_rounds_max: 10, warmup_s: 0.0 }
+        Check {
+            every_rounds: 1,
+            print_every_rounds: 10,
+            probe_keys: 256,
+            quiet_rounds_max: 10,
+            warmup_s: 0.0,
+            on_violation: OnViolation::Continue,
+        }
     }
 }
 

@@ -113,6 +113,9 @@ pub struct PropTally {
     pub first_round: Option<u32>,
     pub first_time_s: Option<f64>,
     pub last_round: Option<u32>,
+    /// Violated in the last checked round of the run (set when the report is built).
+    #[serde(default)]
+    pub at_end: bool,
     pub unrepairable: bool,
     pub warning: bool,
 }
@@ -128,6 +131,17 @@ pub struct PropReport {
     /// operating assumptions (crashes, not the protocol, put it there), and the first such round.
     pub assumption_broken_rounds: u64,
     pub assumption_first_broken: Option<u32>,
+}
+
+impl PropReport {
+    /// A copy with each property's `at_end` set from the run's last checked round.
+    pub fn with_end(&self, last: Option<&crate::checker::RoundRow>) -> PropReport {
+        let mut r = self.clone();
+        for (name, t) in r.by_property.iter_mut() {
+            t.at_end = last.is_some_and(|row| row.violated.contains(name));
+        }
+        r
+    }
 }
 
 /// Is this violation a safety failure for this protocol variant?

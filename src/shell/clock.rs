@@ -60,8 +60,7 @@ impl Shell {
         if let Some(e) = self.sim.script_error.take() {
             m.notices.push(format!("scripted event failed: {e}"));
         }
-        let c = &mut self.sim.checker;
-        if let Some(s) = c.safety.take().or_else(|| c.failure.take()) {
+        if let Some(s) = self.sim.checker.take_verdict() {
             m.notices.push(format!("checker: {s}"));
         }
     }

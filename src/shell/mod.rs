@@ -91,7 +91,10 @@ impl Shell {
     pub fn new(base: Scenario) -> Result<Shell, String> {
         let mut sc = base.clone();
         sc.expect = Expect::NoCheck;
-        let sim = Sim::new(sc)?;
+        let mut sim = Sim::new(sc)?;
+        // The shell reports each verdict as a notice and goes on (`take_verdict`), whatever the
+        // scenario's `check.on_violation` says.
+        sim.checker.stop_at_verdicts();
         Ok(Shell { sim, base, log: Vec::new(), mid: false, reported: Reported::default() })
     }
 

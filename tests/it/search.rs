@@ -5,8 +5,10 @@
 //! (`ping_owner`) it keeps one ring: it reconciles its successor list in the same step that adopts a new
 //! successor, so Zave's T3–T6, which need a separate Reconcile step, cannot happen (her small model in
 //! `zave::search` finds them). Zave's protocol never violates anything. With 1 % message loss, false
-//! suspicions split the published ring too. What the search finds is checked to be an unrepairable
-//! property still violated at the last checked round.
+//! suspicions split the published ring too. Every run goes on to its end (`on_violation =
+//! "continue"`), so whether a split is permanent is observed: the report's `present_at_end` must agree
+//! with the last checked round, and the search counts the splits still there at the end apart from
+//! those gone by then (the minority ring crashed out).
 
 use chordsim::report::{Report, Verdict};
 use chordsim::run::run_scenario;
@@ -83,10 +85,11 @@ fn ton03_with_the_join_check_keeps_one_ring() {
     eprintln!("ton03: rounds where a node stranded itself (seed, round): {stranded:?}");
 }
 
-/// Runs the search; asserts that every `safety` verdict is an unrepairable property still violated at
-/// the last checked round; returns the seeds that split.
+/// Runs the search; asserts that every `safety` verdict names an unrepairable property and that its
+/// `present_at_end` is observed and agrees with the last checked round; returns the seeds that split.
 fn splits(what: &str, loss: f64) -> Vec<u64> {
     let mut found = Vec::new();
+    let mut for_good = 0;
     let mut seen = BTreeMap::new();
     for seed in 0..seeds() {
         let rep = run(Variant::Ton03, seed, loss);
@@ -97,11 +100,19 @@ fn splits(what: &str, loss: f64) -> Vec<u64> {
         let reason = rep.verdict.reason.clone().unwrap_or_default();
         assert!(UNREPAIRABLE.iter().any(|p| reason.contains(p)), "seed {seed}: {reason}");
         let last = rep.rounds.last().expect("rounds");
-        assert!(last.violated.iter().any(|p| UNREPAIRABLE.contains(p)), "seed {seed}: {:?}", last.violated);
+        assert_eq!(last.time_s, rep.scenario.duration_s, "seed {seed}: the run went on to its end");
+        let present = rep.verdict.present_at_end.expect("observed at the end");
+        let still = last.violated.iter().any(|p| UNREPAIRABLE.contains(p));
+        assert_eq!(present, still, "seed {seed}: present_at_end against the last round {:?}", last.violated);
+        for_good += present as u64;
         found.push(seed);
     }
     let first: Vec<_> = found.iter().take(10).collect();
-    eprintln!("ton03 {what}: {} of {} seeds split for good, first {first:?}", found.len(), seeds());
+    eprintln!(
+        "ton03 {what}: {} of {} seeds split, {for_good} still split at the end, first {first:?}",
+        found.len(),
+        seeds()
+    );
     eprintln!("ton03 {what}: properties violated at some round (seeds): {seen:?}");
     found
 }
@@ -118,4 +129,27 @@ fn ton03_with_message_loss_splits_for_good() {
     // Measured (before the join check became an option): 62 of seeds 0..100 split at 1 % loss.
     let found = splits("at 1 % loss", 0.01);
     assert!(found.len() * 4 >= seeds() as usize, "only {found:?} of {} seeds split", seeds());
+}
+
+/// `on_violation = "stop"` ends the run at the deciding round and leaves `present_at_end` unknown;
+/// `"continue"` (the default) decides the same verdict at the same round, runs to the end and observes
+/// whether the violation is still there.
+#[test]
+fn stop_ends_at_the_deciding_round_and_continue_runs_on() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-ring-churn.toml");
+    let sc = Scenario::load(&path).expect("loads");
+    let mut stop = sc.clone();
+    stop.check.on_violation = chordsim::scenario::OnViolation::Stop;
+    let go_on = run_scenario(sc, |_| {}).expect("runs");
+    let stopped = run_scenario(stop, |_| {}).expect("runs");
+    assert_eq!(go_on.verdict.verdict, Verdict::Safety);
+    assert_eq!(stopped.verdict.verdict, Verdict::Safety);
+    assert_eq!(go_on.verdict.reason, stopped.verdict.reason, "the first violation decides both");
+    let k = stopped.verdict.decided_round.expect("decided");
+    assert_eq!(go_on.verdict.decided_round, Some(k));
+    assert_eq!(stopped.rounds.last().expect("rounds").round, k, "stop ends at the deciding round");
+    assert!(stopped.verdict.present_at_end.is_none(), "not observed when stopped");
+    assert!(go_on.rounds.len() > stopped.rounds.len(), "continue runs on");
+    assert_eq!(go_on.rounds.last().expect("rounds").time_s, go_on.scenario.duration_s);
+    assert!(go_on.verdict.present_at_end.is_some(), "observed at the end");
 }
