@@ -180,7 +180,8 @@ mod split;
 mod state;
 pub use dht::{DhtCounts, DhtRow, DhtTruth};
 pub use latency::{FDist, LatencyReport, LatencyStats, RoundLatency};
-pub use props::{PropReport, PropTally, SimView, ViolationRecord};
+pub use props::{PropReport, PropTally, SimView, ViolationRecord, is_safety};
+pub use split::windows as partition_windows;
 
 impl Checker {
     pub fn new(sc: &Scenario) -> Self {

@@ -28,7 +28,7 @@ use crate::checker::{Checker, RoundRow};
 use crate::metrics::Metrics;
 use crate::msg::{Addr, Lists};
 use crate::queue::EventQueue;
-use crate::report::{self, Report, VERSION};
+use crate::report::{Report, VERSION};
 use crate::rng::SimRng;
 use crate::run::drive_span;
 use crate::scenario::Scenario;
@@ -307,6 +307,6 @@ pub fn run_from(
     if let Some(e) = sim.script_error.take() {
         return Err(e);
     }
-    let report = report::build(&mut sim, &stop.unwrap_or(crate::sim::Stop::Duration));
+    let report = crate::run::finish(&mut sim, &stop.unwrap_or(crate::sim::Stop::Duration));
     Ok(Finished { report: Some(report), observer: sim.observer.take(), paused })
 }

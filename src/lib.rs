@@ -23,7 +23,7 @@
 //!
 //! Around a run: [`sweep`] many seeds on all cores (with [`swarm`] variants, shards, and
 //! [`sweep_out`] for summaries and merging, [`stats`] for the statistics across seeds) · [`replay`]
-//! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`determinism`]
+//! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`diagnose`] the failure class and causal slice of a failed run (a re-run) · [`determinism`]
 //! two runs compared event by event · [`csv`] tables (`rounds.csv`, `runs.csv`) · [`progress`] the
 //! progress bar, the only wall-clock reader · [`shell`] an interactive prompt over one simulation.
 //!
@@ -48,6 +48,7 @@ pub mod checkpoint;
 pub mod churn;
 pub mod csv;
 pub mod determinism;
+pub mod diagnose;
 pub mod id;
 pub mod invocation;
 pub mod metrics;

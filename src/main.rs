@@ -410,6 +410,11 @@ fn run(args: RunArgs) -> u8 {
     if let Some(line) = report::outcome_line(&rep.verdict, &repro) {
         eprintln!("{line}");
     }
+    if let Some(d) = &rep.diagnosis {
+        for line in chordsim::diagnose::lines(d) {
+            eprintln!("{line}");
+        }
+    }
     verdict_code(&rep, outcome)
 }
 

@@ -167,6 +167,9 @@ pub struct Report {
     pub seed: u64,
     pub scenario_name: String,
     pub verdict: VerdictInfo,
+    /// For `safety` and `no_convergence`: the failure class and its causal slice (`diagnose`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<crate::diagnose::Diagnosis>,
     /// Present when the scenario sets `check.warmup_s`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warmup: Option<WarmupReport>,
@@ -325,6 +328,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             decided_round: c.verdict_round,
             present_at_end: present_at_end(sim, v, stop),
         },
+        diagnosis: None,
         warmup: (sim.sc.check.warmup_s > 0.0).then(|| WarmupReport {
             until_s: sim.sc.check.warmup_s,
             rounds: c.rounds.iter().filter(|r| r.warmup == Some(true)).count() as u64,

@@ -21,7 +21,15 @@ pub fn run_scenario(sc: Scenario, mut on_row: impl FnMut(&RoundRow)) -> Result<R
     if let Some(e) = sim.script_error.take() {
         return Err(e);
     }
-    Ok(report::build(&mut sim, &stop))
+    Ok(finish(&mut sim, &stop))
+}
+
+/// The report of a finished run, with the failure explained when it failed (`diagnose`: a re-run,
+/// off the normal run's loop).
+pub fn finish(sim: &mut Sim, stop: &Stop) -> Report {
+    let mut report = report::build(sim, stop);
+    crate::diagnose::attach(&mut report);
+    report
 }
 
 /// Like [`run_scenario`], with an observer attached to the simulation (returned at the end, so the
@@ -54,7 +62,7 @@ pub fn run_captured(
     if let Some(e) = sim.script_error.take() {
         return Err(e);
     }
-    let report = report::build(&mut sim, &stop);
+    let report = finish(&mut sim, &stop);
     Ok((report, sim.observer.take()))
 }
 

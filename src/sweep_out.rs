@@ -63,6 +63,8 @@ pub struct SeedRow {
     pub reason: String,
     /// The report's `verdict.outside_assumptions` (empty when the run is inside them).
     pub outside: String,
+    /// The report's `diagnosis.class` for a failed run (empty otherwise).
+    pub class: String,
     /// The drawn swarm parameters as text, aligned with `swarm::COLUMNS` (empty without `--swarm`).
     pub swarm: Vec<String>,
 }
@@ -76,6 +78,7 @@ impl SeedRow {
             metrics: METRICS.iter().map(|(_, f)| f(r)).collect(),
             reason: r.verdict.reason.clone().unwrap_or_default(),
             outside: r.verdict.outside_assumptions.clone().unwrap_or_default(),
+            class: r.diagnosis.as_ref().map_or(String::new(), |d| d.class.to_string()),
             swarm,
         }
     }
@@ -89,6 +92,7 @@ impl SeedRow {
             metrics: vec![None; METRICS.len()],
             reason,
             outside: String::new(),
+            class: String::new(),
             swarm,
         }
     }
@@ -99,6 +103,7 @@ fn header(swarm: bool) -> Vec<&'static str> {
     h.extend(METRICS.iter().map(|m| m.0));
     h.push("reason");
     h.push("outside_assumptions");
+    h.push("failure_class");
     if swarm {
         h.extend(crate::swarm::COLUMNS);
     }
@@ -113,6 +118,7 @@ pub fn runs_csv(rows: &[SeedRow], swarm: bool) -> String {
         f.extend(r.metrics.iter().map(|m| csv::opt(m.map(csv::num))));
         f.push(r.reason.clone());
         f.push(r.outside.clone());
+        f.push(r.class.clone());
         f.extend(r.swarm.iter().cloned());
         out.push_str(&csv::line(&f));
     }
@@ -145,7 +151,8 @@ pub fn parse_runs_csv(text: &str, file: &str, swarm: bool) -> Result<Vec<SeedRow
                 .map_err(|_| bad("a metric is not a number"))?,
             reason: f[3 + m].clone(),
             outside: f[4 + m].clone(),
-            swarm: f[5 + m..].to_vec(),
+            class: f[5 + m].clone(),
+            swarm: f[6 + m..].to_vec(),
         });
     }
     Ok(out)
@@ -187,6 +194,9 @@ pub struct SweepSummary {
     /// Runs outside the variant's operating assumptions (their reports say why); absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub outside_assumptions: u64,
+    /// Failed runs by the failure class their diagnosis names (absent when none failed).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failure_classes: BTreeMap<String, u64>,
     /// Seeds whose verdict does not match `expect`, in order.
     pub failing_seeds: Vec<u64>,
     /// Per metric (in `runs.csv` column order): its summary across seeds, or null if no run had it.
@@ -251,10 +261,19 @@ pub fn summary(meta: &SweepMeta, rows: &[SeedRow]) -> SweepSummary {
         verdicts,
         matching_expect: rows.iter().filter(|r| r.matches_expect).count() as u64,
         outside_assumptions: rows.iter().filter(|r| !r.outside.is_empty()).count() as u64,
+        failure_classes: count_classes(rows),
         failing_seeds: rows.iter().filter(|r| !r.matches_expect).map(|r| r.seed).collect(),
         metrics,
         scenario: meta.base.clone(),
     }
+}
+
+fn count_classes(rows: &[SeedRow]) -> BTreeMap<String, u64> {
+    let mut by = BTreeMap::new();
+    for r in rows.iter().filter(|r| !r.class.is_empty()) {
+        *by.entry(r.class.clone()).or_insert(0) += 1;
+    }
+    by
 }
 
 impl SweepSummary {
@@ -333,6 +352,10 @@ pub fn summary_text(s: &SweepSummary, dir: &Path) -> String {
     let counts: Vec<String> = s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let _ = writeln!(out, "  verdicts   {}", counts.join("  "));
     let _ = writeln!(out, "  expected   {}: {}/{} runs match", s.expect.name(), s.matching_expect, s.runs);
+    if !s.failure_classes.is_empty() {
+        let by: Vec<String> = s.failure_classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(out, "  failures   {} (diagnosis.class; runs.csv failure_class)", by.join("  "));
+    }
     if s.outside_assumptions > 0 {
         let _ = writeln!(
             out,

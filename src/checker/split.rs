@@ -14,7 +14,7 @@ use super::Checker;
 use crate::scenario::{Event, Scenario, s_to_us};
 
 /// `(start, heal)` of every scripted partition, in µs.
-pub(super) fn windows(sc: &Scenario) -> Vec<(u64, u64)> {
+pub fn windows(sc: &Scenario) -> Vec<(u64, u64)> {
     let mut w: Vec<(u64, u64)> = sc
         .events
         .iter()

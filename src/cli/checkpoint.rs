@@ -162,5 +162,10 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
     if let Some(line) = chordsim::report::outcome_line(&rep.verdict, &repro) {
         eprintln!("{line}");
     }
+    if let Some(d) = &rep.diagnosis {
+        for line in chordsim::diagnose::lines(d) {
+            eprintln!("{line}");
+        }
+    }
     chordsim::report::run_exit_code(&rep.verdict)
 }

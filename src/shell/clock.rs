@@ -13,7 +13,7 @@
 use super::Shell;
 use super::show::{fmt_time, row_brief};
 use crate::sim::{Ev, Sim, Stop};
-use crate::trace::{Observed, Observer, kind_code, kind_name, take_observer, target};
+use crate::trace::{Fanout, Observed, Observer, kind_code, kind_name, take_observer, target};
 
 /// Remembers the one event a `step` ran.
 struct StepSeen(Option<Observed>);
@@ -119,10 +119,15 @@ impl Shell {
             return Err(format!("the event limit is reached (limits.max_events = {limit})"));
         }
         self.sim.sc.limits.max_events = self.sim.events + 1;
-        self.sim.observer = Some(Box::new(StepSeen(None)));
+        // The session's own observer (the `check` recorder) sees the step too.
+        let mut fan: Vec<Box<dyn Observer>> = self.sim.observer.take().into_iter().collect();
+        fan.push(Box::new(StepSeen(None)));
+        self.sim.observer = Some(Box::new(Fanout(fan)));
         let stop = self.sim.run_until(u64::MAX);
         self.sim.sc.limits.max_events = limit;
-        let seen = take_observer::<StepSeen>(&mut self.sim).and_then(|s| s.0);
+        let mut fan = take_observer::<Fanout>(&mut self.sim).map(|f| *f).unwrap_or(Fanout(Vec::new()));
+        let seen = fan.take::<StepSeen>().and_then(|s| s.0);
+        self.sim.observer = fan.0.pop();
         let Some(o) = seen else { return Err("no event ran".into()) };
         if stop == Stop::Reached {
             self.sim.now = o.at; // the queue ran dry: time stays at the event

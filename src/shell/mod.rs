@@ -95,6 +95,10 @@ impl Shell {
         // The shell reports each verdict as a notice and goes on (`take_verdict`), whatever the
         // scenario's `check.on_violation` says.
         sim.checker.stop_at_verdicts();
+        // `check` explains what it finds from the last few rounds' events (`diagnose`).
+        let mut rec = crate::diagnose::rolling_recorder(&sim.sc);
+        crate::trace::Observer::start(&mut rec, &sim);
+        sim.observer = Some(Box::new(rec));
         Ok(Shell { sim, base, log: Vec::new(), mid: false, reported: Reported::default() })
     }
 

@@ -292,7 +292,14 @@ pub fn check_report(sim: &mut Sim) -> String {
             row.probes_ok, row.probes
         );
     }
-    format!("{head}{} kinds of problem\n{}\n", lines.len(), lines.join("\n"))
+    let kinds = lines.len();
+    let rec = crate::trace::take_observer::<crate::diagnose::record::Recorder>(sim);
+    let d = crate::diagnose::of_state(sim, rec.as_ref().map_or(&[][..], |r| &r.entries));
+    if let Some(r) = rec {
+        sim.observer = Some(r);
+    }
+    lines.extend(crate::diagnose::lines(&d).into_iter().map(|l| format!("  {l}")));
+    format!("{head}{kinds} kinds of problem\n{}\n", lines.join("\n"))
 }
 
 /// One checked round in a line: `round 29 (t = 29 s): converged`, or what is off.

@@ -6,6 +6,7 @@ mod checkpoint;
 mod cli;
 mod determinism;
 mod dht;
+mod diagnose;
 mod dsl;
 mod net;
 mod paper;
