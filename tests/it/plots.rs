@@ -167,3 +167,54 @@ fn sweeps_write_plots_only_when_asked() {
         assert_eq!(svgs > 0, plots, "{:?}", files(&run));
     }
 }
+
+/// Every file of `committed` equals the file of the same name under `fresh` (a report without its
+/// `build` line, which names the commit).
+fn assert_same_files(committed: &std::path::Path, fresh: &std::path::Path) {
+    let mut n = 0;
+    for e in std::fs::read_dir(committed).expect("committed folder") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().expect("name").to_owned();
+        let (a, b) = (crate::util::read(&p), crate::util::read(&fresh.join(&name)));
+        let (a, b) = if name == "report.json" {
+            (chordsim::report::without_build(&a), chordsim::report::without_build(&b))
+        } else {
+            (a, b)
+        };
+        assert!(a == b, "{} is stale: regenerate it with the current binary", p.display());
+        n += 1;
+    }
+    assert!(n > 0, "{} is empty", committed.display());
+}
+
+#[test]
+fn committed_plots_demo_is_what_the_binary_writes() {
+    let tmp = Tmp::new("plots-demo-committed");
+    let o = chordsim(&[scenario("plots-demo.toml").to_str().unwrap(), "--quiet", "--out", tmp.0.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
+    assert_same_files(&root.join("plots-demo-seed1"), &tmp.0.join("plots-demo-seed1"));
+}
+
+#[test]
+fn committed_fast_paper_experiments_are_what_the_binary_writes() {
+    // ToN'03 Table II and Fig. 10 take under a second; the other experiments run from the command line.
+    let tmp = Tmp::new("paper-committed");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for only in ["ton-table2", "fig10"] {
+        let o = chordsim(&[
+            "paper",
+            "--only",
+            only,
+            "--scenarios",
+            root.join("scenarios/paper").to_str().unwrap(),
+            "--out",
+            tmp.0.to_str().unwrap(),
+        ]);
+        assert!(o.status.code().is_some_and(|c| c == 0 || c == 3), "{only}: {}", stderr(&o));
+    }
+    for f in ["ton-table2.md", "fig10.md", "fig10.svg"] {
+        let (a, b) = (crate::util::read(&root.join("results/paper").join(f)), crate::util::read(&tmp.path(f)));
+        assert!(a == b, "results/paper/{f} is stale: rerun `chordsim paper --only …`");
+    }
+}
