@@ -266,6 +266,16 @@ fn fail(msg: impl std::fmt::Display) -> u8 {
     1
 }
 
+/// Every output of a run checked before it starts: the `--out` folder and the run folder in it, and
+/// the `--trace` file's folder.
+fn check_outputs(out: &Path, sc: &Scenario, diag: &DiagArgs) -> Result<(), String> {
+    chordsim::outdir::ensure_run_dir("--out", out, &format!("{}-seed{}", sc.name, sc.seed))?;
+    match &diag.trace {
+        Some(t) => chordsim::outdir::ensure_file("--trace", t),
+        None => Ok(()),
+    }
+}
+
 /// Runs `sc` with the progress display and the diagnostics asked for; returns the report and, with
 /// `--check-determinism`, the outcome of the check.
 fn execute(
@@ -380,6 +390,9 @@ fn run(args: RunArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    if let Err(e) = check_outputs(&args.out, &sc, &args.diag) {
+        return fail(e);
+    }
     // A checkpointed run writes no plots (the capture would have to be saved with the state).
     let capture = if plan.is_some() { Ok(None) } else { plot_capture(&sc, &args.plots) };
     let mut capture = match capture {
@@ -424,6 +437,13 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
     eprintln!("chordsim {VERSION}: replaying {}: scenario {}, seed {}", path.display(), sc.name, sc.seed);
     for w in loaded.version_warnings() {
         eprintln!("{w}");
+    }
+    let checked = match &args.out {
+        Some(out) => check_outputs(out, &sc, &args.diag),
+        None => args.diag.trace.as_ref().map_or(Ok(()), |t| chordsim::outdir::ensure_file("--trace", t)),
+    };
+    if let Err(e) = checked {
+        return fail(e);
     }
     let mut capture = match args.out.as_ref().map(|_| plot_capture(&sc, &args.plots)).transpose() {
         Ok(c) => c.flatten(),
@@ -473,7 +493,7 @@ fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let scenario_file = args.scenario.display().to_string();
-    Ok(Config {
+    let cfg = Config {
         scenario_file,
         base,
         seeds,
@@ -482,7 +502,9 @@ fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
         jobs,
         out: args.out.clone(),
         plots: args.plots,
-    })
+    };
+    chordsim::outdir::ensure_run_dir("--out", &cfg.out, &cfg.meta().folder_name())?;
+    Ok(cfg)
 }
 
 fn sweep_cmd(args: SweepArgs) -> u8 {
@@ -519,6 +541,9 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
 }
 
 fn merge_cmd(args: MergeArgs) -> u8 {
+    if let Err(e) = chordsim::outdir::ensure_dir("--out", &args.out) {
+        return fail(e);
+    }
     let (summary, rows, dir) = match sweep_out::merge(&args.dirs, &args.out) {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -589,6 +614,9 @@ fn paper_cmd(args: PaperArgs) -> u8 {
     };
     if args.seeds == 0 {
         return fail("--seeds 0: at least one repetition is needed");
+    }
+    if let Err(e) = chordsim::outdir::ensure_dir("--out", &args.out) {
+        return fail(e);
     }
     let mut all_pass = true;
     for name in names {

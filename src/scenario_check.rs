@@ -21,6 +21,41 @@ pub const MAX_RING_PICTURES: usize = 16;
 /// Upper bound on DHT items.
 pub const MAX_ITEMS: u64 = 50_000_000;
 
+/// What a scenario name may be, in words.
+pub const NAME_RULE: &str = "1..=100 characters of A-Z a-z 0-9 . _ -, not starting with a dot";
+
+/// Why `name` is not a safe scenario name, if it is not.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() {
+        Err("is empty")
+    } else if name.chars().count() > 100 {
+        Err("is too long")
+    } else if name.starts_with('.') {
+        Err("starts with a dot")
+    } else if !name.chars().all(safe) {
+        Err("has a character outside the allowed set")
+    } else {
+        Ok(())
+    }
+}
+
+/// A user-given text as a short quoted excerpt for messages: at most 40 characters, control
+/// characters escaped, so an error never echoes a huge or binary value whole.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out = String::from("\"");
+    for c in text.chars().take(MAX) {
+        out.extend(c.escape_debug());
+    }
+    out.push('"');
+    let n = text.chars().count();
+    if n > MAX {
+        out.push_str(&format!("… ({n} characters)"));
+    }
+    out
+}
+
 impl<'a> Validator<'a> {
     pub fn new(file: &'a str) -> Self {
         Validator { file, errors: Vec::new() }
@@ -48,6 +83,7 @@ impl<'a> Validator<'a> {
     }
 
     pub fn scenario(&mut self, s: &Scenario) {
+        self.name(&s.name);
         self.int_range("id_bits", s.id_bits as u64, 1, 64);
         self.range("duration_s", s.duration_s, 1e-6, 1e9);
         self.initial(s);
@@ -63,6 +99,15 @@ impl<'a> Validator<'a> {
             self.workload(i, w, s);
         }
         self.quiet_phase(s);
+    }
+
+    /// The name becomes a folder name (`<name>-seed<seed>`, `sweep-<name>-…`): a safe character set
+    /// and length, so that it can never leave `--out` or fail to be created after the run.
+    fn name(&mut self, name: &str) {
+        if let Err(why) = check_name(name) {
+            let shown = excerpt(name);
+            self.err("name", format!("{shown} {why} (allowed: {NAME_RULE})"));
+        }
     }
 
     fn initial(&mut self, s: &Scenario) {

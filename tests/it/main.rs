@@ -7,6 +7,7 @@ mod cli;
 mod determinism;
 mod dht;
 mod dsl;
+mod input;
 mod net;
 mod paper;
 mod plots;
