@@ -2,26 +2,43 @@
 //!
 //! Owns: the checks that an output folder (`--out`) is, or can be made, a writable folder, that the
 //! run folder a command will create inside it is not taken by a file, and that an output file
-//! (`--trace`, `--checkpoint-out`) can be created. Each error is one line naming the flag and the path.
+//! (`--trace`, `--checkpoint-out`) can be created. Nothing is created here. Each error is one line naming the flag and the path.
 //! Never: write results (callers do), or remove anything but its own probe file.
 
 use std::path::Path;
 
-/// `dir` is a folder we can write in: created if missing; an existing file, an uncreatable path or a
-/// read-only folder is refused. `flag` names the option in messages (`--out`).
+/// `dir` is a folder we can write in, or can be created: an existing file, a path below a file, or
+/// a read-only folder is refused. Nothing is created (a refused run leaves no empty folder behind).
+/// `flag` names the option in messages (`--out`).
 pub fn ensure_dir(flag: &str, dir: &Path) -> Result<(), String> {
     let shown = dir.display();
-    if dir.exists() && !dir.is_dir() {
+    if dir.is_dir() {
+        let probe = dir.join(format!(".chordsim-write-probe-{}", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|e| format!("{flag} {shown}: cannot write in the folder: {e}"))?;
+        let _ = std::fs::remove_file(&probe);
+        return Ok(());
+    }
+    if dir.exists() {
         return Err(format!("{flag} {shown}: is a file, not a folder"));
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{flag} {shown}: cannot create the folder: {e}"))?;
-    let probe = dir.join(format!(".chordsim-write-probe-{}", std::process::id()));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(|e| format!("{flag} {shown}: cannot write in the folder: {e}"))?;
-    let _ = std::fs::remove_file(&probe);
+    // The nearest existing ancestor must be a folder that is not read-only.
+    let mut up = dir.parent();
+    while let Some(p) = up.filter(|p| !p.as_os_str().is_empty()) {
+        if let Ok(meta) = std::fs::metadata(p) {
+            if !meta.is_dir() {
+                return Err(format!("{flag} {shown}: cannot create the folder: {} is a file", p.display()));
+            }
+            if meta.permissions().readonly() {
+                return Err(format!("{flag} {shown}: cannot create the folder: {} is read-only", p.display()));
+            }
+            return Ok(());
+        }
+        up = p.parent();
+    }
     Ok(())
 }
 
@@ -72,11 +89,13 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_folder_is_created_and_left_clean() {
+    fn a_missing_folder_is_accepted_uncreated_and_left_clean() {
         let d = tmp("mk");
         let out = d.join("a/b");
-        ensure_dir("--out", &out).expect("created");
-        assert!(out.is_dir());
+        ensure_dir("--out", &out).expect("can be created");
+        assert!(!out.exists(), "nothing created");
+        std::fs::create_dir_all(&out).expect("mkdir");
+        ensure_dir("--out", &out).expect("writable");
         assert_eq!(std::fs::read_dir(&out).expect("list").count(), 0, "the probe file is removed");
         std::fs::write(out.join("x-seed1"), "file").expect("write");
         let e = ensure_run_dir("--out", &out, "x-seed1").expect_err("run folder taken by a file");

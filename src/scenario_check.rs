@@ -11,7 +11,8 @@ use crate::scenario::{
 /// Collects every problem found, so the user fixes them all in one go.
 pub struct Validator<'a> {
     file: &'a str,
-    errors: Vec<String>,
+    /// (key path, problem), in the order found.
+    errors: Vec<(String, String)>,
 }
 
 /// Upper bound on nodes ever alive at once (memory guard, not a protocol limit).
@@ -61,12 +62,26 @@ impl<'a> Validator<'a> {
         Validator { file, errors: Vec::new() }
     }
 
+    /// The first problem, on one line, with the keys of any others (fix them all in one go).
     pub fn finish(self) -> Result<(), ScenarioError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(ScenarioError(self.errors.join("\n"))) }
+        self.finish_at(&|_| String::new())
+    }
+
+    /// [`Validator::finish`], with `at(key)` giving the key's `:LINE:COL` in the file (or nothing).
+    pub fn finish_at(self, at: &dyn Fn(&str) -> String) -> Result<(), ScenarioError> {
+        let Some((key, msg)) = self.errors.first() else { return Ok(()) };
+        let mut line = format!("{}{}: {key}: {msg}", self.file, at(key));
+        let rest: Vec<&str> = self.errors[1..].iter().map(|(k, _)| k.as_str()).collect();
+        if !rest.is_empty() {
+            let more = if rest.len() > 3 { ", …" } else { "" };
+            let shown = rest.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            line.push_str(&format!(" [{} more: {shown}{more}]", rest.len()));
+        }
+        Err(ScenarioError(line))
     }
 
     fn err(&mut self, key: &str, msg: String) {
-        self.errors.push(format!("{}: {key}: {msg}", self.file));
+        self.errors.push((key.to_string(), msg));
     }
 
     /// A finite number in `[lo, hi]`.
@@ -113,9 +128,12 @@ impl<'a> Validator<'a> {
     fn initial(&mut self, s: &Scenario) {
         let space = if (1..=64).contains(&s.id_bits) { s.space().size() } else { u64::MAX };
         let hi = MAX_NODES.min(space);
-        self.int_range("initial.nodes", s.initial.nodes, 1, hi);
         if s.initial.nodes > space {
-            self.err("initial.nodes", format!("{} nodes do not fit in a {}-bit id space", s.initial.nodes, s.id_bits));
+            let msg =
+                format!("{} nodes do not fit in a {}-bit id space (allowed 1 ..= {hi})", s.initial.nodes, s.id_bits);
+            self.err("initial.nodes", msg);
+        } else {
+            self.int_range("initial.nodes", s.initial.nodes, 1, hi);
         }
         if s.initial.ids.is_empty() || !(1..=64).contains(&s.id_bits) {
             return;

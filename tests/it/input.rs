@@ -87,3 +87,81 @@ fn a_run_folder_taken_by_a_file_is_refused() {
     assert_eq!(code, 1);
     assert!(error_line(&err).contains("s-seed0 is a file"), "{err}");
 }
+
+/// A dht workload around `extra` (lines added to the workload table).
+fn dht_workload(extra: &str) -> String {
+    format!(
+        "{BASE}[dht]\nenabled = true\n[[workload]]\nkind = \"dht\"\nstart_s = 0\nend_s = 100\nper_s = 1\nkeys = 10\n{extra}"
+    )
+}
+
+#[test]
+fn unknown_keys_are_refused_inside_inline_tables_and_unit_variants() {
+    let t = Tmp::new("inline-keys");
+    let (code, err) = run_text(&t, &dht_workload("popularity = { kind = \"uniform\", bogus = \"yes\" }\n"), &[]);
+    assert_eq!(code, 1, "{err}");
+    let line = error_line(&err);
+    assert!(
+        line.contains("s.toml:14:34: workload[0].popularity.bogus: unknown key \"bogus\" (allowed: kind)"),
+        "{line}"
+    );
+    // The same through serde alone (a report's or checkpoint's scenario): the unit variant is refused.
+    let json = serde_json::from_str::<chordsim::scenario::Popularity>(r#"{"kind":"uniform","bogus":1}"#);
+    assert!(json.is_err(), "{json:?}");
+    let uniform = chordsim::scenario::Popularity::Uniform {};
+    assert_eq!(serde_json::to_string(&uniform).expect("json"), r#"{"kind":"uniform"}"#, "report bytes unchanged");
+    let (code, err) = run_text(&t, &dht_workload("popularity = { kind = \"uniform\" }\n"), &[]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn errors_are_one_line_with_position_key_and_allowed_values() {
+    let t = Tmp::new("one-line");
+    let sessions = "[[workload]]\nkind = \"sessions\"\nstart_s = 0\nend_s = 100\npopulation = 5\n";
+    let huge = "x".repeat(1 << 20);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!(
+                "{BASE}{sessions}on = {{ dist = \"lognormal\", mean_s = 5 }}\noff = {{ dist = \"exponential\", mean_s = 5 }}\n"
+            ),
+            "s.toml:11:15: workload[0].on.dist: unknown variant \"lognormal\" (allowed: exponential | weibull | pareto)",
+        ),
+        (
+            BASE.replace("nodes = 20", "nodes = \"ten\""),
+            "s.toml:3:9: initial.nodes: wrong type: the string \"ten\" (allowed: an integer 0 ..= 9223372036854775807)",
+        ),
+        (
+            BASE.replace("nodes = 20", "nodes = -1"),
+            "s.toml:3:9: initial.nodes: wrong type: the integer -1 (allowed: an integer",
+        ),
+        (
+            BASE.replace("[protocol]", "[protocol]\nsuccessor_list_len = 4294967296"),
+            "s.toml:5:22: protocol.successor_list_len: wrong type: the integer 4294967296 (allowed: an integer 0 ..= 4294967295)",
+        ),
+        (BASE.replace("[initial]", "[initial"), "s.toml:2:9: TOML syntax: invalid table header"),
+        (BASE.replace("nodes = 20", ""), "s.toml:2:1: initial.nodes: missing (this key is required)"),
+        (
+            format!("{BASE}[[workload]]\nkind = \"lookups\"\nstart_s = 0\nend_s = 10\nper_s = 1\nbogus = 1\n"),
+            "s.toml:11:1: workload[0].bogus: unknown key",
+        ),
+        (
+            format!("name = \"{huge}\"\n{BASE}"),
+            "s.toml:1:1: name: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"… (1048576 characters) is too long",
+        ),
+        (
+            format!("{BASE}[check]\nprobe_keys = \"{huge}\"\n"),
+            "s.toml:7:14: check.probe_keys: wrong type: the string \"xxxx",
+        ),
+        (
+            format!("{BASE}[net]\nloss_ratio = 1.5\n"),
+            "s.toml:7:1: net.loss_ratio: 1.5 is out of range (allowed 0 ..= 0.99)",
+        ),
+    ];
+    for (text, want) in cases {
+        let (code, err) = run_text(&t, &text, &[]);
+        assert_eq!(code, 1, "{err}");
+        let line = error_line(&err);
+        assert!(line.contains(want), "want {want}\n got {line}");
+        assert!(err.len() < 400, "the value is cut to an excerpt ({} bytes)", err.len());
+    }
+}

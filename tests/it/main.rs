@@ -15,6 +15,7 @@ mod props;
 mod replay;
 mod ring;
 mod scenarios;
+mod schema;
 mod search;
 mod sessions;
 mod shell;
