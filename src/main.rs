@@ -239,6 +239,10 @@ fn install_panic_hook() {
 
 fn main() -> ExitCode {
     install_panic_hook();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(msg) = typo(&args) {
+        return ExitCode::from(fail(msg));
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -258,6 +262,53 @@ fn main() -> ExitCode {
         Some(Cmd::Paper(a)) => paper_cmd(a),
     };
     ExitCode::from(code)
+}
+
+/// A first argument that is neither a subcommand nor a file, or a second file, as one line (clap
+/// would call a stray word a subcommand that "cannot be used with '[SCENARIO]'").
+fn typo(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let first = args.get(1)?.to_str()?;
+    let names: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
+    if first.starts_with('-') || first == "help" || names.iter().any(|n| n == first) {
+        return None;
+    }
+    if Path::new(first).exists() {
+        let extra = args.get(2).and_then(|a| a.to_str()).filter(|a| !a.starts_with('-'))?;
+        return Some(format!(
+            "{}: unexpected argument after the scenario file {first} (allowed: one scenario file; several seeds: `sweep`)",
+            chordsim::scenario_check::excerpt(extra)
+        ));
+    }
+    if first.contains('/') || first.contains('.') {
+        return None; // a path: the scenario loader says it cannot be read
+    }
+    let near = names
+        .iter()
+        .filter(|n| edit_distance(n, first) <= 2 || n.starts_with(first))
+        .min_by_key(|n| edit_distance(n, first));
+    let hint = near.map_or(String::new(), |n| format!(" — did you mean `{n}`?"));
+    Some(format!(
+        "{}: no such file or subcommand{hint} (allowed: a scenario file, or one of {})",
+        chordsim::scenario_check::excerpt(first),
+        names.join(", ")
+    ))
+}
+
+/// Levenshtein distance (for subcommand suggestions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Prints an error and gives exit code 1.

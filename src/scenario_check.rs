@@ -135,6 +135,16 @@ impl<'a> Validator<'a> {
         } else {
             self.int_range("initial.nodes", s.initial.nodes, 1, hi);
         }
+        let drawn = s.initial.nodes.saturating_mul(s.initial.virtual_nodes.max(1) as u64);
+        if s.initial.ids.is_empty() && s.initial.nodes <= space && drawn > space / 2 && s.id_bits < 64 {
+            let msg = format!(
+                "{drawn} ids drawn at random fill more than half of the {}-bit id space (allowed 1 ..= {}; \
+                 give explicit initial.ids to fill it)",
+                s.id_bits,
+                space / 2
+            );
+            self.err("initial.nodes", msg);
+        }
         if s.initial.ids.is_empty() || !(1..=64).contains(&s.id_bits) {
             return;
         }
@@ -341,12 +351,36 @@ impl<'a> Validator<'a> {
                 self.range(&key("fraction"), *fraction, 0.0, 1.0);
                 self.range(&key("heal_at_s"), *heal_at_s, at_s.max(0.0), s.duration_s);
             }
-            Event::Crash { node, .. } | Event::Leave { node, .. } => {
-                if let NodeRef::Id(t) = node
-                    && (1..=64).contains(&s.id_bits)
-                    && let Err(m) = s.space().parse(t)
-                {
-                    self.err(&key("node.id"), m);
+            Event::Crash { node, .. } | Event::Leave { node, .. } => self.node_ref(&key("node"), node, s),
+        }
+    }
+
+    /// A node reference as far as it can be known before the run: an id's syntax and, when no node
+    /// can ever join, membership of the explicit ids; a rank against the largest ring the scenario
+    /// can ever have (unbounded under Poisson joins).
+    fn node_ref(&mut self, key: &str, node: &NodeRef, s: &Scenario) {
+        let joins = s.events.iter().map(|e| if let Event::Join { count, .. } = e { *count } else { 0 });
+        let sessions =
+            s.workloads.iter().map(|w| if let Workload::Sessions { population, .. } = w { *population } else { 0 });
+        let physical = joins.chain(sessions).fold(s.initial.nodes, u64::saturating_add);
+        let poisson = s.workloads.iter().any(|w| matches!(w, Workload::Churn { join_per_s, .. } if *join_per_s > 0.0));
+        match node {
+            NodeRef::Id(t) if (1..=64).contains(&s.id_bits) => match s.space().parse(t) {
+                Err(m) => self.err(&format!("{key}.id"), m),
+                Ok(id) => {
+                    let known = s.initial.ids.iter().any(|x| s.space().parse(x).ok() == Some(id));
+                    if !s.initial.ids.is_empty() && physical == s.initial.nodes && !poisson && !known {
+                        let msg = format!("{} is none of initial.ids and no node ever joins", excerpt(t));
+                        self.err(&format!("{key}.id"), msg);
+                    }
+                }
+            },
+            NodeRef::Id(_) => {}
+            NodeRef::Rank(k) => {
+                let most = physical.saturating_mul(s.initial.virtual_nodes.max(1) as u64);
+                if !poisson && *k >= most {
+                    let msg = format!("{k}, but at most {most} nodes are ever alive (allowed 0 ..= {})", most - 1);
+                    self.err(&format!("{key}.rank"), msg);
                 }
             }
         }

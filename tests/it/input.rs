@@ -165,3 +165,52 @@ fn errors_are_one_line_with_position_key_and_allowed_values() {
         assert!(err.len() < 400, "the value is cut to an excerpt ({} bytes)", err.len());
     }
 }
+
+#[test]
+fn node_references_are_checked_before_running_and_named_when_they_miss() {
+    let t = Tmp::new("node-refs");
+    let ev = |node: &str| format!("{BASE}[[event]]\nat_s = 10\naction = \"crash\"\nnode = {node}\n");
+    let (code, err) = run_text(&t, &ev("{ rank = 100 }"), &[]);
+    assert_eq!(code, 1);
+    assert!(error_line(&err).contains("s.toml:9:10: event[0].node.rank: 100, but at most 20 nodes"), "{err}");
+    assert!(!err.contains("scenario s"), "refused before running: {err}");
+    let (code, err) = run_text(&t, &ev("{ id = \" 0x10\" }"), &[]);
+    assert_eq!(code, 1);
+    assert!(error_line(&err).contains("event[0].node.id: \" 0x10\" is not an id"), "{err}");
+    let ids = BASE.replace("nodes = 20", "nodes = 2\nids = [\"0x10\", \"0x20\"]");
+    let (code, err) =
+        run_text(&t, &format!("{ids}[[event]]\nat_s = 10\naction = \"crash\"\nnode = {{ id = \"0x30\" }}\n"), &[]);
+    assert_eq!(code, 1);
+    assert!(error_line(&err).contains("event[0].node.id: \"0x30\" is none of initial.ids"), "{err}");
+    // Known only at run time (drawn ids): the run ends with a message naming the key.
+    let (code, err) = run_text(&t, &ev("{ id = \"0x10\" }"), &[]);
+    assert_eq!(code, 1);
+    assert!(error_line(&err).contains("event[0].node.id: no live node has id 0x10 at at_s = 10"), "{err}");
+}
+
+#[test]
+fn drawn_ids_may_fill_at_most_half_the_id_space() {
+    let t = Tmp::new("full-space");
+    let (code, err) = run_text(&t, "duration_s = 400\nid_bits = 16\n[initial]\nnodes = 65536\n", &[]);
+    assert_eq!(code, 1);
+    assert!(error_line(&err).contains("initial.nodes: 65536 ids drawn at random fill more than half"), "{err}");
+    let (code, err) = run_text(&t, "duration_s = 400\nid_bits = 4\n[initial]\nnodes = 8\n", &[]);
+    assert_eq!(code, 0, "half the space draws fine: {err}");
+}
+
+#[test]
+fn command_line_typos_get_one_line_with_a_suggestion() {
+    let sc = scenario("small-churn.toml");
+    let sc = sc.to_str().expect("utf-8 path");
+    for (args, want) in [
+        (vec!["swep", "x.toml"], "\"swep\": no such file or subcommand — did you mean `sweep`?"),
+        (vec!["foo"], "\"foo\": no such file or subcommand (allowed: a scenario file, or one of run, sweep"),
+        (vec![sc, "b.toml"], "\"b.toml\": unexpected argument after the scenario file"),
+    ] {
+        let o = chordsim(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

@@ -8,6 +8,7 @@ mod determinism;
 mod dht;
 mod dsl;
 mod input;
+mod input_fuzz;
 mod net;
 mod paper;
 mod plots;
