@@ -365,7 +365,12 @@ impl Sim {
                     Ok(a) if crash => self.crash(a),
                     Ok(a) => self.leave(a),
                     Err(e) => {
-                        self.script_error = Some(format!("event at_s = {at_s}: {e}"));
+                        // Name the event as the file does: its index in file order, not time order.
+                        let file_ix = self.sc.events.iter().position(|x| *x == self.script[i]).unwrap_or(i);
+                        let part = if matches!(node, NodeRef::Id(_)) { "id" } else { "rank" };
+                        self.script_error = Some(format!(
+                            "event[{file_ix}].node.{part}: {e} at at_s = {at_s} (allowed: a node alive then)"
+                        ));
                         self.stop_early = true;
                     }
                 }

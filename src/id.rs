@@ -120,18 +120,23 @@ impl IdSpace {
 
     /// Parses `0x…` hex or decimal, rejecting ids outside the space.
     pub fn parse(&self, s: &str) -> Result<Id, String> {
-        let t = s.trim();
+        let t = s;
         let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
             u64::from_str_radix(h, 16)
         } else {
             t.parse::<u64>()
         }
-        .map_err(|_| format!("'{s}' is not an id (use 0x-prefixed hex or decimal)"))?;
+        .map_err(|_| format!("{} is not an id (allowed: 0x-prefixed hex or decimal, no spaces)", shown(s)))?;
         if v & !self.mask != 0 {
-            return Err(format!("id '{s}' does not fit in {} bits", self.bits));
+            return Err(format!("id {} does not fit in {} bits (allowed: 0 ..= {})", shown(s), self.bits, self.mask));
         }
         Ok(Id(v))
     }
+}
+
+/// An id as typed, cut to a short excerpt for messages.
+fn shown(s: &str) -> String {
+    crate::scenario_check::excerpt(s)
 }
 
 #[cfg(test)]

@@ -239,6 +239,10 @@ fn install_panic_hook() {
 
 fn main() -> ExitCode {
     install_panic_hook();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(msg) = typo(&args) {
+        return ExitCode::from(fail(msg));
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -260,10 +264,67 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// A first argument that is neither a subcommand nor a file, or a second file, as one line (clap
+/// would call a stray word a subcommand that "cannot be used with '[SCENARIO]'").
+fn typo(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let first = args.get(1)?.to_str()?;
+    let names: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
+    if first.starts_with('-') || first == "help" || names.iter().any(|n| n == first) {
+        return None;
+    }
+    if Path::new(first).exists() {
+        let extra = args.get(2).and_then(|a| a.to_str()).filter(|a| !a.starts_with('-'))?;
+        return Some(format!(
+            "{}: unexpected argument after the scenario file {first} (allowed: one scenario file; several seeds: `sweep`)",
+            chordsim::scenario_check::excerpt(extra)
+        ));
+    }
+    if first.contains('/') || first.contains('.') {
+        return None; // a path: the scenario loader says it cannot be read
+    }
+    let near = names
+        .iter()
+        .filter(|n| edit_distance(n, first) <= 2 || n.starts_with(first))
+        .min_by_key(|n| edit_distance(n, first));
+    let hint = near.map_or(String::new(), |n| format!(" — did you mean `{n}`?"));
+    Some(format!(
+        "{}: no such file or subcommand{hint} (allowed: a scenario file, or one of {})",
+        chordsim::scenario_check::excerpt(first),
+        names.join(", ")
+    ))
+}
+
+/// Levenshtein distance (for subcommand suggestions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// Prints an error and gives exit code 1.
 fn fail(msg: impl std::fmt::Display) -> u8 {
     eprintln!("error: {msg}");
     1
+}
+
+/// Every output of a run checked before it starts: the `--out` folder and the run folder in it, and
+/// the `--trace` file's folder.
+fn check_outputs(out: &Path, sc: &Scenario, diag: &DiagArgs) -> Result<(), String> {
+    chordsim::outdir::ensure_run_dir("--out", out, &format!("{}-seed{}", sc.name, sc.seed))?;
+    match &diag.trace {
+        Some(t) => chordsim::outdir::ensure_file("--trace", t),
+        None => Ok(()),
+    }
 }
 
 /// Runs `sc` with the progress display and the diagnostics asked for; returns the report and, with
@@ -380,6 +441,9 @@ fn run(args: RunArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    if let Err(e) = check_outputs(&args.out, &sc, &args.diag) {
+        return fail(e);
+    }
     // A checkpointed run writes no plots (the capture would have to be saved with the state).
     let capture = if plan.is_some() { Ok(None) } else { plot_capture(&sc, &args.plots) };
     let mut capture = match capture {
@@ -430,6 +494,13 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
     for w in loaded.version_warnings() {
         eprintln!("{w}");
     }
+    let checked = match &args.out {
+        Some(out) => check_outputs(out, &sc, &args.diag),
+        None => args.diag.trace.as_ref().map_or(Ok(()), |t| chordsim::outdir::ensure_file("--trace", t)),
+    };
+    if let Err(e) = checked {
+        return fail(e);
+    }
     let mut capture = match args.out.as_ref().map(|_| plot_capture(&sc, &args.plots)).transpose() {
         Ok(c) => c.flatten(),
         Err(e) => return fail(e),
@@ -478,7 +549,7 @@ fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let scenario_file = args.scenario.display().to_string();
-    Ok(Config {
+    let cfg = Config {
         scenario_file,
         base,
         seeds,
@@ -487,7 +558,9 @@ fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
         jobs,
         out: args.out.clone(),
         plots: args.plots,
-    })
+    };
+    chordsim::outdir::ensure_run_dir("--out", &cfg.out, &cfg.meta().folder_name())?;
+    Ok(cfg)
 }
 
 fn sweep_cmd(args: SweepArgs) -> u8 {
@@ -524,6 +597,9 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
 }
 
 fn merge_cmd(args: MergeArgs) -> u8 {
+    if let Err(e) = chordsim::outdir::ensure_dir("--out", &args.out) {
+        return fail(e);
+    }
     let (summary, rows, dir) = match sweep_out::merge(&args.dirs, &args.out) {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -594,6 +670,9 @@ fn paper_cmd(args: PaperArgs) -> u8 {
     };
     if args.seeds == 0 {
         return fail("--seeds 0: at least one repetition is needed");
+    }
+    if let Err(e) = chordsim::outdir::ensure_dir("--out", &args.out) {
+        return fail(e);
     }
     let mut all_pass = true;
     for name in names {

@@ -1,8 +1,9 @@
 //! Scenario files: the TOML schema, its defaults, and validation into a resolved [`Scenario`].
 //!
-//! Owns: every user-facing setting and its allowed range. Unknown keys and wrong types are rejected by
-//! serde (`deny_unknown_fields`); ranges and cross-field rules by [`Scenario::validate`], which names
-//! the file, the key and the allowed range. The resolved scenario (defaults filled in) is what reports
+//! Owns: every user-facing setting and its allowed range. Unknown keys, wrong types and unknown
+//! variants are refused by the schema pass on the spanned document (`scenario/schema.rs`, with
+//! serde's `deny_unknown_fields` behind it); ranges and cross-field rules by `scenario_check.rs`.
+//! Every refusal is one line, `FILE:LINE:COL: key.path: problem (allowed: …)` (`scenario/load.rs`). The resolved scenario (defaults filled in) is what reports
 //! embed, so a run can be repeated from its report alone.
 //! Never: panic on bad input, or silently replace a bad value by a default.
 
@@ -10,7 +11,10 @@ use crate::id::IdSpace;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+mod load;
 mod protocol;
+pub mod schema;
+pub use load::MAX_FILE_BYTES;
 pub use protocol::{FingerRefresh, LookupStyle, Maintenance, Protocol, Variant};
 
 /// The verdict a scenario expects (tests compare it with the run's verdict).
@@ -134,11 +138,10 @@ impl Default for Dht {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Popularity {
-    Uniform,
+    /// A struct variant (not a unit one) so that serde's `deny_unknown_fields` applies to it too.
+    Uniform {},
     /// Zipf over the key universe with exponent `s` (rank 1 most popular).
-    Zipf {
-        s: f64,
-    },
+    Zipf { s: f64 },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -477,7 +480,7 @@ fn half() -> f64 {
 }
 
 fn uniform() -> Popularity {
-    Popularity::Uniform
+    Popularity::Uniform {}
 }
 
 fn d_id_bits() -> u32 {
@@ -495,34 +498,6 @@ impl std::fmt::Display for ScenarioError {
 }
 
 impl Scenario {
-    /// Reads, parses and validates a scenario file.
-    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError(format!("{file}: cannot read: {e}")))?;
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        Scenario::parse(&text, &file, &stem)
-    }
-
-    /// Parses and validates scenario text; `file` is used in messages, `stem` as the default name.
-    pub fn parse(text: &str, file: &str, stem: &str) -> Result<Scenario, ScenarioError> {
-        let mut sc: Scenario =
-            toml::from_str(text).map_err(|e| ScenarioError(format!("{file}: {}", e.to_string().trim_end())))?;
-        if sc.name.is_empty() {
-            sc.name = stem.to_string();
-        }
-        sc.faults.respect_assumptions.get_or_insert(sc.protocol.variant == Variant::Zave);
-        sc.validate(file)?;
-        sc.net.load_matrix(file)?;
-        Ok(sc)
-    }
-
-    /// Checks ranges and cross-field rules. All problems are reported at once, one per line.
-    pub fn validate(&self, file: &str) -> Result<(), ScenarioError> {
-        let mut v = crate::scenario_check::Validator::new(file);
-        v.scenario(self);
-        v.finish()
-    }
-
     pub fn space(&self) -> IdSpace {
         IdSpace::new(self.id_bits)
     }

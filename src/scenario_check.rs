@@ -11,7 +11,8 @@ use crate::scenario::{
 /// Collects every problem found, so the user fixes them all in one go.
 pub struct Validator<'a> {
     file: &'a str,
-    errors: Vec<String>,
+    /// (key path, problem), in the order found.
+    errors: Vec<(String, String)>,
 }
 
 /// Upper bound on nodes ever alive at once (memory guard, not a protocol limit).
@@ -21,17 +22,66 @@ pub const MAX_RING_PICTURES: usize = 16;
 /// Upper bound on DHT items.
 pub const MAX_ITEMS: u64 = 50_000_000;
 
+/// What a scenario name may be, in words.
+pub const NAME_RULE: &str = "1..=100 characters of A-Z a-z 0-9 . _ -, not starting with a dot";
+
+/// Why `name` is not a safe scenario name, if it is not.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() {
+        Err("is empty")
+    } else if name.chars().count() > 100 {
+        Err("is too long")
+    } else if name.starts_with('.') {
+        Err("starts with a dot")
+    } else if !name.chars().all(safe) {
+        Err("has a character outside the allowed set")
+    } else {
+        Ok(())
+    }
+}
+
+/// A user-given text as a short quoted excerpt for messages: at most 40 characters, control
+/// characters escaped, so an error never echoes a huge or binary value whole.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out = String::from("\"");
+    for c in text.chars().take(MAX) {
+        out.extend(c.escape_debug());
+    }
+    out.push('"');
+    let n = text.chars().count();
+    if n > MAX {
+        out.push_str(&format!("… ({n} characters)"));
+    }
+    out
+}
+
 impl<'a> Validator<'a> {
     pub fn new(file: &'a str) -> Self {
         Validator { file, errors: Vec::new() }
     }
 
+    /// The first problem, on one line, with the keys of any others (fix them all in one go).
     pub fn finish(self) -> Result<(), ScenarioError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(ScenarioError(self.errors.join("\n"))) }
+        self.finish_at(&|_| String::new())
+    }
+
+    /// [`Validator::finish`], with `at(key)` giving the key's `:LINE:COL` in the file (or nothing).
+    pub fn finish_at(self, at: &dyn Fn(&str) -> String) -> Result<(), ScenarioError> {
+        let Some((key, msg)) = self.errors.first() else { return Ok(()) };
+        let mut line = format!("{}{}: {key}: {msg}", self.file, at(key));
+        let rest: Vec<&str> = self.errors[1..].iter().map(|(k, _)| k.as_str()).collect();
+        if !rest.is_empty() {
+            let more = if rest.len() > 3 { ", …" } else { "" };
+            let shown = rest.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            line.push_str(&format!(" [{} more: {shown}{more}]", rest.len()));
+        }
+        Err(ScenarioError(line))
     }
 
     fn err(&mut self, key: &str, msg: String) {
-        self.errors.push(format!("{}: {key}: {msg}", self.file));
+        self.errors.push((key.to_string(), msg));
     }
 
     /// A finite number in `[lo, hi]`.
@@ -48,6 +98,7 @@ impl<'a> Validator<'a> {
     }
 
     pub fn scenario(&mut self, s: &Scenario) {
+        self.name(&s.name);
         self.int_range("id_bits", s.id_bits as u64, 1, 64);
         self.range("duration_s", s.duration_s, 1e-6, 1e9);
         self.initial(s);
@@ -65,12 +116,34 @@ impl<'a> Validator<'a> {
         self.quiet_phase(s);
     }
 
+    /// The name becomes a folder name (`<name>-seed<seed>`, `sweep-<name>-…`): a safe character set
+    /// and length, so that it can never leave `--out` or fail to be created after the run.
+    fn name(&mut self, name: &str) {
+        if let Err(why) = check_name(name) {
+            let shown = excerpt(name);
+            self.err("name", format!("{shown} {why} (allowed: {NAME_RULE})"));
+        }
+    }
+
     fn initial(&mut self, s: &Scenario) {
         let space = if (1..=64).contains(&s.id_bits) { s.space().size() } else { u64::MAX };
         let hi = MAX_NODES.min(space);
-        self.int_range("initial.nodes", s.initial.nodes, 1, hi);
         if s.initial.nodes > space {
-            self.err("initial.nodes", format!("{} nodes do not fit in a {}-bit id space", s.initial.nodes, s.id_bits));
+            let msg =
+                format!("{} nodes do not fit in a {}-bit id space (allowed 1 ..= {hi})", s.initial.nodes, s.id_bits);
+            self.err("initial.nodes", msg);
+        } else {
+            self.int_range("initial.nodes", s.initial.nodes, 1, hi);
+        }
+        let drawn = s.initial.nodes.saturating_mul(s.initial.virtual_nodes.max(1) as u64);
+        if s.initial.ids.is_empty() && s.initial.nodes <= space && drawn > space / 2 && s.id_bits < 64 {
+            let msg = format!(
+                "{drawn} ids drawn at random fill more than half of the {}-bit id space (allowed 1 ..= {}; \
+                 give explicit initial.ids to fill it)",
+                s.id_bits,
+                space / 2
+            );
+            self.err("initial.nodes", msg);
         }
         if s.initial.ids.is_empty() || !(1..=64).contains(&s.id_bits) {
             return;
@@ -278,12 +351,36 @@ impl<'a> Validator<'a> {
                 self.range(&key("fraction"), *fraction, 0.0, 1.0);
                 self.range(&key("heal_at_s"), *heal_at_s, at_s.max(0.0), s.duration_s);
             }
-            Event::Crash { node, .. } | Event::Leave { node, .. } => {
-                if let NodeRef::Id(t) = node
-                    && (1..=64).contains(&s.id_bits)
-                    && let Err(m) = s.space().parse(t)
-                {
-                    self.err(&key("node.id"), m);
+            Event::Crash { node, .. } | Event::Leave { node, .. } => self.node_ref(&key("node"), node, s),
+        }
+    }
+
+    /// A node reference as far as it can be known before the run: an id's syntax and, when no node
+    /// can ever join, membership of the explicit ids; a rank against the largest ring the scenario
+    /// can ever have (unbounded under Poisson joins).
+    fn node_ref(&mut self, key: &str, node: &NodeRef, s: &Scenario) {
+        let joins = s.events.iter().map(|e| if let Event::Join { count, .. } = e { *count } else { 0 });
+        let sessions =
+            s.workloads.iter().map(|w| if let Workload::Sessions { population, .. } = w { *population } else { 0 });
+        let physical = joins.chain(sessions).fold(s.initial.nodes, u64::saturating_add);
+        let poisson = s.workloads.iter().any(|w| matches!(w, Workload::Churn { join_per_s, .. } if *join_per_s > 0.0));
+        match node {
+            NodeRef::Id(t) if (1..=64).contains(&s.id_bits) => match s.space().parse(t) {
+                Err(m) => self.err(&format!("{key}.id"), m),
+                Ok(id) => {
+                    let known = s.initial.ids.iter().any(|x| s.space().parse(x).ok() == Some(id));
+                    if !s.initial.ids.is_empty() && physical == s.initial.nodes && !poisson && !known {
+                        let msg = format!("{} is none of initial.ids and no node ever joins", excerpt(t));
+                        self.err(&format!("{key}.id"), msg);
+                    }
+                }
+            },
+            NodeRef::Id(_) => {}
+            NodeRef::Rank(k) => {
+                let most = physical.saturating_mul(s.initial.virtual_nodes.max(1) as u64);
+                if !poisson && *k >= most {
+                    let msg = format!("{k}, but at most {most} nodes are ever alive (allowed 0 ..= {})", most - 1);
+                    self.err(&format!("{key}.rank"), msg);
                 }
             }
         }

@@ -108,7 +108,7 @@ impl Sim {
         let Workload::Dht { keys, read_fraction, popularity, .. } = self.sc.workloads[w] else { return };
         if let Some(a) = self.truth.joined().pick(&mut self.rng.workload) {
             let rank = match popularity {
-                Popularity::Uniform => self.rng.workload.below(keys),
+                Popularity::Uniform {} => self.rng.workload.below(keys),
                 Popularity::Zipf { .. } => self.zipf_rank(w),
             };
             let read = self.rng.workload.unit() < read_fraction;

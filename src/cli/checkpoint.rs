@@ -43,6 +43,7 @@ impl CheckpointArgs {
         if !at_s.is_finite() || at_s < 0.0 {
             return Err(format!("--checkpoint-at-s {at_s}: must be a time in seconds ≥ 0"));
         }
+        chordsim::outdir::ensure_file("--checkpoint-out", path)?;
         Ok(Some(Plan { at_s, path: path.clone(), stop: self.checkpoint_stop }))
     }
 }
@@ -140,6 +141,10 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
+    let leaf = format!("{}-seed{}", h.scenario.name, h.seed);
+    if let Err(e) = chordsim::outdir::ensure_run_dir("--out", &args.out, &leaf) {
+        return fail(e);
+    }
     eprintln!(
         "chordsim {VERSION}: resuming {file}: scenario {}, seed {}, from t = {} s ({} events, {} nodes; loaded in {:.2} s)",
         h.scenario.name,

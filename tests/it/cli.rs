@@ -74,8 +74,16 @@ fn malformed() -> Vec<(&'static str, String, Vec<&'static str>)> {
     let g = GOOD.to_string();
     let zave = g.replace("[protocol]", "[protocol]\nvariant = \"zave\"");
     vec![
-        ("unknown-key", g.replace("[initial]", "colour = \"red\"\n[initial]"), vec!["unknown field", "colour"]),
-        ("wrong-type", g.replace("nodes = 20", "nodes = \"twenty\""), vec!["nodes", "invalid type"]),
+        (
+            "unknown-key",
+            g.replace("[initial]", "colour = \"red\"\n[initial]"),
+            vec!["unknown key", "colour", ":3:1: colour"],
+        ),
+        (
+            "wrong-type",
+            g.replace("nodes = 20", "nodes = \"twenty\""),
+            vec!["initial.nodes", "wrong type", "allowed: an integer"],
+        ),
         (
             "r-zero",
             format!("{g}\n[limits]\n").replace("[protocol]", "[protocol]\nsuccessor_list_len = 0"),
@@ -86,7 +94,7 @@ fn malformed() -> Vec<(&'static str, String, Vec<&'static str>)> {
         (
             "negative-rate",
             format!("{g}\n[[workload]]\nkind = \"churn\"\nstart_s = 0\nend_s = 10\ncrash_per_s = -1\n"),
-            vec!["workload[0].crash_per_s", "-1"],
+            vec![":17:1: workload[0].crash_per_s", "-1"],
         ),
         (
             "fraction-above-one",
@@ -100,7 +108,11 @@ fn malformed() -> Vec<(&'static str, String, Vec<&'static str>)> {
             vec!["quiet_rounds_max", "duration_s"],
         ),
         ("missing-duration", g.replace("duration_s = 400", ""), vec!["duration_s"]),
-        ("unknown-variant", g.replace("[protocol]", "[protocol]\nvariant = \"pastry\""), vec!["variant", "ton03"]),
+        (
+            "unknown-variant",
+            g.replace("[protocol]", "[protocol]\nvariant = \"pastry\""),
+            vec!["protocol.variant", "unknown value \"pastry\"", "ton03 | zave"],
+        ),
         ("loss-ratio", g.replace("[net]", "[net]\nloss_ratio = 1.5"), vec!["net.loss_ratio"]),
         (
             "window-backwards",
@@ -112,8 +124,12 @@ fn malformed() -> Vec<(&'static str, String, Vec<&'static str>)> {
             g.replace("nodes = 20", "nodes = 2\nids = [\"0x10\", \"16\"]"),
             vec!["initial.ids[1]", "duplicate"],
         ),
-        ("bad-toml", "duration_s = = 4".to_string(), vec!["TOML parse error"]),
-        ("unknown-latency", g.replace("\"constant\", ms = 5", "\"pareto\", ms = 5"), vec!["pareto"]),
+        ("bad-toml", "duration_s = = 4".to_string(), vec!["bad-toml.toml:1:", "TOML syntax"]),
+        (
+            "unknown-latency",
+            g.replace("\"constant\", ms = 5", "\"pareto\", ms = 5"),
+            vec!["net.latency.kind", "unknown variant \"pareto\"", "constant | uniform"],
+        ),
         ("zave-joins-start", zave.replace("[initial]", "[initial]\nmode = \"joins\""), vec!["initial.mode", "ideal"]),
         ("zave-too-few", zave.replace("nodes = 20", "nodes = 3"), vec!["initial.nodes", "r+1 = 9"]),
         (
@@ -144,6 +160,7 @@ fn malformed_scenarios_exit_1_with_a_clear_message() {
             assert!(err.contains(w), "{name}: message lacks '{w}': {err}");
         }
         assert!(!err.contains("panicked"), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
     }
 }
 
