@@ -2,6 +2,9 @@
 //! outside a checkout, with "-dirty" for uncommitted changes) for `--version` and the reports'
 //! `build` field. Reads git only; writes nothing but the environment variable.
 
+// Cargo reads a build script's stdout: println! is how it talks to Cargo.
+#![allow(clippy::disallowed_macros)]
+
 use std::process::Command;
 
 fn git(args: &[&str]) -> Option<String> {

@@ -25,7 +25,7 @@
 //! [`sweep_out`] for summaries and merging, [`stats`] for the statistics across seeds) · [`replay`]
 //! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`diagnose`] the failure class and causal slice of a failed run (a re-run) · [`determinism`]
 //! two runs compared event by event · [`csv`] tables (`rounds.csv`, `runs.csv`) · [`progress`] the
-//! progress bar, the only wall-clock reader · [`outdir`] output folders checked before a run · [`shell`] an interactive prompt over one simulation.
+//! progress bar, the only wall-clock reader · [`outdir`] output folders checked before a run · [`out`] stdout and stderr that end quietly on a broken pipe · [`shell`] an interactive prompt over one simulation.
 //!
 //! Running a scenario from code:
 //!
@@ -55,6 +55,7 @@ pub mod metrics;
 pub mod msg;
 pub mod net;
 pub mod node;
+pub mod out;
 pub mod outdir;
 pub mod paper;
 pub mod paper_churn;

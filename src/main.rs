@@ -18,15 +18,17 @@ use chordsim::replay::{self, Comparison};
 use chordsim::report::{self, Report, VERSION};
 use chordsim::run::run_captured;
 use chordsim::scenario::Scenario;
-use chordsim::shell::{Flow, Shell};
 use chordsim::swarm::Reach;
 use chordsim::sweep::{self, Config};
 use chordsim::sweep_out;
 use chordsim::trace::{Observer, Tracer};
+use chordsim::{errln, out, outln};
 use clap::{Args, Parser, Subcommand};
 
 #[path = "cli/checkpoint.rs"]
 mod cli_checkpoint;
+#[path = "cli/shell.rs"]
+mod cli_shell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -232,7 +234,7 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(move |info| {
         let global = REPRO.get().cloned().unwrap_or_else(|| "(no scenario loaded yet)".into());
         let repro = sweep::current_repro().unwrap_or(global);
-        eprintln!("chordsim {VERSION} panicked — this is a bug. repro: {repro}");
+        errln!("chordsim {VERSION} panicked — this is a bug. repro: {repro}");
         default(info);
     }));
 }
@@ -257,7 +259,7 @@ fn main() -> ExitCode {
         Some(Cmd::Sweep(a)) => sweep_cmd(a),
         Some(Cmd::Merge(a)) => merge_cmd(a),
         Some(Cmd::Replay(a)) => replay_cmd(a),
-        Some(Cmd::Shell(a)) => shell_cmd(a),
+        Some(Cmd::Shell(a)) => cli_shell::shell_cmd(a),
         Some(Cmd::Resume(a)) => cli_checkpoint::resume_cmd(a),
         Some(Cmd::Paper(a)) => paper_cmd(a),
     };
@@ -313,7 +315,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Prints an error and gives exit code 1.
 fn fail(msg: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {msg}");
+    errln!("error: {msg}");
     1
 }
 
@@ -366,12 +368,12 @@ fn execute(
     };
     bar.finish();
     if show.timing {
-        eprintln!("{}", tenths.summary());
+        errln!("{}", tenths.summary());
     }
     if let (Some(path), Some(x)) = (&diag.trace, extra) {
         let t = (x as Box<dyn std::any::Any>).downcast::<Tracer>().map_err(|_| "lost the tracer".to_string())?;
         let lines = t.finish().map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        eprintln!("trace: {lines} lines (initial states, then transitions) written to {}", path.display());
+        errln!("trace: {lines} lines (initial states, then transitions) written to {}", path.display());
     }
     Ok((rep, outcome))
 }
@@ -396,7 +398,7 @@ fn write_plots(rep: &Report, root: &Path, capture: &Capture) -> Result<(), Strin
     let dir = rep.dir(root);
     let paths =
         chordsim::plot::write(&dir, rep, capture).map_err(|e| format!("{}: cannot write plots: {e}", dir.display()))?;
-    println!("  plots         {} SVG files in {}", paths.len(), dir.display());
+    outln!("  plots         {} SVG files in {}", paths.len(), dir.display());
     Ok(())
 }
 
@@ -404,7 +406,7 @@ fn write_plots(rep: &Report, root: &Path, capture: &Capture) -> Result<(), Strin
 /// (`report::run_exit_code`: 0 when the verdict matches `expect`).
 fn verdict_code(rep: &Report, outcome: Option<Outcome>) -> u8 {
     if let Some(o) = outcome {
-        println!("{o}");
+        outln!("{o}");
         if !o.is_deterministic() {
             return 5;
         }
@@ -433,9 +435,9 @@ fn run(args: RunArgs) -> u8 {
             Err(e) => return fail(e),
         }
     }
-    eprintln!("chordsim {VERSION}: scenario {} ({}), seed {}", sc.name, path.display(), sc.seed);
+    errln!("chordsim {VERSION}: scenario {} ({}), seed {}", sc.name, path.display(), sc.seed);
     if let Some(p) = drawn {
-        eprintln!("swarm parameters: {}", serde_json::to_string(&p).unwrap_or_default());
+        errln!("swarm parameters: {}", serde_json::to_string(&p).unwrap_or_default());
     }
     let plan = match args.ckpt.plan() {
         Ok(p) => p,
@@ -459,10 +461,10 @@ fn run(args: RunArgs) -> u8 {
         Ok(None) => return 0,
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
-    print!("{}", rep.summary());
+    out!("{}", rep.summary());
     match rep.write(&args.out) {
         Ok(p) => {
-            println!("  report        {}\n  rounds        {}", p.display(), p.with_file_name("rounds.csv").display())
+            outln!("  report        {}\n  rounds        {}", p.display(), p.with_file_name("rounds.csv").display())
         }
         Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
     }
@@ -472,11 +474,11 @@ fn run(args: RunArgs) -> u8 {
         return fail(e);
     }
     if let Some(line) = report::outcome_line(&rep.verdict, &repro) {
-        eprintln!("{line}");
+        errln!("{line}");
     }
     if let Some(d) = &rep.diagnosis {
         for line in chordsim::diagnose::lines(d) {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
     verdict_code(&rep, outcome)
@@ -490,9 +492,9 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
     let path = loaded.path.clone();
     let _ = REPRO.set(format!("{} replay {}", invocation::prefix(), path.display()));
     let sc = loaded.scenario.clone();
-    eprintln!("chordsim {VERSION}: replaying {}: scenario {}, seed {}", path.display(), sc.name, sc.seed);
+    errln!("chordsim {VERSION}: replaying {}: scenario {}, seed {}", path.display(), sc.name, sc.seed);
     for w in loaded.version_warnings() {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     let checked = match &args.out {
         Some(out) => check_outputs(out, &sc, &args.diag),
@@ -509,21 +511,21 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
         Ok(x) => x,
         Err(e) => return fail(format!("{}: {e}", path.display())),
     };
-    print!("{}", rep.summary());
+    out!("{}", rep.summary());
     let json = rep.to_json();
     let cmp = loaded.compare(&json);
-    println!("{}", cmp.describe(&path));
+    outln!("{}", cmp.describe(&path));
     let differs = matches!(cmp, Comparison::Differs { .. });
     if differs {
         let to = loaded.replay_path();
         match std::fs::write(&to, &json) {
-            Ok(()) => eprintln!("the replay's report is in {} (diff it with the original)", to.display()),
-            Err(e) => eprintln!("warning: {}: cannot write the replay's report: {e}", to.display()),
+            Ok(()) => errln!("the replay's report is in {} (diff it with the original)", to.display()),
+            Err(e) => errln!("warning: {}: cannot write the replay's report: {e}", to.display()),
         }
     }
     if let Some(out) = &args.out {
         match rep.write(out) {
-            Ok(p) => println!("  report        {}", p.display()),
+            Ok(p) => outln!("  report        {}", p.display()),
             Err(e) => return fail(format!("cannot write results under {}: {e}", out.display())),
         }
         if let Some(c) = &capture
@@ -576,9 +578,13 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
         Some(Reach::Outside) => ", swarm outside the variant's assumptions",
         None => "",
     };
-    eprintln!(
+    errln!(
         "chordsim {VERSION}: sweep of scenario {} ({}), seeds {}..{}{shard}{swarm}: {n} runs on {} threads",
-        cfg.base.name, cfg.scenario_file, cfg.seeds.start, cfg.seeds.end, cfg.jobs
+        cfg.base.name,
+        cfg.scenario_file,
+        cfg.seeds.start,
+        cfg.seeds.end,
+        cfg.jobs
     );
     let bar = SweepProgress::new(progress::wanted(args.quiet), n);
     let clock = Stopwatch::start();
@@ -589,10 +595,10 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
         Err(e) => return fail(e),
     };
     let secs = clock.secs();
-    eprintln!("{n} seeds in {secs:.2} s: {:.1} seeds/s on {} threads", n as f64 / secs.max(1e-9), cfg.jobs);
+    errln!("{n} seeds in {secs:.2} s: {:.1} seeds/s on {} threads", n as f64 / secs.max(1e-9), cfg.jobs);
     let meta = cfg.meta();
-    print!("{}", sweep_out::failure_lines(&meta, &out.rows));
-    print!("{}", sweep_out::summary_text(&out.summary, &out.dir));
+    out!("{}", sweep_out::failure_lines(&meta, &out.rows));
+    out!("{}", sweep_out::summary_text(&out.summary, &out.dir));
     out.exit_code()
 }
 
@@ -604,61 +610,10 @@ fn merge_cmd(args: MergeArgs) -> u8 {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    eprintln!("chordsim {VERSION}: merged {} shards into {}", args.dirs.len(), dir.display());
-    print!("{}", sweep_out::failure_lines(&summary.meta(), &rows));
-    print!("{}", sweep_out::summary_text(&summary, &dir));
+    errln!("chordsim {VERSION}: merged {} shards into {}", args.dirs.len(), dir.display());
+    out!("{}", sweep_out::failure_lines(&summary.meta(), &rows));
+    out!("{}", sweep_out::summary_text(&summary, &dir));
     sweep_out::exit_code(&rows)
-}
-
-fn shell_cmd(args: ShellArgs) -> u8 {
-    let (mut sc, file) = match &args.scenario {
-        Some(p) => match Scenario::load(p) {
-            Ok(sc) => (sc, p.display().to_string()),
-            Err(e) => return fail(e),
-        },
-        None => (Shell::default_scenario(None), "built-in ring".to_string()),
-    };
-    sc.seed = args.seed.unwrap_or(sc.seed);
-    let path = args.scenario.as_ref().map_or(String::new(), |p| format!(" {}", p.display()));
-    let _ = REPRO.set(format!("{} shell{path} --seed {} (then the same commands)", invocation::prefix(), sc.seed));
-    eprintln!("chordsim {VERSION}: shell on scenario {} ({file}), seed {} — type `help`", sc.name, sc.seed);
-    let mut shell = match Shell::new(sc) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("{file}: {e}")),
-    };
-    use std::io::IsTerminal;
-    let result = if std::io::stdin().is_terminal() {
-        interactive(&mut shell)
-    } else {
-        shell.run_script(std::io::stdin().lock(), &mut std::io::stdout().lock()).map_err(|e| e.to_string())
-    };
-    match result {
-        Ok(()) => 0,
-        Err(e) => fail(format!("shell: {e}")),
-    }
-}
-
-/// The shell on a terminal: rustyline gives line editing and history; Ctrl-C drops the line, Ctrl-D
-/// ends the session.
-fn interactive(shell: &mut Shell) -> Result<(), String> {
-    use rustyline::error::ReadlineError;
-    let mut editor = rustyline::DefaultEditor::new().map_err(|e| e.to_string())?;
-    let mut out = std::io::stdout();
-    loop {
-        match editor.readline(&shell.prompt()) {
-            Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = editor.add_history_entry(line.as_str());
-                }
-                if shell.exec(&line, &mut out).map_err(|e| e.to_string())? == Flow::Quit {
-                    return Ok(());
-                }
-            }
-            Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => return Ok(()),
-            Err(e) => return Err(e.to_string()),
-        }
-    }
 }
 
 fn paper_cmd(args: PaperArgs) -> u8 {
@@ -676,7 +631,7 @@ fn paper_cmd(args: PaperArgs) -> u8 {
     }
     let mut all_pass = true;
     for name in names {
-        eprintln!("chordsim {VERSION}: paper experiment {name}");
+        errln!("chordsim {VERSION}: paper experiment {name}");
         let result = match name {
             "fig8" => paper::fig8(&args.scenarios, args.seeds),
             "fig9" => paper::fig9(&args.scenarios),
@@ -693,7 +648,7 @@ fn paper_cmd(args: PaperArgs) -> u8 {
         if let Err(err) = paper::write(&e, &args.out) {
             return fail(format!("cannot write under {}: {err}", args.out.display()));
         }
-        print!("{}", paper::markdown(&e));
+        out!("{}", paper::markdown(&e));
         all_pass &= e.rows.iter().all(|r| r.pass);
     }
     if all_pass { 0 } else { 3 }

@@ -77,8 +77,8 @@ impl RunProgress {
     /// Prints a line on stdout without tearing the bar.
     pub fn println(&self, line: &str) {
         match &self.bar {
-            Some(b) => b.suspend(|| println!("{line}")),
-            None => println!("{line}"),
+            Some(b) => b.suspend(|| crate::outln!("{line}")),
+            None => crate::outln!("{line}"),
         }
     }
 

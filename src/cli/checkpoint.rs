@@ -13,6 +13,7 @@ use chordsim::progress::{self, RunProgress, Stopwatch};
 use chordsim::report::{self, Report, VERSION};
 use chordsim::scenario::{Scenario, s_to_us};
 use chordsim::sim::Sim;
+use chordsim::{errln, out, outln};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -85,7 +86,7 @@ fn drive(
     let done = checkpoint::run_from(sim, None, pause, on_pause, on_row, on_step);
     bar.finish();
     if show.timing {
-        eprintln!("{}", tenths.summary());
+        errln!("{}", tenths.summary());
     }
     done
 }
@@ -107,7 +108,7 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
     let save = |sim: &Sim| {
         let clock = Stopwatch::start();
         let bytes = checkpoint::save(sim, &path)?;
-        eprintln!(
+        errln!(
             "checkpoint: t = {} s, {} events, {} nodes: {:.1} MB written to {} in {:.2} s",
             sim.now as f64 / 1e6,
             sim.events,
@@ -123,10 +124,7 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
         return Err(format!("the run ended before t = {} s: no checkpoint written", plan.at_s));
     }
     if done.report.is_none() {
-        eprintln!(
-            "stopped after the checkpoint (--checkpoint-stop); continue with: chordsim resume {}",
-            path.display()
-        );
+        errln!("stopped after the checkpoint (--checkpoint-stop); continue with: chordsim resume {}", path.display());
     }
     Ok(done.report)
 }
@@ -145,7 +143,7 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
     if let Err(e) = chordsim::outdir::ensure_run_dir("--out", &args.out, &leaf) {
         return fail(e);
     }
-    eprintln!(
+    errln!(
         "chordsim {VERSION}: resuming {file}: scenario {}, seed {}, from t = {} s ({} events, {} nodes; loaded in {:.2} s)",
         h.scenario.name,
         h.seed,
@@ -159,17 +157,17 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         Ok(_) => return fail("the resumed run produced no report"),
         Err(e) => return fail(format!("{file}: {e}")),
     };
-    print!("{}", rep.summary());
+    out!("{}", rep.summary());
     match rep.write(&args.out) {
-        Ok(p) => println!("  report        {}", p.display()),
+        Ok(p) => outln!("  report        {}", p.display()),
         Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
     }
     if let Some(line) = chordsim::report::outcome_line(&rep.verdict, &repro) {
-        eprintln!("{line}");
+        errln!("{line}");
     }
     if let Some(d) = &rep.diagnosis {
         for line in chordsim::diagnose::lines(d) {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
     chordsim::report::run_exit_code(&rep.verdict)

@@ -237,6 +237,7 @@ fn remove_single_steps(mut cur: Vec<Step>, fails: &dyn Fn(&[Step]) -> bool) -> V
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_macros)] // eprintln! in a test goes to the harness's capture
 mod tests {
     use super::*;
     use std::collections::BTreeMap;

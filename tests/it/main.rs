@@ -2,6 +2,9 @@
 //! determinism, the command line, sweeps and shard merging, replay and reproduction, the shell).
 //! Unit tests live next to the code they test.
 
+// The test harness captures std's print macros; the binary itself uses chordsim's (see src/out.rs).
+#![allow(clippy::disallowed_macros)]
+
 mod checkpoint;
 mod cli;
 mod determinism;
@@ -12,6 +15,7 @@ mod input;
 mod input_fuzz;
 mod net;
 mod paper;
+mod pipes;
 mod plots;
 mod props;
 mod replay;
