@@ -209,7 +209,7 @@ struct ShellArgs {
 }
 
 const EXIT_CODES: &str = "Exit codes: 0 the verdict matches the scenario's `expect` (a sweep or merge: every seed's does) · \
-1 usage, I/O or scenario error · 2 safety (not expected) · 3 no_convergence (not expected; a sweep or merge: some \
+1 usage, I/O or scenario error (a scripted event naming no live node when it fires: the report is still written, verdict scenario_error) · 2 safety (not expected) · 3 no_convergence (not expected; a sweep or merge: some \
 seed's verdict does not match) · 4 limit_hit (not expected) · 5 the runs differ (--check-determinism, or a replay \
 that differs from its report) · 6 pass where `expect` names a failure · 101 panic (a bug: the repro line is printed)";
 
@@ -472,6 +472,15 @@ fn run(args: RunArgs) -> u8 {
         && let Err(e) = write_plots(&rep, &args.out, c)
     {
         return fail(e);
+    }
+    if rep.verdict.verdict == report::Verdict::ScenarioError {
+        let why = rep.verdict.reason.as_deref().unwrap_or("a scripted event failed");
+        return fail(format!(
+            "{}: {why}; the run stopped at t = {:.3} s, its report up to there is in {}",
+            path.display(),
+            rep.run.sim_time_s,
+            rep.dir(&args.out).display()
+        ));
     }
     if let Some(line) = report::outcome_line(&rep.verdict, &repro) {
         errln!("{line}");

@@ -28,6 +28,9 @@ pub enum Verdict {
     LimitHit,
     /// The scenario asked for no convergence check and nothing went wrong.
     NoCheck,
+    /// A scripted event could not be carried out (a node reference that names no live node when it
+    /// fires): the run stopped there, and the reason names the key. Matches no `expect`; exit 1.
+    ScenarioError,
 }
 
 impl Verdict {
@@ -38,6 +41,7 @@ impl Verdict {
             Verdict::Safety => 2,
             Verdict::NoConvergence => 3,
             Verdict::LimitHit => 4,
+            Verdict::ScenarioError => 1,
         }
     }
 
@@ -59,6 +63,7 @@ impl Verdict {
             Verdict::NoConvergence => "no_convergence",
             Verdict::LimitHit => "limit_hit",
             Verdict::NoCheck => "no_check",
+            Verdict::ScenarioError => "scenario_error",
         }
     }
 }
@@ -194,6 +199,9 @@ pub struct Report {
 /// Decides the verdict from how the run stopped and what the checker saw.
 pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
     let c = &sim.checker;
+    if let Some(e) = &sim.script_error {
+        return (Verdict::ScenarioError, Some(e.clone()));
+    }
     if *stop == Stop::EventLimit {
         let why =
             format!("limits.max_events = {} reached at t = {:.3} s", sim.sc.limits.max_events, sim.now as f64 / 1e6);
@@ -468,7 +476,7 @@ impl Report {
             let o = &d.ops;
             let _ = writeln!(
                 s,
-                "  dht ops       puts {} (acked {}, failed {})   gets {}: correct {}  stale {}  missing {}  failed {}",
+                "  dht ops       puts {} (acked {}, failed {})   gets {}: correct {}  stale {}  missing {}  failed {} (of these, key lost {})",
                 o.puts,
                 o.puts_acked,
                 o.puts_failed,
@@ -476,7 +484,8 @@ impl Report {
                 o.gets_correct,
                 o.gets_stale,
                 o.gets_missing,
-                o.gets_failed
+                o.gets_failed,
+                o.gets_unsuccessful_key_lost
             );
             if let Some(r) = &d.last_round {
                 let _ = writeln!(

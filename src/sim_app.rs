@@ -62,8 +62,13 @@ impl Sim {
                 self.with_node(a, 0, |n, ctx| n.start_lookup(ctx, key, Purpose::App(tag), None))
             }
             AppEffect::OpDone { op, result } => {
+                let (nodes, alive) = (&self.nodes, self.truth.alive());
                 if let Some(d) = self.checker.dht.as_mut() {
-                    d.done(op, result);
+                    d.done(op, result, |key, v| {
+                        // Only for unsuccessful gets (off the common path): is the key anywhere?
+                        let holds = |a: &Addr| nodes[a.0 as usize].app.dht().is_some_and(|s| s.holds(key, v));
+                        alive.as_slice().iter().any(holds)
+                    });
                 }
             }
             AppEffect::Transferred { count } => {

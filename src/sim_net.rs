@@ -2,8 +2,10 @@
 //! partitions, and what a completed workload lookup cost in time (latency and stretch).
 //!
 //! Owns: the glue between [`crate::net::Network`] and the engine, kept out of `sim.rs` so the engine's
-//! file stays about the queue and dispatch. Stretch is measured against the direct one-way delay from
-//! the origin's host to the true owner's host, so it exists only for per-pair latency models.
+//! file stays about the queue and dispatch. Stretch is measured against the direct round-trip time
+//! between the origin's host and the true owner's host (ToN'03 Sec. V-B defines stretch against the
+//! round trip between the lookup's initiator and the node responsible for the key), so it exists only for per-pair
+//! latency models.
 //! Never: draw random numbers for anything but a partition's sides (the network's own stream), or
 //! change node state.
 
@@ -27,12 +29,14 @@ impl Sim {
     }
 
     /// A workload lookup of node `a` completed: the checker judges it, with its end-to-end latency and,
-    /// under a per-pair latency model, the direct delay from `a` to the key's true owner.
+    /// under a per-pair latency model, the direct round-trip time between `a` and the key's true owner
+    /// (out and back, so an asymmetric matrix counts both directions).
     pub(crate) fn lookup_done(&mut self, a: Addr, tag: u32, key: Id, owner: Option<Peer>, hops: u16, touts: u16) {
         let direct = match (owner, self.truth.successor(key)) {
             (Some(_), Some(t)) if self.sc.net.per_pair() => {
                 let (ha, ht) = (self.host(a), self.host(t.addr));
-                self.net.pair_delay(ha, ht)
+                let out = self.net.pair_delay(ha, ht);
+                out.zip(self.net.pair_delay(ht, ha)).map(|(o, b)| o + b)
             }
             _ => None,
         };

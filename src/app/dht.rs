@@ -111,6 +111,11 @@ pub struct DhtNode {
 }
 
 impl DhtNode {
+    /// Whether this node stores `key` at `version` or newer.
+    pub fn holds(&self, key: Id, version: u32) -> bool {
+        self.store.get(&key).is_some_and(|&v| v >= version)
+    }
+
     pub fn store(&self) -> &BTreeMap<Id, u32> {
         &self.store
     }

@@ -45,6 +45,10 @@ pub struct DhtCounts {
     pub gets_failed: u64,
     /// Origin crashed or left before the operation completed.
     pub abandoned: u64,
+    /// Gets counted stale, missing or failed whose key no live node held (at the acknowledged
+    /// version) when the get completed: the key was lost, so no routing could have found it. The
+    /// rest of those gets are failures of routing or of the store, with the key still there.
+    pub gets_unsuccessful_key_lost: u64,
 }
 
 /// One round of DHT accounting.
@@ -109,7 +113,9 @@ impl DhtTruth {
         l.acked = l.acked.max(1);
     }
 
-    pub fn done(&mut self, tag: u32, result: OpResult) {
+    /// An operation completed with `result`. `held(key, version)` tells whether some live node holds
+    /// `key` at `version` or newer; it is asked only for a get that did not return that version.
+    pub fn done(&mut self, tag: u32, result: OpResult, held: impl FnOnce(Id, u32) -> bool) {
         let Some(op) = self.ops.get_mut(tag as usize).and_then(Option::take) else { return };
         self.free.push(tag);
         let acked = self.ledger.get(&op.key).map_or(0, |l| l.acked);
@@ -122,9 +128,16 @@ impl DhtTruth {
             }
             (OpKind::Put { .. }, _) => c.puts_failed += 1,
             (OpKind::Get, OpResult::Got(v)) if v >= acked && (v > 0 || acked == 0) => c.gets_correct += 1,
-            (OpKind::Get, OpResult::Got(0)) => c.gets_missing += 1,
-            (OpKind::Get, OpResult::Got(_)) => c.gets_stale += 1,
-            (OpKind::Get, _) => c.gets_failed += 1,
+            (OpKind::Get, r) => {
+                match r {
+                    OpResult::Got(0) => c.gets_missing += 1,
+                    OpResult::Got(_) => c.gets_stale += 1,
+                    _ => c.gets_failed += 1,
+                }
+                if acked > 0 && !held(op.key, acked) {
+                    c.gets_unsuccessful_key_lost += 1;
+                }
+            }
         }
     }
 
@@ -191,5 +204,32 @@ impl DhtTruth {
         row.keys_per_node_p1 = q(0.01);
         row.keys_per_node_p99 = q(0.99);
         row.keys_per_node_max = counts[n - 1];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unsuccessful gets are split by ground truth: a key nobody holds any more, or one still held.
+    #[test]
+    fn unsuccessful_gets_count_the_lost_keys() {
+        let mut d = DhtTruth::default();
+        let (held, lost) = (Id(7), Id(9));
+        d.preload(held);
+        d.preload(lost);
+        let holds = |k: Id, v: u32| k == held && v <= 1;
+        for (key, result) in
+            [(held, OpResult::Got(1)), (held, OpResult::Failed), (lost, OpResult::Got(0)), (lost, OpResult::Failed)]
+        {
+            let (tag, _) = d.start(true, key, 0);
+            d.done(tag, result, holds);
+        }
+        let c = &d.counts;
+        assert_eq!((c.gets, c.gets_correct, c.gets_missing, c.gets_failed), (4, 1, 1, 2));
+        assert_eq!(c.gets_unsuccessful_key_lost, 2, "both unsuccessful gets of the lost key, not the held one's");
+        // A correct get never asks where the key is.
+        let (tag, _) = d.start(true, held, 0);
+        d.done(tag, OpResult::Got(1), |_, _| panic!("asked for a successful get"));
     }
 }

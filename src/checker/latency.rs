@@ -1,8 +1,10 @@
 //! Lookup latency and stretch: how long each workload lookup took from issue to completion, and how
-//! that compares with the direct one-way delay from its origin to the key's true owner.
+//! that compares with the direct round-trip time between its origin and the key's true owner.
 //!
 //! Owns: the run-wide histograms (latency in whole ms, stretch in hundredths) and the per-round sums.
-//! Stretch = lookup latency / direct delay (the measure of ToN'03 Sec. V-B and Table IV), sampled only
+//! Stretch = lookup latency / direct round-trip time (the measure of ToN'03 Sec. V-B and Table IV,
+//! which divides by the round trip initiator ↔ responsible node; before 0.3.0 chordsim divided by the
+//! one-way delay, which gave twice these values), sampled only
 //! for correct lookups under a per-pair latency model with a non-zero direct delay.
 //! Kept only when a scenario uses the network model's per-pair latency, jitter or recursive lookups,
 //! so the reports of other runs keep their bytes. Never: allocate per lookup (histograms grow only to
@@ -49,7 +51,7 @@ pub struct FDist {
 pub struct LatencyReport {
     /// Issue → completion of every lookup that returned an owner, in ms.
     pub latency_ms: FDist,
-    /// Latency / direct one-way delay origin → true owner (correct lookups; per-pair models only).
+    /// Latency / direct round-trip time origin ↔ true owner (correct lookups; per-pair models only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stretch: Option<FDist>,
 }
@@ -64,7 +66,7 @@ impl LatencyStats {
             || sc.protocol.lookup_style == LookupStyle::Recursive
     }
 
-    /// One completed lookup: its latency, and its direct delay if stretch applies.
+    /// One completed lookup: its latency, and its direct round-trip time if stretch applies.
     pub fn add(&mut self, latency_us: u64, direct_us: Option<u64>) {
         self.ms.add(((latency_us + 500) / 1000).min(MAX_MS));
         self.sum_us += latency_us;

@@ -182,10 +182,21 @@ fn node_references_are_checked_before_running_and_named_when_they_miss() {
         run_text(&t, &format!("{ids}[[event]]\nat_s = 10\naction = \"crash\"\nnode = {{ id = \"0x30\" }}\n"), &[]);
     assert_eq!(code, 1);
     assert!(error_line(&err).contains("event[0].node.id: \"0x30\" is none of initial.ids"), "{err}");
-    // Known only at run time (drawn ids): the run ends with a message naming the key.
+    // Known only at run time (drawn ids): the run ends with a message naming the key, and a report
+    // of what ran up to the event, verdict `scenario_error`.
     let (code, err) = run_text(&t, &ev("{ id = \"0x10\" }"), &[]);
     assert_eq!(code, 1);
-    assert!(error_line(&err).contains("event[0].node.id: no live node has id 0x10 at at_s = 10"), "{err}");
+    let line = error_line(&err);
+    assert!(line.contains("event[0].node.id: no live node has id 0x10 at at_s = 10"), "{err}");
+    assert!(line.contains("the run stopped at t = 10.000 s, its report up to there is in"), "{err}");
+    let dir = line.rsplit(" is in ").next().expect("a folder");
+    let rep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(std::path::Path::new(dir).join("report.json")).expect("report"))
+            .expect("json");
+    assert_eq!(rep["verdict"]["verdict"], "scenario_error");
+    assert_eq!(rep["verdict"]["matches_expect"], false);
+    assert!(rep["verdict"]["reason"].as_str().unwrap_or("").starts_with("event[0].node.id: no live node has id 0x10"));
+    assert_eq!(rep["run"]["sim_time_s"], 10.0);
 }
 
 #[test]

@@ -218,3 +218,29 @@ fn committed_fast_paper_experiments_are_what_the_binary_writes() {
         assert!(a == b, "results/paper/{f} is stale: rerun `chordsim paper --only …`");
     }
 }
+
+#[test]
+fn every_committed_paper_plot_is_what_its_committed_table_draws() {
+    // The full `chordsim paper` takes minutes; this checks each committed SVG against the plot data
+    // its committed table carries, with the binary's own drawing code.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results/paper");
+    let mut checked = Vec::new();
+    for f in files(&dir).iter().filter(|f| f.ends_with(".md")) {
+        let md = crate::util::read(&dir.join(f));
+        let svg_name = f.replace(".md", ".svg");
+        let drawn = chordsim::paper::svg_from_markdown(&md).unwrap_or_else(|e| panic!("results/paper/{f}: {e}"));
+        let has_image = md.contains(&format!("]({svg_name})"));
+        match drawn {
+            Some(svg) => {
+                assert!(has_image, "results/paper/{f} carries plot data but shows no plot");
+                let committed = crate::util::read(&dir.join(&svg_name));
+                assert!(committed == svg, "results/paper/{svg_name} is not what {f}'s data draws");
+                checked.push(svg_name);
+            }
+            None => assert!(!has_image, "results/paper/{f} shows {svg_name} but carries no plot data"),
+        }
+    }
+    let svgs: Vec<String> = files(&dir).into_iter().filter(|f| f.ends_with(".svg")).collect();
+    assert_eq!(checked, svgs, "every committed paper SVG is checked");
+    assert!(checked.len() >= 5, "{checked:?}");
+}
