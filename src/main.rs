@@ -105,6 +105,10 @@ struct RunArgs {
     ckpt: cli_checkpoint::CheckpointArgs,
     #[command(flatten)]
     plots: PlotArgs,
+    /// Refuse the scenario if its memory estimate is over this size (e.g. 8G, 512M; default: the
+    /// memory available now). The estimate errs high; the message gives it.
+    #[arg(long, value_name = "SIZE", value_parser = chordsim::scenario::memory::parse_limit)]
+    mem_limit: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -163,6 +167,10 @@ struct SweepArgs {
     /// Worker threads (default: the machine's available parallelism).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Refuse the sweep if its runs at once (--jobs) need more memory than this (e.g. 8G, 512M; default: the
+    /// memory available now). Each run's estimate errs high.
+    #[arg(long, value_name = "SIZE", value_parser = chordsim::scenario::memory::parse_limit)]
+    mem_limit: Option<u64>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -446,6 +454,10 @@ fn run(args: RunArgs) -> u8 {
     if let Err(e) = check_outputs(&args.out, &sc, &args.diag) {
         return fail(e);
     }
+    let file = path.display().to_string();
+    if let Err(e) = chordsim::scenario::memory::check_before_run(&sc, &file, args.mem_limit, 1) {
+        return fail(e);
+    }
     // A checkpointed run writes no plots (the capture would have to be saved with the state).
     let capture = if plan.is_some() { Ok(None) } else { plot_capture(&sc, &args.plots) };
     let mut capture = match capture {
@@ -580,6 +592,10 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
         Err(e) => return fail(e),
     };
     let _ = REPRO.set(format!("{} sweep {} --seeds {}", invocation::prefix(), cfg.scenario_file, args.seeds));
+    let jobs = cfg.jobs.min(sweep::shard_len(cfg.seeds, cfg.shard) as usize) as u64;
+    if let Err(e) = chordsim::scenario::memory::check_before_run(&cfg.base, &cfg.scenario_file, args.mem_limit, jobs) {
+        return fail(e);
+    }
     let n = sweep::shard_len(cfg.seeds, cfg.shard);
     let shard = cfg.shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.count));
     let swarm = match cfg.swarm {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 mod load;
+pub mod memory;
 mod protocol;
 pub mod schema;
 pub use load::MAX_FILE_BYTES;

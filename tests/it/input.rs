@@ -225,3 +225,38 @@ fn command_line_typos_get_one_line_with_a_suggestion() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_scenario_the_memory_limit_cannot_hold_is_refused_before_running() {
+    let t = Tmp::new("mem-limit");
+    let big = "duration_s = 400\nid_bits = 64\n[initial]\nnodes = 10000000\n";
+    let (code, err) = run_text(&t, big, &["--mem-limit", "8G"]);
+    assert_eq!(code, 1);
+    let line = error_line(&err);
+    assert!(line.contains("s.toml: initial.nodes: the run needs about 27.2 GiB (10000000 slots)"), "{err}");
+    assert!(line.contains("more than --mem-limit, 8.0 GiB"), "{err}");
+    let virt = "duration_s = 400\nid_bits = 64\n[initial]\nnodes = 19531\nvirtual_nodes = 1024\n";
+    let (code, err) = run_text(&t, virt, &["--mem-limit", "24G"]);
+    assert_eq!(code, 1);
+    assert!(error_line(&err).contains("s.toml: initial.virtual_nodes: the run needs about 54.4 GiB"), "{err}");
+    // The same small scenario runs under a limit it fits in, and a sweep divides the limit by its jobs.
+    let small = BASE.to_string();
+    assert_eq!(run_text(&t, &small, &["--mem-limit", "1G"]).0, 0);
+    let f = t.file("small.toml", &small);
+    let o = chordsim(&[
+        "sweep".into(),
+        f.into(),
+        "--seeds".into(),
+        "0..4".into(),
+        "--jobs".into(),
+        "2".into(),
+        "--mem-limit".into(),
+        "20M".into(),
+        "--quiet".into(),
+        "--out".into(),
+        t.path("sw").into(),
+    ] as &[std::ffi::OsString]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("more than --mem-limit, 10 MiB (allowed: a scenario that fits"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("; 2 runs at once (--jobs) share it"), "{}", stderr(&o));
+}
