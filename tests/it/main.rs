@@ -13,6 +13,7 @@ mod diagnose;
 mod dsl;
 mod input;
 mod input_fuzz;
+mod merge;
 mod net;
 mod paper;
 mod pipes;
