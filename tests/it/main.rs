@@ -26,5 +26,6 @@ mod schema;
 mod search;
 mod sessions;
 mod shell;
+mod shell_limits;
 mod sweep;
 mod util;
