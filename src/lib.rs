@@ -22,7 +22,7 @@
 //! [`scenario`] the TOML schema.
 //!
 //! Around a run: [`sweep`] many seeds on all cores (with [`swarm`] variants, shards, and
-//! [`sweep_out`] for summaries and merging, [`stats`] for the statistics across seeds) · [`replay`]
+//! [`sweep_out`] for summaries, [`sweep_merge`] and [`sweep_verify`] for merging shards and checking them, [`stats`] for the statistics across seeds) · [`replay`]
 //! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`diagnose`] the failure class and causal slice of a failed run (a re-run) · [`determinism`]
 //! two runs compared event by event · [`csv`] tables (`rounds.csv`, `runs.csv`) · [`progress`] the
 //! progress bar, the only wall-clock reader · [`outdir`] output folders checked before a run · [`out`] stdout and stderr that end quietly on a broken pipe · [`shell`] an interactive prompt over one simulation.
@@ -77,7 +77,9 @@ pub mod sim_net;
 pub mod stats;
 pub mod swarm;
 pub mod sweep;
+pub mod sweep_merge;
 pub mod sweep_out;
+pub mod sweep_verify;
 pub mod trace;
 pub mod truth;
 pub mod zave;

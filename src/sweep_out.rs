@@ -2,7 +2,7 @@
 //! [`SweepSummary`] (`summary.json`: counts per verdict, each metric's mean with a 95 % confidence
 //! interval and its distribution across seeds), and the human summary.
 //!
-//! Owns: the sweep output format and the merge of shard folders. A summary is always computed from
+//! Owns: the sweep output format (the merge of shard folders is `sweep_merge.rs`, re-exported here). A summary is always computed from
 //! rows sorted by seed, and rows survive a trip through `runs.csv` bit for bit, so a merge of shards
 //! writes the same bytes as the unsharded sweep.
 //! Never: run simulations (`sweep.rs` does), or put wall-clock values or thread counts in a file.
@@ -10,12 +10,15 @@
 use crate::csv;
 use crate::report::{Report, SCHEMA_VERSION, VERSION};
 use crate::scenario::{Expect, Scenario};
+use crate::scenario_check::excerpt;
 use crate::stats::summarize;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+pub use crate::sweep_merge::merge;
 
 type Metric = (&'static str, fn(&Report) -> Option<f64>);
 
@@ -139,16 +142,20 @@ pub fn parse_runs_csv(text: &str, file: &str, swarm: bool) -> Result<Vec<SeedRow
         if f.len() != want.len() {
             return Err(bad(&format!("{} fields, expected {}", f.len(), want.len())));
         }
-        let num = |s: &String| if s.is_empty() { Ok(None) } else { s.parse::<f64>().map(Some) };
+        let seed: u64 = f[0].parse().map_err(|_| bad(&format!("seed {} is not a seed", excerpt(&f[0]))))?;
+        let bad = |what: &str| format!("{file}: line {} (seed {seed}): {what}", i + 1);
+        let num = |(v, (name, _)): (&String, &Metric)| match v.parse::<f64>() {
+            _ if v.is_empty() => Ok(None),
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(bad(&format!("{name} {} is not a finite number", excerpt(v)))),
+        };
         out.push(SeedRow {
-            seed: f[0].parse().map_err(|_| bad("seed is not an integer"))?,
+            seed,
             verdict: f[1].clone(),
-            matches_expect: f[2].parse().map_err(|_| bad("matches_expect is not true/false"))?,
-            metrics: f[3..3 + m]
-                .iter()
-                .map(num)
-                .collect::<Result<_, _>>()
-                .map_err(|_| bad("a metric is not a number"))?,
+            matches_expect: f[2]
+                .parse()
+                .map_err(|_| bad(&format!("matches_expect {} is not true or false", excerpt(&f[2]))))?,
+            metrics: f[3..3 + m].iter().zip(METRICS.iter()).map(num).collect::<Result<_, _>>()?,
             reason: f[3 + m].clone(),
             outside: f[4 + m].clone(),
             class: f[5 + m].clone(),
@@ -382,103 +389,4 @@ pub fn summary_text(s: &SweepSummary, dir: &Path) -> String {
     }
     let _ = writeln!(out, "  results    {}", dir.display());
     out
-}
-
-/// A shard folder read back: its summary and rows.
-fn read_shard(dir: &Path) -> Result<(SweepSummary, Vec<SeedRow>), String> {
-    let sfile = dir.join("summary.json");
-    let text = std::fs::read_to_string(&sfile).map_err(|e| format!("{}: cannot read: {e}", sfile.display()))?;
-    let s: SweepSummary = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", sfile.display()))?;
-    let rfile = dir.join("runs.csv");
-    let text = std::fs::read_to_string(&rfile).map_err(|e| format!("{}: cannot read: {e}", rfile.display()))?;
-    let rows = parse_runs_csv(&text, &rfile.display().to_string(), s.swarm)?;
-    Ok((s, rows))
-}
-
-/// Checks that `shards` are the `n` shards of one sweep, each once.
-fn check_shards(dirs: &[PathBuf], shards: &[(SweepSummary, Vec<SeedRow>)]) -> Result<u64, String> {
-    let first = &shards[0].0;
-    let count = first
-        .shard
-        .map(|s| s.count)
-        .ok_or(format!("{}: not a shard (no \"shard\" in summary.json)", dirs[0].display()))?;
-    let mut seen = vec![false; count as usize];
-    for (dir, (s, _)) in dirs.iter().zip(shards) {
-        let d = dir.display();
-        let same = s.scenario_name == first.scenario_name
-            && s.seeds == first.seeds
-            && s.swarm == first.swarm
-            && s.swarm_outside == first.swarm_outside
-            && s.scenario == first.scenario;
-        if !same {
-            return Err(format!(
-                "{d}: a shard of another sweep (scenario, seeds or --swarm differ from {})",
-                dirs[0].display()
-            ));
-        }
-        if s.chordsim_version != first.chordsim_version {
-            return Err(format!(
-                "{d}: written by chordsim {}, the others by {}",
-                s.chordsim_version, first.chordsim_version
-            ));
-        }
-        let Some(h) = s.shard.filter(|h| h.count == count && h.index < count) else {
-            return Err(format!("{d}: not one of the {count} shards of this sweep"));
-        };
-        if std::mem::replace(&mut seen[h.index as usize], true) {
-            return Err(format!("{d}: shard {}/{count} given twice", h.index));
-        }
-    }
-    match seen.iter().position(|s| !s) {
-        Some(i) => Err(format!("shard {i}/{count} is missing")),
-        None => Ok(count),
-    }
-}
-
-/// Merges shard folders into `<out>/<sweep folder>/`, exactly as the unsharded sweep writes it,
-/// copying the reports of failing seeds. Returns the summary, the rows and the folder.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepSummary, Vec<SeedRow>, PathBuf), String> {
-    if dirs.is_empty() {
-        return Err("merge: no shard folders given".into());
-    }
-    let shards = dirs.iter().map(|d| read_shard(d)).collect::<Result<Vec<_>, _>>()?;
-    check_shards(dirs, &shards)?;
-    // Shard 0's record, whatever order the folders were given in.
-    let zero = shards.iter().find(|(s, _)| s.shard.is_some_and(|h| h.index == 0)).unwrap_or(&shards[0]);
-    let mut meta = zero.0.meta();
-    meta.shard = None;
-    let mut rows: Vec<SeedRow> = shards.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
-    rows.sort_by_key(|r| r.seed);
-    let want = meta.seeds.end - meta.seeds.start;
-    let contiguous = rows.iter().zip(meta.seeds.start..).all(|(r, s)| r.seed == s);
-    if rows.len() as u64 != want || !contiguous {
-        return Err(format!(
-            "merge: the shards hold {} runs, not exactly the seeds {}..{}",
-            rows.len(),
-            meta.seeds.start,
-            meta.seeds.end
-        ));
-    }
-    let s = summary(&meta, &rows);
-    let dir = out.join(meta.folder_name());
-    write(&dir, &s, &rows).map_err(|e| format!("{}: cannot write: {e}", dir.display()))?;
-    for seed in &s.failing_seeds {
-        let name = format!("{}-seed{seed}", meta.scenario_name);
-        for d in dirs.iter().filter(|d| d.join(&name).is_dir()) {
-            copy_dir(&d.join(&name), &dir.join(&name))
-                .map_err(|e| format!("{}: cannot copy: {e}", d.join(&name).display()))?;
-        }
-    }
-    Ok((s, rows, dir))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for e in std::fs::read_dir(from)? {
-        let e = e?;
-        if e.file_type()?.is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name()))?;
-        }
-    }
-    Ok(())
 }

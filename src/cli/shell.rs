@@ -1,7 +1,9 @@
 //! `chordsim shell`: connects a [`Shell`] to the terminal — the line editor (rustyline) when stdin is
 //! a terminal, plain stdin otherwise — and to stdout.
 //!
-//! Owns: the session's ending (`quit`, end of input, a closed stdout: exit 0; an I/O error: exit 1).
+//! Owns: the session's ending (`quit`, end of input, a closed stdout: exit 0; an I/O error: exit 1),
+//! and Ctrl-C: the process's SIGINT handler only sets the shell's interrupt flag, so Ctrl-C stops a
+//! `run` in progress and never ends the session (at the terminal prompt it clears the line).
 //! Never: interpret a command (the library's `shell` module does).
 
 use super::{REPRO, ShellArgs, fail};
@@ -29,6 +31,10 @@ pub fn shell_cmd(args: ShellArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(format!("{file}: {e}")),
     };
+    let flag = shell.interrupt_flag();
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed)) {
+        errln!("note: Ctrl-C cannot be caught here ({e}): it ends the session");
+    }
     use std::io::IsTerminal;
     let result = if std::io::stdin().is_terminal() {
         interactive(&mut shell)

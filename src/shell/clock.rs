@@ -7,13 +7,20 @@
 //! time) and `save` can replay it. `step` runs a single event and may leave others at the same µs;
 //! before the next command that changes anything, [`Shell::settle`] runs those and moves 1 µs on.
 //! A checker verdict (e.g. a safety violation under perfect failure detection) is reported and the
-//! simulation goes on. `step` uses only the simulator's public hooks: the event limit and an observer.
-//! Never: skip or reorder events, or move time backwards.
+//! simulation goes on. `run` and `round` go in batches of [`BATCH`] events and poll the shell's
+//! interrupt flag (set by Ctrl-C) between batches: an interrupted run stops after the event it is
+//! at, like a `step` (the position is not clean), and the events that ran are exactly those an
+//! uninterrupted run would have run first, so `run` again to the same time gives the same state. `step` uses only the simulator's public hooks: the event limit and an observer.
+//! Never: skip or reorder events, move time backwards, or let the batching show in the results.
 
 use super::Shell;
 use super::show::{fmt_time, row_brief};
 use crate::sim::{Ev, Sim, Stop};
 use crate::trace::{Fanout, Observed, Observer, kind_code, kind_name, take_observer, target};
+use std::sync::atomic::Ordering;
+
+/// Events run between two looks at the interrupt flag (well under a millisecond of wall time).
+const BATCH: u64 = 4096;
 
 /// Remembers the one event a `step` ran.
 struct StepSeen(Option<Observed>);
@@ -29,15 +36,28 @@ impl Observer for StepSeen {
 struct Moved {
     notices: Vec<String>,
     limit: bool,
+    /// Ctrl-C stopped the move short of this target (µs).
+    interrupted: Option<u64>,
 }
 
 impl Shell {
-    /// Runs every event before `target` and stands at `target` (unless the event limit stops it).
-    fn advance(&mut self, target: u64) -> Moved {
+    /// Runs every event before `target` and stands at `target` (unless the event limit stops it, or
+    /// the interrupt flag when `interruptible`).
+    fn advance(&mut self, target: u64, interruptible: bool) -> Moved {
         let mut m = Moved::default();
+        let limit = self.sim.sc.limits.max_events;
         loop {
-            match self.sim.run_until(target - 1) {
+            if interruptible && self.interrupt.swap(false, Ordering::Relaxed) {
+                m.interrupted = Some(target);
+                break;
+            }
+            let batch_end = if interruptible { limit.min(self.sim.events.saturating_add(BATCH)) } else { limit };
+            self.sim.sc.limits.max_events = batch_end;
+            let stop = self.sim.run_until(target - 1);
+            self.sim.sc.limits.max_events = limit;
+            match stop {
                 Stop::Verdict => self.take_notices(&mut m),
+                Stop::EventLimit if self.sim.events < limit => {}
                 Stop::EventLimit => {
                     m.limit = true;
                     break;
@@ -48,7 +68,8 @@ impl Shell {
                 }
             }
         }
-        self.mid = false;
+        // Stopped mid-stretch, events at `now` may be left (as after a `step`).
+        self.mid = m.interrupted.is_some();
         let oldest = self.sim.checker.oldest_inflight().unwrap_or(self.sim.now);
         self.sim.truth.prune_changes(oldest);
         m
@@ -72,7 +93,7 @@ impl Shell {
             return String::new();
         }
         let t = self.sim.now;
-        let m = self.advance(t + 1);
+        let m = self.advance(t + 1, false);
         let mut s =
             format!("(the events left at t = {} ran first; this acts at t = {})\n", fmt_time(t), fmt_time(t + 1));
         s.push_str(&self.tail(&m));
@@ -93,7 +114,9 @@ impl Shell {
 
     fn moved_to(&mut self, target: u64) -> String {
         let (events, rounds, from) = (self.sim.events, self.sim.checker.rounds.len(), self.sim.now);
-        let m = self.advance(target);
+        // A Ctrl-C before this move (at the prompt) does not stop it.
+        self.interrupt.store(false, Ordering::Relaxed);
+        let m = self.advance(target, true);
         let mut s = format!("t = {}  (+{} events", fmt_time(self.sim.now), self.sim.events - events);
         let rows = &self.sim.checker.rounds[rounds..];
         if let Some(last) = rows.last() {
@@ -168,6 +191,13 @@ impl Shell {
     /// Lines after time moved: the event limit, the checker's notices, what completed.
     fn tail(&mut self, m: &Moved) -> String {
         let mut s = String::new();
+        if let Some(t) = m.interrupted {
+            s.push_str(&format!(
+                "  interrupted (Ctrl-C) at t = {}, short of t = {}: the session goes on (`run` again to go on)\n",
+                fmt_time(self.sim.now),
+                fmt_time(t)
+            ));
+        }
         if m.limit {
             s.push_str(&format!(
                 "  event limit reached (limits.max_events = {}): time stops here\n",

@@ -27,6 +27,8 @@ use crate::scenario::{Event, Expect, NodeRef, Scenario, Variant};
 use crate::sim::Sim;
 use save::{Logged, at_s};
 use std::io::{self, BufRead, Write};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// The ring a shell starts with when no scenario file is given (`--seed` picks the ids).
 pub const DEFAULT_SCENARIO: &str = r#"
@@ -75,6 +77,8 @@ pub struct Shell {
     /// A `step` left events at `sim.now` unrun: the position is not clean (see `clock.rs`).
     mid: bool,
     reported: Reported,
+    /// Set (by the caller's Ctrl-C handler) to stop a `run` at the next batch of events.
+    interrupt: Arc<AtomicBool>,
 }
 
 impl Shell {
@@ -99,7 +103,25 @@ impl Shell {
         let mut rec = crate::diagnose::rolling_recorder(&sim.sc);
         crate::trace::Observer::start(&mut rec, &sim);
         sim.observer = Some(Box::new(rec));
-        Ok(Shell { sim, base, log: Vec::new(), mid: false, reported: Reported::default() })
+        Ok(Shell {
+            sim,
+            base,
+            log: Vec::new(),
+            mid: false,
+            reported: Reported::default(),
+            interrupt: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The flag that stops a `run` in progress (after the event it is at) when set: the binary sets
+    /// it from its Ctrl-C handler. A `run` clears it as it starts.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.interrupt)
+    }
+
+    /// The longest `run` without `force` (µs): the scenario's `duration_s`, at least one round.
+    pub fn run_cap(&self) -> u64 {
+        self.sim.sc.duration_us().max(self.sim.sc.round_us())
     }
 
     /// The simulation, read-only (tests and tools look at it).
@@ -143,7 +165,14 @@ impl Shell {
         match c {
             Command::Help => Ok(self.help()),
             Command::Quit => Ok(String::new()),
-            Command::Run(d) => Ok(self.run_for(d)),
+            Command::Run { us, force } if !force && us > self.run_cap() => Err(format!(
+                "run {}: longer than one run may go without `force`, {} (the scenario's duration_s); \
+                 `run {} force` goes beyond it (Ctrl-C stops a run)",
+                fmt_time(us),
+                fmt_time(self.run_cap()),
+                fmt_time(us).replace(' ', "")
+            )),
+            Command::Run { us, .. } => Ok(self.run_for(us)),
             Command::Step => self.step(),
             Command::Round => Ok(self.round()),
             Command::Join(n) => Ok(self.join(n)),
@@ -176,7 +205,9 @@ impl Shell {
              put and get start at the first joined node in id order unless `from` names another. Without a\n\
              scenario file the ring is the built-in one: 16 nodes, 16-bit ids, successor lists of 4, constant\n\
              10 ms latency, stabilize / fix_fingers / check_predecessor every 1 s (one round), the DHT with 2\n\
-             replicas; --seed picks the ids. The checker runs at every round boundary and never ends the session.\n",
+             replicas; --seed picks the ids. The checker runs at every round boundary and never ends the session.\n\
+             One run goes at most the scenario's duration_s (the built-in ring: 1000000 s) unless `force` is\n\
+             added; Ctrl-C stops a run after the event it is at and returns here (`run` again to go on).\n",
         );
         s
     }
@@ -316,6 +347,7 @@ impl Shell {
     }
 
     fn save(&mut self, file: &str) -> Result<String, String> {
+        save::check_path(file)?;
         let mut s = self.settle();
         let text = save::render(&self.base, &self.log, self.sim.now)?;
         std::fs::write(file, text).map_err(|e| format!("{file}: cannot write: {e}"))?;

@@ -20,8 +20,11 @@ pub const MAX_JOIN: u64 = 1000;
 pub enum Command {
     Help,
     Quit,
-    /// Run this many µs of simulated time.
-    Run(u64),
+    /// Run this many µs of simulated time; `force` lifts the per-run cap (`run <d> force`).
+    Run {
+        us: u64,
+        force: bool,
+    },
     Step,
     Round,
     Join(u64),
@@ -57,7 +60,7 @@ pub struct Key {
 
 /// (command, what it does): the table `help` prints and usage errors quote.
 pub const USAGE: &[(&str, &str)] = &[
-    ("run <duration>", "run the simulation that long: 30s, 500ms, 2m, 1h, 250us"),
+    ("run <duration> [force]", "run that long: 30s, 500ms, 2m, 1h, 250us; Ctrl-C stops it (cap: see below)"),
     ("step", "run the next event only, and say what it was"),
     ("round", "run to the next round boundary (one stabilize interval)"),
     ("join [n]", "n new nodes (default 1) join through random joined nodes"),
@@ -100,7 +103,11 @@ pub fn parse(line: &str, space: IdSpace) -> Result<Option<Command>, String> {
         "nodes" => none(Command::Nodes)?,
         "ring" => none(Command::Ring)?,
         "check" => none(Command::Check)?,
-        "run" => Command::Run(duration(one()?)?),
+        "run" => match args.as_slice() {
+            [d] => Command::Run { us: duration(d)?, force: false },
+            [d, f] if f.eq_ignore_ascii_case("force") => Command::Run { us: duration(d)?, force: true },
+            _ => return Err(usage(&cmd)),
+        },
         "join" => Command::Join(match args.as_slice() {
             [] => 1,
             [n] => count(n)?,
@@ -260,7 +267,9 @@ mod tests {
         let p = |s: &str| parse(s, sp());
         assert_eq!(p("  "), Ok(None));
         assert_eq!(p("# a comment"), Ok(None));
-        assert_eq!(p("RUN 30s"), Ok(Some(Command::Run(30_000_000))));
+        assert_eq!(p("RUN 30s"), Ok(Some(Command::Run { us: 30_000_000, force: false })));
+        assert_eq!(p("run 2h FORCE"), Ok(Some(Command::Run { us: 7_200_000_000, force: true })));
+        assert!(p("run 2h now").unwrap_err().starts_with("usage: run <duration> [force]"));
         assert_eq!(p("join"), Ok(Some(Command::Join(1))));
         assert_eq!(p("join 3"), Ok(Some(Command::Join(3))));
         assert_eq!(p("crash 0x3A"), Ok(Some(Command::Crash("3a".into()))));

@@ -8,7 +8,8 @@
 //! P ran, none at or after it — and a scripted event at P runs before every other event at P (it was
 //! queued first), so the replay's events come in the session's order. Cutting a workload off keeps
 //! its random draws (an arrival is drawn, then dropped past the window's end), so no stream shifts.
-//! Never: write anything but the returned text (the caller writes the file); save put, get or
+//! Never: write anything but the returned text (the caller writes the file; [`check_path`] only
+//! opens it to see that it can); save put, get or
 //! `lookup!` as anything but comments (no scripted event exists for them).
 
 use super::show::fmt_time;
@@ -22,6 +23,38 @@ pub struct Logged {
     pub event: Option<Event>,
     /// The command as the user could retype it, with ids in full.
     pub text: String,
+}
+
+/// `save <file>` can write `file`, checked before anything runs: not a folder, its folder exists,
+/// and it can be opened for writing (a file created by the check alone is removed again). Errors
+/// are one line with the name cut to a short excerpt.
+pub fn check_path(file: &str) -> Result<(), String> {
+    let path = std::path::Path::new(file);
+    let name = shown(file);
+    if path.is_dir() {
+        return Err(format!("save {name}: is a folder, not a file"));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !parent.is_dir() {
+        let what = if parent.exists() { "is not a folder" } else { "does not exist" };
+        return Err(format!("save {name}: the folder {} {what}", shown(&parent.display().to_string())));
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| format!("save {name}: cannot write: {e}"))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// A path for a message: quoted with control characters escaped, cut after 200 characters.
+fn shown(path: &str) -> String {
+    if path.chars().count() > 200 { crate::scenario_check::excerpt(path) } else { format!("{path:?}") }
 }
 
 /// µs → seconds, exact enough that [`s_to_us`] gives the µs back.
