@@ -10,8 +10,8 @@
 
 use crate::determinism::first_diff_line;
 use crate::report::{SCHEMA_VERSION, VERSION, without_build};
-use crate::scenario::Scenario;
 use crate::scenario::Latency;
+use crate::scenario::Scenario;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
