@@ -9,7 +9,8 @@
 //! everything before it. The state is everything that evolves: time, event counter, the queue with its
 //! `seq` counter, lanes and radix-heap layout, every node with its pending RPCs and lookups, applications and
 //! items in flight, successor lists in flight, truth, checker, metrics, every RNG stream's position
-//! (seed, stream, word position), cut links and host maps. Rebuilt from the scenario on restore:
+//! (seed, stream, word position), cut links and host maps; and the side files the scenario read (the
+//! latency matrix, as parsed), so a checkpoint resumes from any folder. Rebuilt from the scenario on restore:
 //! protocol and application parameters, the network model, the sorted script, Zipf tables (lazily).
 //! Invariant: a run restored from a checkpoint taken at time t continues event for event as the
 //! uninterrupted run does, and writes a byte-identical report (tests/it/checkpoint.rs proves it).
@@ -31,7 +32,7 @@ use crate::queue::EventQueue;
 use crate::report::{Report, VERSION};
 use crate::rng::SimRng;
 use crate::run::drive_span;
-use crate::scenario::Scenario;
+use crate::scenario::{Latency, Scenario};
 use crate::sim::{Ev, Sim, Slot};
 use crate::trace::Observer;
 use crate::truth::{AddrSet, Truth};
@@ -41,7 +42,7 @@ use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"CHORDCKP";
 /// Bump when the file layout or the encoding changes.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 const SUM_LEN: usize = 20;
 
 /// A cheap guard against reading state written by a build whose types differ although the version
@@ -97,6 +98,7 @@ struct StateRef<'a> {
     hosts_alive: &'a AddrSet,
     net: &'a crate::net::Network,
     sessions: &'a crate::session::Sessions,
+    side: SideRef<'a>,
 }
 
 /// The evolving state, owned for reading.
@@ -120,6 +122,49 @@ struct State {
     hosts_alive: AddrSet,
     net: crate::net::Network,
     sessions: crate::session::Sessions,
+    side: SideFiles,
+}
+
+/// What the scenario read from files beside it, embedded so that a checkpoint resumes from any
+/// folder, with the scenario file moved or gone.
+#[derive(Serialize, Deserialize, Default)]
+struct SideFiles {
+    /// `net.latency.file`: the matrix as parsed (N, then N×N one-way delays in µs).
+    matrix: Option<(u64, Vec<u64>)>,
+}
+
+/// [`SideFiles`], borrowed for writing.
+#[derive(Serialize)]
+struct SideRef<'a> {
+    matrix: Option<(u64, &'a [u64])>,
+}
+
+impl SideRef<'_> {
+    fn of(sc: &Scenario) -> SideRef<'_> {
+        match &sc.net.latency {
+            Latency::Matrix { data: Some(m), .. } => SideRef { matrix: Some((m.n as u64, &m.us)) },
+            _ => SideRef { matrix: None },
+        }
+    }
+}
+
+impl SideFiles {
+    /// Puts the embedded files back into `sc`; the scenario and the state must agree on them.
+    fn restore(self, sc: &mut Scenario) -> Result<(), String> {
+        match (&mut sc.net.latency, self.matrix) {
+            (Latency::Matrix { data, file, .. }, Some((n, us))) => {
+                let m = crate::net::Matrix::from_parts(n, us)
+                    .map_err(|e| format!("corrupt checkpoint: the embedded latency matrix ({file}): {e}"))?;
+                *data = Some(std::sync::Arc::new(m));
+                Ok(())
+            }
+            (Latency::Matrix { file, .. }, None) => {
+                Err(format!("corrupt checkpoint: the scenario reads the latency matrix {file}, but none is embedded"))
+            }
+            (_, Some(_)) => Err("corrupt checkpoint: a latency matrix is embedded, but the scenario uses none".into()),
+            (_, None) => Ok(()),
+        }
+    }
 }
 
 /// The checkpoint file of `sim` as it stands.
@@ -143,6 +188,7 @@ pub fn to_bytes(sim: &Sim) -> Result<Vec<u8>, String> {
         hosts_alive: &sim.hosts_alive,
         net: &sim.net,
         sessions: &sim.sessions,
+        side: SideRef::of(&sim.sc),
     };
     let payload = codec::to_bytes(&st).map_err(|e| format!("cannot encode the state: {e}"))?;
     let header = Header {
@@ -242,7 +288,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
     let mut sc = h.scenario.clone();
     sc.seed = h.seed;
     sc.validate("checkpoint scenario").map_err(|e| e.to_string())?;
-    let st: State = codec::from_bytes(payload).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
+    let mut st: State = codec::from_bytes(payload).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
+    std::mem::take(&mut st.side).restore(&mut sc)?;
     let mut sim = Sim::blank(sc).map_err(|e| format!("cannot rebuild the checkpoint's network: {e}"))?;
     sim.now = st.now;
     sim.events = st.events;

@@ -94,11 +94,40 @@ impl Matrix {
         Ok(Matrix { n, us })
     }
 
+    /// A matrix from its size and row-major one-way delays in µs (as a checkpoint embeds it): `n`
+    /// must be at least 1, `us` hold n × n entries, each within what a file may give (1e7 ms).
+    pub fn from_parts(n: u64, us: Vec<u64>) -> Result<Matrix, String> {
+        let n = usize::try_from(n).map_err(|_| format!("size {n} is too large"))?;
+        if n == 0 || n.checked_mul(n) != Some(us.len()) {
+            return Err(format!("{} delays do not make a {n}×{n} matrix", us.len()));
+        }
+        if let Some(v) = us.iter().find(|&&v| v > 10_000_000_000) {
+            return Err(format!("a delay of {v} µs is out of range (0 ..= 1e7 ms)"));
+        }
+        Ok(Matrix { n, us })
+    }
+
     /// Reads and parses a matrix file.
     pub fn load(path: &Path, values: MatrixValues) -> Result<Matrix, String> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read the latency matrix: {e}"))?;
         Matrix::parse(&text, &file, values)
+    }
+
+    /// The matrix as a file [`Matrix::parse`] reads back to the same delays, in the unit `values`
+    /// names (round trips: twice the one-way delay), after `#` comment lines.
+    pub fn to_text(&self, values: MatrixValues, comment: &str) -> String {
+        use std::fmt::Write;
+        let mul = if values == MatrixValues::Rtt { 2.0 } else { 1.0 };
+        let mut s = String::new();
+        for line in comment.lines() {
+            let _ = writeln!(s, "# {line}");
+        }
+        for row in self.us.chunks(self.n.max(1)) {
+            let cells: Vec<String> = row.iter().map(|&us| format!("{}", us as f64 * mul / 1e3)).collect();
+            let _ = writeln!(s, "{}", cells.join(" "));
+        }
+        s
     }
 
     #[inline]
@@ -337,6 +366,21 @@ mod tests {
         assert!(ds.iter().all(|&d| (1000..=1600).contains(&d)), "{ds:?}");
         assert!(ds.iter().any(|&d| d > 1300) && ds.iter().any(|&d| d < 1100));
         assert_eq!(n.max_round_trip_us(), Some(2 * 1600));
+    }
+
+    #[test]
+    fn a_matrix_written_out_reads_back_to_the_same_delays() {
+        let mut r = crate::rng::Rng::new(5, crate::rng::Stream::Coords);
+        for values in [MatrixValues::Rtt, MatrixValues::OneWay] {
+            let us: Vec<u64> = (0..49).map(|_| r.below(5_000_000_000)).collect();
+            let m = Matrix::from_parts(7, us).expect("7×7");
+            let back = Matrix::parse(&m.to_text(values, "a copy\nof it"), "copy", values).expect("parses");
+            assert_eq!(back, m, "{values:?}");
+        }
+        assert!(Matrix::from_parts(0, vec![]).is_err());
+        assert!(Matrix::from_parts(3, vec![1; 8]).is_err());
+        assert!(Matrix::from_parts(u64::MAX, vec![1]).is_err());
+        assert!(Matrix::from_parts(1, vec![u64::MAX]).is_err());
     }
 
     #[test]

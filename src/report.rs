@@ -404,14 +404,15 @@ impl Report {
         root.join(format!("{}-seed{}", self.scenario_name, self.seed))
     }
 
-    /// Writes `report.json` and, beside it, `rounds.csv` (one line per checked round); returns the
-    /// path of `report.json`.
+    /// Writes `report.json` and, beside it, `rounds.csv` (one line per checked round) and a copy of
+    /// any side file the scenario read (`replay::write_side_files`); returns the path of `report.json`.
     pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
         let dir = self.dir(root);
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("report.json");
         std::fs::write(&path, self.to_json())?;
         std::fs::write(dir.join("rounds.csv"), crate::csv::rounds_csv(&self.rounds))?;
+        crate::replay::write_side_files(&dir, &self.scenario)?;
         Ok(path)
     }
 

@@ -6,6 +6,8 @@
 #![allow(clippy::disallowed_macros)]
 
 mod checkpoint;
+mod checkpoint_forged;
+mod checkpoint_side;
 mod cli;
 mod determinism;
 mod dht;

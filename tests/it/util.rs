@@ -37,6 +37,11 @@ pub fn chordsim<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_chordsim")).args(args).output().expect("binary runs")
 }
 
+/// Runs the binary with these arguments from the folder `cwd`.
+pub fn chordsim_in<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chordsim")).current_dir(cwd).args(args).output().expect("binary runs")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -1,0 +1,128 @@
+//! Forged and damaged checkpoints: bytes flipped or overwritten in the state and the header, the file
+//! truncated, the checksum recomputed (or not). Every such file is refused with a one-line error, or
+//! restores and runs a few rounds; none panics, aborts or allocates beyond what its size justifies.
+//! `CHORDSIM_CKPT_CASES` sets the number of generated cases (a CI-sized default; 10,000 locally).
+
+use crate::util::scenario;
+use chordsim::checkpoint::{self, run_from};
+use chordsim::scenario::Scenario;
+use chordsim::sim::Sim;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use sha1::{Digest, Sha1};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Checkpoints of a few shipped scenarios mid-run (iterative and recursive lookups, the DHT, Zave's
+/// variant, a latency matrix, sessions): what the cases mutate.
+fn bases() -> &'static [Vec<u8>] {
+    static B: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    B.get_or_init(|| {
+        let at = [("small-ring-churn.toml", 95.5), ("dht-churn.toml", 45.5), ("zave-churn.toml", 150.0)];
+        let more = [("net-matrix.toml", 250.25), ("sessions.toml", 120.0), ("net-recursive.toml", 60.0)];
+        let net = [("net-proximity.toml", 100.0), ("partition-split.toml", 100.0)];
+        at.iter().chain(&more).chain(&net).filter(|(n, _)| scenario(n).exists()).map(|&(n, s)| at_time(n, s)).collect()
+    })
+}
+
+fn at_time(name: &str, at_s: f64) -> Vec<u8> {
+    let sc = Scenario::load(&scenario(name)).expect("shipped scenario");
+    let mut saved = None;
+    let save = |s: &Sim| {
+        saved = Some(checkpoint::to_bytes(s)?);
+        Ok(())
+    };
+    let sim = Sim::new(sc).expect("builds");
+    run_from(sim, None, Some(((at_s * 1e6) as u64, true)), save, |_| {}, |_| {}).expect("runs");
+    saved.expect("checkpoint taken")
+}
+
+/// Rewrites the trailing SHA-1 after an edit.
+pub fn resum(mut b: Vec<u8>) -> Vec<u8> {
+    if b.len() >= 20 {
+        let n = b.len() - 20;
+        let sum = Sha1::digest(&b[..n]);
+        b[n..].copy_from_slice(&sum);
+    }
+    b
+}
+
+/// One edit: at a position (a fraction of the file, as u32), a kind, a value.
+type Edit = (u32, u8, u64);
+
+/// Applies the edits: flip a bit, set a byte, write a little-endian u32 or u64 (random or a boundary).
+fn forge(base: &[u8], edits: &[Edit], cut: Option<u32>, sum: bool) -> Vec<u8> {
+    let mut b = base.to_vec();
+    let n = b.len();
+    for &(pos, kind, v) in edits {
+        let at = ((pos as u64 * n as u64) >> 32) as usize;
+        let word: u64 = match v % 5 {
+            0 => 0,
+            1 => u64::MAX,
+            2 => v >> 40,
+            _ => v,
+        };
+        let w = match kind % 4 {
+            0 => {
+                b[at] ^= 1 << (v % 8);
+                continue;
+            }
+            1 => vec![v as u8],
+            2 => (word as u32).to_le_bytes().to_vec(),
+            _ => word.to_le_bytes().to_vec(),
+        };
+        let end = (at + w.len()).min(n);
+        b[at..end].copy_from_slice(&w[..end - at]);
+    }
+    if let Some(c) = cut {
+        b.truncate(((c as u64 * n as u64) >> 32) as usize);
+    }
+    if sum { resum(b) } else { b }
+}
+
+/// Decodes `bytes`; if accepted, runs three rounds on. Ok(true): accepted and ran; Ok(false): refused
+/// with a one-line error (or the run ended with one).
+pub fn decode_and_run(bytes: &[u8]) -> Result<bool, String> {
+    let (sim, _) = match checkpoint::from_bytes(bytes) {
+        Ok(x) => x,
+        Err(e) if e.lines().count() == 1 && !e.is_empty() => return Ok(false),
+        Err(e) => return Err(format!("the error is not one line: {e:?}")),
+    };
+    let until = sim.now.saturating_add(3 * sim.sc.round_us().max(1));
+    match run_from(sim, None, Some((until, true)), |_| Ok(()), |_| {}, |_| {}) {
+        Ok(_) => Ok(true),
+        Err(e) if e.lines().count() == 1 => Ok(true),
+        Err(e) => Err(format!("the run's error is not one line: {e:?}")),
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("CHORDSIM_CKPT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+}
+
+#[test]
+#[ignore = "open: the decoder does not validate the state yet; forged files still panic (zave/properties.rs, index out of bounds)"]
+fn forged_checkpoints_are_refused_or_run_and_never_panic() {
+    let bases = bases();
+    assert!(bases.len() >= 4, "base checkpoints: {}", bases.len());
+    let edits = prop::collection::vec((any::<u32>(), any::<u8>(), any::<u64>()), 1..4);
+    let cut = prop::option::weighted(0.1, any::<u32>());
+    let strategy = (0..bases.len(), edits, cut, prop::bool::weighted(0.9));
+    let config =
+        Config { cases: cases(), rng_seed: crate::props::rng_seed(), failure_persistence: None, ..Config::default() };
+    let (refused, ran) = (AtomicU64::new(0), AtomicU64::new(0));
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&strategy, |(i, edits, cut, sum)| {
+        let bytes = forge(&bases[i], &edits, cut, sum);
+        match decode_and_run(&bytes).map_err(TestCaseError::fail)? {
+            true => ran.fetch_add(1, Relaxed),
+            false => refused.fetch_add(1, Relaxed),
+        };
+        Ok(())
+    });
+    let (r, a) = (refused.load(Relaxed), ran.load(Relaxed));
+    if let Err(e) = result {
+        panic!("after {r} refused and {a} accepted: {e}");
+    }
+    eprintln!("forged checkpoints: {} cases, {r} refused, {a} accepted and ran, 0 panics", r + a);
+}
