@@ -15,7 +15,7 @@ mod load;
 pub mod memory;
 mod protocol;
 pub mod schema;
-pub use load::MAX_FILE_BYTES;
+pub use load::{MAX_FILE_BYTES, ScenarioError};
 pub use protocol::{FingerRefresh, LookupStyle, Maintenance, Protocol, Variant};
 
 /// The verdict a scenario expects (tests compare it with the run's verdict).
@@ -486,16 +486,6 @@ fn uniform() -> Popularity {
 
 fn d_id_bits() -> u32 {
     32
-}
-
-/// A scenario error: already formatted with the file and the key.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScenarioError(pub String);
-
-impl std::fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 impl Scenario {

@@ -6,10 +6,20 @@
 //! Never: echo a user's value whole (messages cut values to an excerpt), or accept a file that the
 //! schema pass refused.
 
-use super::{Scenario, ScenarioError, Variant, schema};
+use super::{Scenario, Variant, schema};
 use std::ops::Range;
 use std::path::Path;
 use toml_edit::{Item, Table, TableLike, Value};
+
+/// A scenario error: already formatted with the file and the key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError(pub String);
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A scenario file larger than this is refused unread (shipped ones are a few kB).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
