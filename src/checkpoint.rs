@@ -314,7 +314,33 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
     if sim.now != h.at_us || sim.events != h.events || sim.queued() as u64 != h.queued {
         return Err("corrupt checkpoint: header and state disagree".into());
     }
+    validate_sets(&sim).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
     Ok((sim, h))
+}
+
+/// The membership sets of a restored simulation against its own slots and hosts (indices used
+/// without bounds checks on the hot path). More of the state is still to be checked (issue 16).
+fn validate_sets(sim: &Sim) -> Result<(), String> {
+    sim.truth.validate(sim.nodes.len())?;
+    sim.hosts_alive.validate(sim.hosts.len()).map_err(|e| format!("hosts_alive: {e}"))?;
+    if sim.host_of.len() != sim.nodes.len() {
+        return Err(format!("{} host entries for {} slots", sim.host_of.len(), sim.nodes.len()));
+    }
+    if let Some(h) = sim.host_of.iter().find(|&&h| h as usize >= sim.hosts.len()) {
+        return Err(format!("host_of names host {h} of {}", sim.hosts.len()));
+    }
+    // Every peer a node names (successors, predecessor, fingers) is a slot of this state.
+    let n = sim.nodes.len();
+    let bad = |p: &crate::msg::Peer| !p.is_pad() && p.addr.0 as usize >= n;
+    for (i, slot) in sim.nodes.iter().enumerate() {
+        let node = &slot.node;
+        let pred = node.predecessor();
+        let named = node.succ_list().iter().chain(pred.iter()).copied().chain(node.fingers().into_iter().flatten());
+        if let Some(p) = named.into_iter().find(|p| bad(p)) {
+            return Err(format!("node slot {i} names slot {} of {n}", p.addr.0));
+        }
+    }
+    Ok(())
 }
 
 /// How [`run_from`] ended.

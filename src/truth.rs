@@ -67,6 +67,28 @@ impl AddrSet {
     pub fn as_slice(&self) -> &[Addr] {
         &self.items
     }
+
+    /// Whether the set is one [`AddrSet::insert`] and [`AddrSet::remove`] can build with addresses
+    /// below `slots`: the index has at most `slots` entries, every item is below `slots`, indexed at
+    /// its own position, and every indexed position is an item (for a decoded checkpoint).
+    pub fn validate(&self, slots: usize) -> Result<(), String> {
+        if self.pos.len() > slots || self.items.len() > slots {
+            return Err(format!(
+                "an address set of {} entries for {slots} slots",
+                self.pos.len().max(self.items.len())
+            ));
+        }
+        for (k, a) in self.items.iter().enumerate() {
+            if self.pos.get(a.0 as usize) != Some(&(k as u32)) {
+                return Err(format!("address {} is not indexed at its position {k}", a.0));
+            }
+        }
+        let indexed = self.pos.iter().filter(|&&p| p != ABSENT).count();
+        if indexed != self.items.len() {
+            return Err(format!("{indexed} indexed addresses for {} items", self.items.len()));
+        }
+        Ok(())
+    }
 }
 
 /// One membership change, for judging in-flight lookups.
@@ -195,6 +217,17 @@ impl Truth {
         self.ring.len()
     }
 
+    /// The membership sets of a decoded checkpoint against its `slots` node slots, and the ring map
+    /// against them: every live node in the ring is alive and below `slots`.
+    pub fn validate(&self, slots: usize) -> Result<(), String> {
+        self.alive.validate(slots).map_err(|e| format!("truth.alive: {e}"))?;
+        self.joined.validate(slots).map_err(|e| format!("truth.joined: {e}"))?;
+        match self.ring.values().find(|a| !self.alive.contains(**a)) {
+            Some(a) => Err(format!("truth.ring: slot {} is in the ring but not alive", a.0)),
+            None => Ok(()),
+        }
+    }
+
     pub fn alive(&self) -> &AddrSet {
         &self.alive
     }
@@ -292,6 +325,27 @@ impl Truth {
 mod tests {
     use super::*;
     use crate::rng::Stream;
+
+    /// A decoded address set is checked before use: an index out of step with its items, or an
+    /// address beyond the slots (the 6 GB `resize` of a forged checkpoint), is refused.
+    #[test]
+    fn forged_address_sets_are_refused() {
+        let mut s = AddrSet::default();
+        for a in [3, 0, 5] {
+            s.insert(Addr(a));
+        }
+        s.remove(Addr(0));
+        assert_eq!(s.validate(6), Ok(()));
+        assert!(s.validate(5).is_err(), "address 5 needs 6 slots");
+        let mut bad = s.clone();
+        bad.pos[3] = 1;
+        assert!(bad.validate(6).unwrap_err().contains("not indexed at its position"));
+        let mut bad = s.clone();
+        bad.pos[0] = 0;
+        assert!(bad.validate(6).unwrap_err().contains("indexed addresses"));
+        let bad = AddrSet { items: vec![], pos: vec![ABSENT; 1 << 20] };
+        assert!(bad.validate(6).is_err());
+    }
 
     fn p(id: u64, a: u32) -> Peer {
         Peer { id: Id(id), addr: Addr(a) }
