@@ -156,7 +156,7 @@ pub fn fig9(dir: &Path) -> Result<Experiment, String> {
             pass: true,
         });
     }
-    let svg = plot("Keys per physical node vs virtual nodes (multiples of the mean)", &series);
+    let data = plot("Keys per physical node vs virtual nodes (multiples of the mean)", &series);
     Ok(Experiment {
         name: "fig9",
         title: "SIGCOMM'01 Fig. 9 — virtual nodes",
@@ -173,7 +173,7 @@ pub fn fig9(dir: &Path) -> Result<Experiment, String> {
                      as a plot in the paper."
                 .into(),
         ],
-        plot: Some(svg),
+        plot: Some(data),
     })
 }
 
@@ -250,7 +250,7 @@ pub fn fig11(dir: &Path) -> Result<Experiment, String> {
         let failed = (o.gets - o.gets_correct) as f64 / gets;
         // Judged get by get: a failed get whose key no live node held is explained by the loss; the
         // paper's claim is that there are no others (routing recovers), so those are what is counted.
-        let routing = o.gets - o.gets_correct - o.gets_unsuccessful_key_lost;
+        let routing = o.gets_unsuccessful_key_held();
         let last = d.last_round.as_ref().ok_or("no DHT round")?;
         let lost = last.lost as f64 / last.items.max(1) as f64;
         rows.push(Row {
@@ -320,7 +320,7 @@ fn fig11_notes(base: &Scenario, unconverged: &[String]) -> Result<Vec<String>, S
         sc.protocol.successor_fallback = false;
         let rep = run(sc)?;
         let o = &rep.dht.as_ref().ok_or("the run has no DHT")?.ops;
-        let held = o.gets - o.gets_correct - o.gets_unsuccessful_key_lost;
+        let held = o.gets_unsuccessful_key_held();
         published.push(format!(
             "p = {p:.2}: {:.2} % of gets failed, {held} of {} with the key held (verdict {})",
             100.0 * (o.gets - o.gets_correct) as f64 / o.gets.max(1) as f64,

@@ -51,12 +51,16 @@ fn counting_note(max_ambiguous: f64) -> String {
     )
 }
 
+/// Nodes with a wrong successor in a checked round.
+fn wrong_successors(r: &crate::checker::RoundRow) -> u64 {
+    ((1.0 - r.succ_ok) * r.checked as f64).round() as u64
+}
+
 /// Correct successors in the run's last checked round, as "k of n nodes wrong" (the ring's end state).
 fn end_state(rep: &Report) -> String {
     match rep.rounds.last() {
         Some(r) => {
-            let wrong = ((1.0 - r.succ_ok) * r.checked as f64).round() as u64;
-            format!("{wrong} of {} nodes with a wrong successor at {:.0} s", r.checked, r.time_s)
+            format!("{} of {} nodes with a wrong successor at {:.0} s", wrong_successors(r), r.checked, r.time_s)
         }
         None => "no round checked".into(),
     }
@@ -258,7 +262,7 @@ fn table3_notes(
     no_soj.protocol.answer_from_successor_list = true;
     no_soj.protocol.stabilize_on_join = false;
     let no_soj = run(no_soj)?;
-    let stuck = |r: &Report| r.rounds.last().map_or(0, |x| ((1.0 - x.succ_ok) * x.checked as f64).round() as u64);
+    let stuck = |r: &Report| r.rounds.last().map_or(0, wrong_successors);
     Ok(vec![
         counting_note(max_ambiguous),
         "No single setting reproduces both halves of the table. With answers from the successor list the \

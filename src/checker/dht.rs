@@ -51,6 +51,15 @@ pub struct DhtCounts {
     pub gets_unsuccessful_key_lost: u64,
 }
 
+impl DhtCounts {
+    /// Gets that did not return the acknowledged version (stale, missing, failed, or never
+    /// finished) less those whose key no live node held: failures of routing or of the store, not
+    /// of the data.
+    pub fn gets_unsuccessful_key_held(&self) -> u64 {
+        self.gets - self.gets_correct - self.gets_unsuccessful_key_lost
+    }
+}
+
 /// One round of DHT accounting.
 #[derive(Serialize, serde::Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct DhtRow {
@@ -228,6 +237,7 @@ mod tests {
         let c = &d.counts;
         assert_eq!((c.gets, c.gets_correct, c.gets_missing, c.gets_failed), (4, 1, 1, 2));
         assert_eq!(c.gets_unsuccessful_key_lost, 2, "both unsuccessful gets of the lost key, not the held one's");
+        assert_eq!(c.gets_unsuccessful_key_held(), 1);
         // A correct get never asks where the key is.
         let (tag, _) = d.start(true, held, 0);
         d.done(tag, OpResult::Got(1), |_, _| panic!("asked for a successful get"));

@@ -63,7 +63,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let physical = parts.iter().fold(0u64, |a, (_, n)| a.saturating_add(*n));
     let slots = physical.saturating_mul(v);
     let per_slot = SLOT_BYTES + SUCC_ENTRY_BYTES * u64::from(s.protocol.successor_list_len);
-    let keys: u64 = if s.dht.enabled { dht_keys(s) } else { 0 };
+    let sources = if s.dht.enabled { dht_sources(s) } else { Vec::new() };
+    let keys = sources.iter().fold(0u64, |a, (_, n)| a.saturating_add(*n));
     let key_copies = keys.saturating_mul(s.dht.replicas as u64 + 1);
     let (slot_bytes, key_bytes) = (slots.saturating_mul(per_slot), key_copies.saturating_mul(KEY_BYTES));
     let mut key = parts.iter().max_by_key(|(_, n)| *n).map(|(k, _)| k.clone()).unwrap_or_default();
@@ -71,20 +72,14 @@ pub fn estimate(s: &Scenario) -> Estimate {
         key = "initial.virtual_nodes".into();
     }
     if key_bytes > slot_bytes {
-        key = dht_key_path(s);
+        key = sources.iter().max_by_key(|(_, n)| *n).map_or("dht.enabled".into(), |(k, _)| k.clone());
     }
     Estimate { bytes: BASE_BYTES.saturating_add(slot_bytes).saturating_add(key_bytes), slots, key_copies, key }
 }
 
-/// Keys a DHT run may hold: every `load_keys` count plus each workload's key range.
-fn dht_keys(s: &Scenario) -> u64 {
-    let loaded = s.events.iter().map(|e| if let Event::LoadKeys { count, .. } = e { *count } else { 0 });
-    let asked = s.workloads.iter().map(|w| if let Workload::Dht { keys, .. } = w { *keys } else { 0 });
-    loaded.chain(asked).fold(0, u64::saturating_add)
-}
-
-/// The key naming the largest source of DHT keys.
-fn dht_key_path(s: &Scenario) -> String {
+/// The sources of DHT keys, by the key that sets each: every `load_keys` count and each workload's
+/// key range.
+fn dht_sources(s: &Scenario) -> Vec<(String, u64)> {
     let loaded = s.events.iter().enumerate().filter_map(|(i, e)| match e {
         Event::LoadKeys { count, .. } => Some((format!("event[{i}].count"), *count)),
         _ => None,
@@ -93,7 +88,7 @@ fn dht_key_path(s: &Scenario) -> String {
         Workload::Dht { keys, .. } => Some((format!("workload[{i}].keys"), *keys)),
         _ => None,
     });
-    loaded.chain(asked).max_by_key(|(_, n)| *n).map_or("dht.enabled".into(), |(k, _)| k)
+    loaded.chain(asked).collect()
 }
 
 /// Where the limit came from, for the message.
@@ -161,7 +156,7 @@ pub fn parse_limit(text: &str) -> Result<u64, String> {
         _ => return Err(format!("{}: not a size (allowed: bytes, or a number with K, M, G or T, e.g. 8G)", cut(t))),
     };
     let n: f64 = num.parse().map_err(|_| format!("{}: not a size (allowed: e.g. 512M, 8G)", cut(t)))?;
-    let bytes = n * f64::from(1u32 << shift.min(30)) * if shift == 40 { 1024.0 } else { 1.0 };
+    let bytes = n * 2f64.powi(shift);
     if !(1.0..1.8e19).contains(&bytes) {
         return Err(format!("{}: out of range (allowed: 1 byte ..= 16 EiB)", cut(t)));
     }
