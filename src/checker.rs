@@ -176,6 +176,7 @@ pub struct Checker {
 mod dht;
 mod latency;
 mod props;
+mod restore;
 mod split;
 mod state;
 pub use dht::{DhtCounts, DhtRow, DhtTruth};

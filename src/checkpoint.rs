@@ -23,6 +23,7 @@
 
 pub mod codec;
 pub mod names;
+mod verify;
 
 use crate::app::Items;
 use crate::checker::{Checker, RoundRow};
@@ -282,15 +283,45 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8]), String> {
     Ok((h, payload))
 }
 
-/// Restores a simulation from the bytes of a checkpoint file.
+/// Restores a simulation from the bytes of a checkpoint file. Errors are one line: whatever a damaged
+/// file makes a message quote (a name, a string) is shown escaped and cut short.
 pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
+    restore(bytes).map_err(|e| one_line(&e))
+}
+
+/// `e` with control characters escaped and cut to 300 characters.
+fn one_line(e: &str) -> String {
+    let escaped: String =
+        e.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect();
+    match escaped.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &escaped[..cut]),
+        None => escaped,
+    }
+}
+
+fn restore(bytes: &[u8]) -> Result<(Sim, Header), String> {
     let (h, payload) = read_header(bytes)?;
     let mut sc = h.scenario.clone();
     sc.seed = h.seed;
     sc.validate("checkpoint scenario").map_err(|e| e.to_string())?;
-    let mut st: State = codec::from_bytes(payload).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
+    let slots = u32::try_from(h.nodes)
+        .map_err(|_| format!("corrupt checkpoint header: nodes = {} (more than 2^32 slots)", h.nodes))?;
+    let limits = crate::bounds::Limits { slots, id_bits: sc.id_bits };
+    let mut st: State = crate::bounds::with(limits, || codec::from_bytes(payload))
+        .map_err(|e| format!("corrupt checkpoint state: {e}"))?;
+    if st.nodes.len() as u64 != h.nodes {
+        return Err(format!(
+            "corrupt checkpoint: the header says {} nodes, the state holds {}",
+            h.nodes,
+            st.nodes.len()
+        ));
+    }
     std::mem::take(&mut st.side).restore(&mut sc)?;
     let mut sim = Sim::blank(sc).map_err(|e| format!("cannot rebuild the checkpoint's network: {e}"))?;
+    st.net.check_restored(&sim.net).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
+    if !st.rng.same_streams(&sim.rng) {
+        return Err(format!("corrupt checkpoint: the random streams are not those of seed {}", h.seed));
+    }
     sim.now = st.now;
     sim.events = st.events;
     sim.queue = st.queue;
@@ -314,33 +345,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
     if sim.now != h.at_us || sim.events != h.events || sim.queued() as u64 != h.queued {
         return Err("corrupt checkpoint: header and state disagree".into());
     }
-    validate_sets(&sim).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
+    verify::check(&sim).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
     Ok((sim, h))
-}
-
-/// The membership sets of a restored simulation against its own slots and hosts (indices used
-/// without bounds checks on the hot path). More of the state is still to be checked (issue 16).
-fn validate_sets(sim: &Sim) -> Result<(), String> {
-    sim.truth.validate(sim.nodes.len())?;
-    sim.hosts_alive.validate(sim.hosts.len()).map_err(|e| format!("hosts_alive: {e}"))?;
-    if sim.host_of.len() != sim.nodes.len() {
-        return Err(format!("{} host entries for {} slots", sim.host_of.len(), sim.nodes.len()));
-    }
-    if let Some(h) = sim.host_of.iter().find(|&&h| h as usize >= sim.hosts.len()) {
-        return Err(format!("host_of names host {h} of {}", sim.hosts.len()));
-    }
-    // Every peer a node names (successors, predecessor, fingers) is a slot of this state.
-    let n = sim.nodes.len();
-    let bad = |p: &crate::msg::Peer| !p.is_pad() && p.addr.0 as usize >= n;
-    for (i, slot) in sim.nodes.iter().enumerate() {
-        let node = &slot.node;
-        let pred = node.predecessor();
-        let named = node.succ_list().iter().chain(pred.iter()).copied().chain(node.fingers().into_iter().flatten());
-        if let Some(p) = named.into_iter().find(|p| bad(p)) {
-            return Err(format!("node slot {i} names slot {} of {n}", p.addr.0));
-        }
-    }
-    Ok(())
 }
 
 /// How [`run_from`] ended.

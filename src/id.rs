@@ -29,7 +29,8 @@ impl Serialize for Id {
 impl<'de> serde::Deserialize<'de> for Id {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
         if !d.is_human_readable() {
-            return <u64 as serde::Deserialize>::deserialize(d).map(Id);
+            let v = <u64 as serde::Deserialize>::deserialize(d)?;
+            return crate::bounds::id(v).map(Id).map_err(serde::de::Error::custom);
         }
         let s = <String as serde::Deserialize>::deserialize(d)?;
         let hex = s.strip_prefix("0x").ok_or_else(|| serde::de::Error::custom(format!("id `{s}`: expected 0x…")))?;

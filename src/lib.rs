@@ -43,6 +43,7 @@
 #![deny(unsafe_code)] // one audited exception: the cache hint in `prefetch`
 
 pub mod app;
+pub mod bounds;
 pub mod checker;
 pub mod checkpoint;
 pub mod churn;

@@ -306,6 +306,30 @@ impl Network {
         self.cuts.iter().any(|c| side(c, a) != side(c, b))
     }
 
+    /// A network read back from a checkpoint, against `fresh`, the one the run's scenario builds: the
+    /// same loss and jitter settings and random streams, and coordinates as `ensure_coords` draws them
+    /// (whole points, each within the square).
+    pub fn check_restored(&self, fresh: &Network) -> Result<(), String> {
+        let settings = |n: &Network| {
+            let streams = (n.coords_rng.position().0, n.coords_rng.position().1, n.partition_rng.position().1);
+            (n.loss_ratio.to_bits(), n.jitter_us, n.jitter_fraction.to_bits(), streams)
+        };
+        if settings(self) != settings(fresh) {
+            return Err("network: its settings are not those of the checkpoint's scenario".into());
+        }
+        let ok = match fresh.latency {
+            LatencyModel::Euclidean { dims, side } => {
+                self.coords.len().is_multiple_of(dims) && self.coords.iter().all(|c| (0.0..=side).contains(c))
+            }
+            _ => self.coords.is_empty(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("network: {} coordinates that its model does not draw", self.coords.len()))
+        }
+    }
+
     /// Partitions in force.
     pub fn partitions_active(&self, now: u64) -> usize {
         self.cuts.iter().filter(|c| c.until > now).count()

@@ -208,11 +208,87 @@ impl<E> EventQueue<E> {
     pub fn pushed(&self) -> u64 {
         self.seq
     }
+
+    /// The layout invariants of a queue read back from a checkpoint taken at time `now`, and `each` on
+    /// every event held: lanes within [`MAX_LANES`], each sorted and within its delay of the last pop,
+    /// the heap's buckets as it files them, every time at or after the last pop (and that at or before
+    /// `now`), every `seq` distinct and below the counter, the counts as stated.
+    pub fn check_restored(&self, now: u64, mut each: impl FnMut(&E) -> Result<(), String>) -> Result<(), String> {
+        if self.lanes.len() > MAX_LANES || self.recent.len() != RECENT || self.popped > now {
+            return Err(format!(
+                "queue: {} lanes, {} recent delays, last pop at {} µs",
+                self.lanes.len(),
+                self.recent.len(),
+                self.popped
+            ));
+        }
+        let mut seqs = Vec::with_capacity(self.len.min(1 << 20));
+        for (i, l) in self.lanes.iter().enumerate() {
+            let late = l.q.iter().any(|e| e.at < self.popped || e.at - self.popped > l.delay);
+            if late || !l.q.iter().is_sorted_by_key(Entry::key) {
+                return Err(format!("queue lane {i} (delay {} µs) is out of order", l.delay));
+            }
+            seqs.extend(l.q.iter().map(|e| e.seq));
+        }
+        let heap = self.heap.check(self.popped)?;
+        seqs.extend(heap.iter().map(|e| e.seq));
+        if seqs.len() != self.len {
+            return Err(format!("queue holds {} events, says {}", seqs.len(), self.len));
+        }
+        seqs.sort_unstable();
+        if seqs.windows(2).any(|w| w[0] == w[1]) || seqs.last().is_some_and(|&s| s >= self.seq) {
+            return Err(format!("queue: sequence numbers repeat or reach the counter {}", self.seq));
+        }
+        self.lanes.iter().flat_map(|l| &l.q).chain(heap).try_for_each(|e| each(&e.ev))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A queue with events in lanes and in the heap, popped part way.
+    fn busy() -> EventQueue<u32> {
+        let mut q = EventQueue::default();
+        for i in 0..40u32 {
+            q.push(q.popped + [10, 10, 7, 1000 + i as u64][i as usize % 4], i);
+            if i % 3 == 0 {
+                q.pop();
+            }
+        }
+        q
+    }
+
+    #[test]
+    fn a_queue_as_built_passes_its_restore_check() {
+        let q = busy();
+        let mut seen = 0;
+        let count = |_: &u32| {
+            seen += 1;
+            Ok(())
+        };
+        assert_eq!(q.check_restored(q.popped, count), Ok(()));
+        assert_eq!(seen, q.len());
+        assert!(q.check_restored(q.popped, |&e| if e == 39 { Err("no".into()) } else { Ok(()) }).is_err());
+        assert!(q.check_restored(q.popped - 1, |_| Ok(())).is_err(), "the last pop after the checkpoint time");
+    }
+
+    #[test]
+    fn a_forged_queue_is_refused() {
+        let forge: [fn(&mut EventQueue<u32>); 5] = [
+            |q| q.popped += 1_000_000,
+            |q| q.len += 1,
+            |q| q.seq = 3,
+            |q| q.recent.pop().map(drop).unwrap_or(()),
+            |q| q.lanes[0].q.swap(0, 1),
+        ];
+        for (k, f) in forge.iter().enumerate() {
+            let mut q = busy();
+            assert!(q.lanes[0].q.len() >= 2, "the test needs a lane of two");
+            f(&mut q);
+            assert!(q.check_restored(q.popped, |_| Ok(())).is_err(), "forgery {k} passed");
+        }
+    }
 
     #[test]
     fn orders_by_time_then_insertion() {

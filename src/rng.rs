@@ -180,6 +180,15 @@ pub struct SimRng {
 }
 
 impl SimRng {
+    /// Whether every stream is the one `SimRng::new` seeds for the same seed (positions may differ):
+    /// a checkpoint's streams against its header's seed.
+    pub fn same_streams(&self, other: &SimRng) -> bool {
+        let key = |r: &SimRng| {
+            [&r.ids, &r.net, &r.churn, &r.workload, &r.check, &r.node].map(|s| (s.position().0, s.position().1))
+        };
+        key(self) == key(other)
+    }
+
     pub fn new(seed: u64) -> Self {
         SimRng {
             ids: Rng::new(seed, Stream::Ids),

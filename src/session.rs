@@ -55,6 +55,23 @@ impl Sessions {
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
+
+    /// Read back from a checkpoint: every member names a `sessions` workload of `workloads` and, while
+    /// online, one of `hosts` physical nodes.
+    pub fn check_restored(&self, workloads: &[Workload], hosts: usize) -> Result<(), String> {
+        for (i, m) in self.members.iter().enumerate() {
+            let ok = matches!(workloads.get(m.w as usize), Some(Workload::Sessions { .. }));
+            if !ok || m.host.is_some_and(|h| h as usize >= hosts) {
+                return Err(format!("session member {i} names workload {} and host {:?}", m.w, m.host));
+            }
+        }
+        Ok(())
+    }
+
+    /// The member `m` exists (for an `Ev::Session` read back from a checkpoint).
+    pub fn has(&self, m: u32) -> bool {
+        (m as usize) < self.members.len()
+    }
 }
 
 /// A period length in seconds drawn from `l`.

@@ -327,6 +327,11 @@ impl Sim {
     /// Sends `msg` from `a` through the network (loss, cut links, latency).
     pub(crate) fn apply_send(&mut self, a: Addr, to: Peer, msg: Msg) {
         self.metrics.count_msg(&msg);
+        if to.addr.0 as usize >= self.nodes.len() {
+            // No slot has this address (a placeholder entry, or a forged checkpoint's): nobody gets it.
+            self.metrics.dropped_dead += 1;
+            return self.release_payload(&msg);
+        }
         let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
         let (ha, hb) = (self.host(a), self.host(to.addr));
         match self.net.transit(&mut self.rng.net, self.now, ha, hb).filter(|_| !cut) {

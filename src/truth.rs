@@ -102,7 +102,7 @@ pub struct Change {
 /// Live peers in id order with a directory over the ids' top bits: `rank` (how many ids lie below a
 /// key) is one directory read and a binary search within one bucket, O(1) expected for ids spread
 /// uniformly (hashed), where a search over the whole array costs ~log2 N cache misses.
-#[derive(Default, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Default, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct RingIndex {
     peers: Vec<Peer>,
     /// `starts[b]`: index of the first peer whose id shifted right by `shift` is at least `b`.
@@ -222,10 +222,15 @@ impl Truth {
     pub fn validate(&self, slots: usize) -> Result<(), String> {
         self.alive.validate(slots).map_err(|e| format!("truth.alive: {e}"))?;
         self.joined.validate(slots).map_err(|e| format!("truth.joined: {e}"))?;
-        match self.ring.values().find(|a| !self.alive.contains(**a)) {
-            Some(a) => Err(format!("truth.ring: slot {} is in the ring but not alive", a.0)),
-            None => Ok(()),
+        if let Some(a) = self.ring.values().find(|a| !self.alive.contains(**a)) {
+            return Err(format!("truth.ring: slot {} is in the ring but not alive", a.0));
         }
+        let mut fresh = RingIndex::default();
+        fresh.rebuild(&self.ring);
+        if self.indexed && fresh != self.sorted {
+            return Err("truth: the ring's index is not the ring".into());
+        }
+        Ok(())
     }
 
     pub fn alive(&self) -> &AddrSet {

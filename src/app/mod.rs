@@ -100,6 +100,13 @@ impl Items {
     pub fn release(&mut self, b: BatchId) {
         self.free.push(b.0);
     }
+
+    /// Read back from a checkpoint: free slots exist and are distinct; `refs`, the batches the
+    /// messages in flight carry, exist, are not free, and are each carried once (a batch is released
+    /// when its message is delivered or lost).
+    pub fn check_restored(&self, refs: &mut [u32]) -> Result<(), String> {
+        crate::msg::check_arena("item batch", self.slots.len(), &self.free, refs)
+    }
 }
 
 /// What an application handler may touch.

@@ -115,6 +115,16 @@ impl DhtTruth {
         (tag, kind)
     }
 
+    /// Read back from a checkpoint: one origin per operation slot, and the free slots distinct, empty
+    /// and below the count (operation tags index the slots).
+    pub fn check_restored(&self) -> Result<(), String> {
+        if self.origin.len() != self.ops.len() {
+            return Err(format!("{} operations, {} origins", self.ops.len(), self.origin.len()));
+        }
+        let mut live: Vec<u32> = (0..self.ops.len() as u32).filter(|&t| self.ops[t as usize].is_some()).collect();
+        crate::msg::check_arena("operation tag", self.ops.len(), &self.free, &mut live)
+    }
+
     /// Items placed directly (the `load_keys` event): version 1, acknowledged.
     pub fn preload(&mut self, key: Id) {
         let l = self.ledger.entry(key).or_default();

@@ -58,6 +58,20 @@ pub struct ResumeArgs {
     /// Folder under which `<scenario>-seed<seed>/report.json` and `rounds.csv` are written.
     #[arg(long, default_value = "results", value_name = "DIR")]
     out: PathBuf,
+    /// Refuse the checkpoint if its scenario's memory estimate is over this size (e.g. 8G; default:
+    /// the memory available now), as `run` does.
+    #[arg(long, value_name = "SIZE", value_parser = chordsim::scenario::memory::parse_limit)]
+    mem_limit: Option<u64>,
+}
+
+/// Reads a checkpoint, refusing it before the state is decoded if its scenario's memory estimate
+/// is over the limit (a checkpoint's header can claim any scenario).
+fn load_within(path: &std::path::Path, mem_limit: Option<u64>) -> Result<(Sim, checkpoint::Header), String> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let (h, _) = checkpoint::read_header(&bytes).map_err(|e| format!("{file}: {e}"))?;
+    chordsim::scenario::memory::check_before_run(&h.scenario, &file, mem_limit, 1)?;
+    checkpoint::from_bytes(&bytes).map_err(|e| format!("{file}: {e}"))
 }
 
 /// Runs `sim` to its end (or to the checkpoint, with `stop`) with the progress display of `show`.
@@ -135,7 +149,7 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
     let repro = format!("{} resume {file}", chordsim::invocation::prefix());
     let _ = REPRO.set(repro.clone());
     let clock = Stopwatch::start();
-    let (sim, h) = match checkpoint::load(&args.checkpoint) {
+    let (sim, h) = match load_within(&args.checkpoint, args.mem_limit) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };

@@ -16,6 +16,7 @@ mod lookup;
 mod membership;
 mod proximity;
 mod recursive;
+mod restore;
 mod stabilize;
 #[cfg(test)]
 mod tests;

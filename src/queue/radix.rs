@@ -127,6 +127,25 @@ impl<E> RadixHeap<E> {
     }
 }
 
+impl<E> RadixHeap<E> {
+    /// The layout invariants of a heap read back from a checkpoint (no entry before `floor`, each
+    /// where `push` files it, the count as stated); returns every entry.
+    pub fn check(&self, floor: u64) -> Result<Vec<&Entry<E>>, String> {
+        if self.buckets.len() != 65 {
+            return Err(format!("queue heap: {} buckets, not 65", self.buckets.len()));
+        }
+        let now_ok = self.now.iter().all(|e| e.at == self.last) && self.now.iter().is_sorted_by_key(|e| e.seq);
+        let filed =
+            self.buckets.iter().enumerate().all(|(b, v)| v.iter().all(|e| b > 0 && bucket(e.at, self.last) == b));
+        let all: Vec<&Entry<E>> = self.now.iter().chain(self.buckets.iter().flatten()).collect();
+        let early = all.iter().any(|e| e.at < floor || e.at < self.last);
+        if !now_ok || !filed || early || all.len() != self.len {
+            return Err(format!("queue heap: entries misfiled, or {} held for {} stated", all.len(), self.len));
+        }
+        Ok(all)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

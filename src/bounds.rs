@@ -1,0 +1,72 @@
+//! Limits that state read back from a checkpoint must respect, known before the state is decoded.
+//!
+//! Owns: a per-thread [`Limits`] record that the checkpoint decoder sets, from the file's header, for
+//! the duration of one decode ([`with`]), and the checks that the `Deserialize` impls of the
+//! ubiquitous small types ([`crate::msg::Addr`], [`crate::id::Id`]) run against it, so that every
+//! address and id anywhere in the state (events, RPCs, lookups, lists, items, the checker) is in range
+//! without a walk over each structure that holds one.
+//! Invariants: outside [`with`] there are no limits (reports, scenarios and tests decode freely); the
+//! limits are restored on every exit from [`with`], also on error.
+//! Never: hold anything but plain numbers, or be read by the simulation itself.
+
+use std::cell::Cell;
+
+/// What the header says about the state it precedes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Node slots: every address is below this (or is the placeholder `Addr::PAD`).
+    pub slots: u32,
+    /// Ids are masked to this many bits.
+    pub id_bits: u32,
+}
+
+thread_local! {
+    static LIMITS: Cell<Option<Limits>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `limits` in force on this thread.
+pub fn with<T>(limits: Limits, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Limits>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LIMITS.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(LIMITS.with(|l| l.replace(Some(limits))));
+    f()
+}
+
+/// An address read back: below the slot count, or the placeholder.
+pub fn addr(a: u32) -> Result<u32, String> {
+    match LIMITS.with(Cell::get) {
+        Some(l) if a >= l.slots && a != u32::MAX => Err(format!("address {a} of {} node slots", l.slots)),
+        _ => Ok(a),
+    }
+}
+
+/// An id read back: within the identifier space.
+pub fn id(v: u64) -> Result<u64, String> {
+    match LIMITS.with(Cell::get) {
+        Some(l) if l.id_bits < 64 && v >> l.id_bits != 0 => Err(format!("id {v:#x} outside {}-bit ids", l.id_bits)),
+        _ => Ok(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_hold_inside_with_only() {
+        let l = Limits { slots: 10, id_bits: 8 };
+        assert!(addr(99).is_ok() && id(1 << 20).is_ok());
+        with(l, || {
+            assert!(addr(9).is_ok() && addr(u32::MAX).is_ok());
+            assert_eq!(addr(10).unwrap_err(), "address 10 of 10 node slots");
+            assert!(id(255).is_ok() && id(256).is_err());
+        });
+        assert!(addr(99).is_ok());
+        let r: Result<(), ()> = with(l, || Err(()));
+        assert!(r.is_err() && addr(99).is_ok());
+    }
+}
