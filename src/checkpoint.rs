@@ -383,9 +383,8 @@ pub fn run_from(
         }
         stop = drive_span(&mut sim, None, &mut on_row, &mut on_step, None);
     }
-    if let Some(e) = sim.script_error.take() {
-        return Err(e);
-    }
+    // A scripted event that missed (`script_error`) ended the run: its report says so (verdict
+    // `scenario_error`, the reason naming the key) and keeps what ran up to there, as `run` does.
     let report = crate::run::finish(&mut sim, &stop.unwrap_or(crate::sim::Stop::Duration));
     Ok(Finished { report: Some(report), observer: sim.observer.take(), paused })
 }

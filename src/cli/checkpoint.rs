@@ -134,6 +134,10 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
         Ok(())
     };
     let done = drive(sim, show, Some((at_us, plan.stop)), save)?;
+    let missed = |r: &Report| r.verdict.verdict == report::Verdict::ScenarioError;
+    if !done.paused && done.report.as_ref().is_some_and(missed) {
+        return Ok(done.report); // a scripted event missed before the checkpoint: the caller says so
+    }
     if !done.paused {
         return Err(format!("the run ended before t = {} s: no checkpoint written", plan.at_s));
     }
@@ -175,6 +179,15 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
     match rep.write(&args.out) {
         Ok(p) => outln!("  report        {}", p.display()),
         Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
+    }
+    if rep.verdict.verdict == report::Verdict::ScenarioError {
+        let why = rep.verdict.reason.as_deref().unwrap_or("a scripted event failed");
+        let dir = rep.dir(&args.out);
+        let at = rep.run.sim_time_s;
+        return fail(format!(
+            "{file}: {why}; the run stopped at t = {at:.3} s, its report up to there is in {}",
+            dir.display()
+        ));
     }
     if let Some(line) = chordsim::report::outcome_line(&rep.verdict, &repro) {
         errln!("{line}");

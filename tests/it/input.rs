@@ -197,6 +197,23 @@ fn node_references_are_checked_before_running_and_named_when_they_miss() {
     assert_eq!(rep["verdict"]["matches_expect"], false);
     assert!(rep["verdict"]["reason"].as_str().unwrap_or("").starts_with("event[0].node.id: no live node has id 0x10"));
     assert_eq!(rep["run"]["sim_time_s"], 10.0);
+    // The same miss in a run that checkpoints: before the checkpoint, and after it (then on resume).
+    let ck = t.path("x.ckpt");
+    let ck_args = ["--checkpoint-at-s", "5", "--checkpoint-out", ck.to_str().unwrap()];
+    let (code, err) = run_text(&t, &ev("{ id = \"0x10\" }"), &ck_args);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("its report up to there is in"), "missed after the checkpoint: {err}");
+    let (code, err) = run_text(&t, &ev("{ id = \"0x10\" }").replace("at_s = 10", "at_s = 2"), &ck_args);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the run stopped at t = 2.000 s, its report up to there"), "missed before it: {err}");
+    let (code, err) = run_text(&t, &ev("{ id = \"0x10\" }"), &[&ck_args[..], &["--checkpoint-stop"]].concat());
+    assert_eq!(code, 0, "stopped at the checkpoint: {err}");
+    let o = chordsim(&["resume", ck.to_str().unwrap(), "--quiet", "--out", t.path("resumed").to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let line = error_line(&err);
+    assert!(line.contains("x.ckpt: event[0].node.id: no live node has id 0x10"), "{err}");
+    assert!(line.contains("the run stopped at t = 10.000 s, its report up to there is in"), "{err}");
 }
 
 #[test]
