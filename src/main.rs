@@ -70,10 +70,13 @@ fn main() -> ExitCode {
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            errln!("{}", usage_line(&e.render().to_string()));
+            return ExitCode::from(1);
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            let _ = e.print(); // --help, --version
+            return ExitCode::from(0);
         }
     };
     let code = match cli.cmd {
@@ -87,6 +90,23 @@ fn main() -> ExitCode {
         Some(Cmd::Paper(a)) => paper_cmd(a),
     };
     ExitCode::from(code)
+}
+
+/// A clap usage error as one line: its message and tips, without the usage block.
+fn usage_line(rendered: &str) -> String {
+    let lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut out = String::new();
+    for l in lines.take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more")) {
+        let sep = match out.chars().last() {
+            None => "",
+            Some(':') => " ",
+            _ if l.starts_with("tip:") => "; ",
+            _ => ", ", // the items of a list ("the following required arguments were not provided:")
+        };
+        out.push_str(sep);
+        out.push_str(l);
+    }
+    format!("{out} (see --help)")
 }
 
 /// A first argument that is neither a subcommand nor a file, or a second file, as one line (clap
@@ -239,7 +259,7 @@ fn verdict_code(rep: &Report, outcome: Option<Outcome>) -> u8 {
 
 fn run(args: RunArgs) -> u8 {
     let Some(path) = args.scenario.clone() else {
-        return fail("no scenario file given\n\nUsage: chordsim <SCENARIO> [--seed N] [--quiet]  (see --help)");
+        return fail("no scenario file given (usage: chordsim <SCENARIO> [--seed N] [--quiet]; see --help)");
     };
     let mut sc = match Scenario::load(&path) {
         Ok(sc) => sc,

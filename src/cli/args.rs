@@ -187,6 +187,10 @@ pub(crate) struct ShellArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
+    /// Refuse the scenario if its memory estimate is over this size (default: the memory available
+    /// now), as `run` does.
+    #[arg(long, value_name = "SIZE", value_parser = chordsim::scenario::memory::parse_limit)]
+    pub(crate) mem_limit: Option<u64>,
 }
 
 pub(crate) const EXIT_CODES: &str = "Exit codes: 0 the verdict matches the scenario's `expect` (a sweep or merge: every seed's does) · \

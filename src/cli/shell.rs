@@ -24,6 +24,9 @@ pub fn shell_cmd(args: ShellArgs) -> u8 {
         None => (Shell::default_scenario(None), "built-in ring".to_string()),
     };
     sc.seed = args.seed.unwrap_or(sc.seed);
+    if let Err(e) = chordsim::scenario::memory::check_before_run(&sc, &file, args.mem_limit, 1) {
+        return fail(e);
+    }
     let path = args.scenario.as_ref().map_or(String::new(), |p| format!(" {}", p.display()));
     let _ = REPRO.set(format!("{} shell{path} --seed {} (then the same commands)", invocation::prefix(), sc.seed));
     errln!("chordsim {VERSION}: shell on scenario {} ({file}), seed {} — type `help`", sc.name, sc.seed);

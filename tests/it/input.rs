@@ -234,6 +234,14 @@ fn command_line_typos_get_one_line_with_a_suggestion() {
         (vec!["swep", "x.toml"], "\"swep\": no such file or subcommand — did you mean `sweep`?"),
         (vec!["foo"], "\"foo\": no such file or subcommand (allowed: a scenario file, or one of run, sweep"),
         (vec![sc, "b.toml"], "\"b.toml\": unexpected argument after the scenario file"),
+        (vec![sc, "--mem-limit", "8X"], "invalid value '8X' for '--mem-limit <SIZE>': 8X: not a size (allowed:"),
+        (vec![sc, "--seed", "abc"], "invalid value 'abc' for '--seed <SEED>'"),
+        (
+            vec!["sweep", sc, "--job", "2"],
+            "unexpected argument '--job' found; tip: a similar argument exists: '--jobs'",
+        ),
+        (vec!["sweep"], "the following required arguments were not provided: --seeds <A..B>, <SCENARIO>"),
+        (vec!["run"], "no scenario file given (usage: chordsim <SCENARIO>"),
     ] {
         let o = chordsim(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
@@ -252,6 +260,9 @@ fn a_scenario_the_memory_limit_cannot_hold_is_refused_before_running() {
     let line = error_line(&err);
     assert!(line.contains("s.toml: initial.nodes: the run needs about 27.2 GiB (10000000 slots)"), "{err}");
     assert!(line.contains("more than --mem-limit, 8.0 GiB"), "{err}");
+    let shell = chordsim(&["shell", t.path("s.toml").to_str().unwrap(), "--mem-limit", "8G"]);
+    assert_eq!(shell.status.code(), Some(1), "the shell checks memory as run does");
+    assert!(error_line(&stderr(&shell)).contains("initial.nodes: the run needs about 27.2 GiB"), "{}", stderr(&shell));
     let virt = "duration_s = 400\nid_bits = 64\n[initial]\nnodes = 19531\nvirtual_nodes = 1024\n";
     let (code, err) = run_text(&t, virt, &["--mem-limit", "24G"]);
     assert_eq!(code, 1);
