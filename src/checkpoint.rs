@@ -318,10 +318,10 @@ fn restore(bytes: &[u8]) -> Result<(Sim, Header), String> {
     }
     std::mem::take(&mut st.side).restore(&mut sc)?;
     let mut sim = Sim::blank(sc).map_err(|e| format!("cannot rebuild the checkpoint's network: {e}"))?;
-    st.net.check_restored(&sim.net).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
     if !st.rng.same_streams(&sim.rng) {
         return Err(format!("corrupt checkpoint: the random streams are not those of seed {}", h.seed));
     }
+    st.net.check_restored(&sim.net).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
     sim.now = st.now;
     sim.events = st.events;
     sim.queue = st.queue;

@@ -172,3 +172,35 @@ fn resume_refuses_forged_state_and_oversized_scenarios_in_one_line() {
     assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
     assert!(!out.exists(), "nothing written for a refused checkpoint");
 }
+
+/// `bytes` with its JSON header rewritten by `edit` (lengths and checksum recomputed).
+fn with_header(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let n = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes")) as usize;
+    let mut h: serde_json::Value = serde_json::from_slice(&bytes[20..20 + n]).expect("header json");
+    edit(&mut h);
+    let head = serde_json::to_vec(&h).expect("json");
+    let mut out = bytes[..12].to_vec();
+    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&bytes[20 + n..]);
+    resum(out)
+}
+
+/// Header edits that still parse: each is refused for disagreeing with the state, with one line.
+#[test]
+fn a_header_that_disagrees_with_the_state_is_refused() {
+    let good = at_time("small-ring-churn.toml", 95.5);
+    assert!(checkpoint::from_bytes(&with_header(&good, |_| {})).is_ok(), "an unchanged header restores");
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 5] = [
+        ("seed", |h| h["seed"] = (h["seed"].as_u64().unwrap() + 1).into(), "random streams are not those of seed"),
+        ("nodes", |h| h["nodes"] = (h["nodes"].as_u64().unwrap() + 1).into(), "the header says"),
+        ("few nodes", |h| h["nodes"] = 3.into(), "corrupt checkpoint state"),
+        ("id_bits", |h| h["scenario"]["id_bits"] = 20.into(), "corrupt checkpoint state"),
+        ("time", |h| h["at_us"] = (h["at_us"].as_u64().unwrap() + 1).into(), "header and state disagree"),
+    ];
+    for (what, edit, want) in cases {
+        let e = checkpoint::from_bytes(&with_header(&good, edit)).err().unwrap_or_else(|| panic!("{what}: accepted"));
+        assert!(e.contains(want) && e.lines().count() == 1, "{what}: {e}");
+    }
+}
