@@ -2,7 +2,7 @@
 //!
 //! Owns: a per-thread [`Limits`] record that the checkpoint decoder sets, from the file's header, for
 //! the duration of one decode ([`with`]), and the checks that the `Deserialize` impls of the
-//! ubiquitous small types ([`crate::msg::Addr`], [`crate::id::Id`]) run against it, so that every
+//! ubiquitous small types (`msg::Addr`, `id::Id`; this module imports neither) run against it, so that every
 //! address and id anywhere in the state (events, RPCs, lookups, lists, items, the checker) is in range
 //! without a walk over each structure that holds one.
 //! Invariants: outside [`with`] there are no limits (reports, scenarios and tests decode freely); the
