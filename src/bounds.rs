@@ -7,6 +7,7 @@
 //! without a walk over each structure that holds one.
 //! Invariants: outside [`with`] there are no limits (reports, scenarios and tests decode freely); the
 //! limits are restored on every exit from [`with`], also on error.
+//! Also [`check_arena`], the shared check of a restored slot arena (lists, item batches, tags).
 //! Never: hold anything but plain numbers, or be read by the simulation itself.
 
 use std::cell::Cell;
@@ -50,6 +51,26 @@ pub fn id(v: u64) -> Result<u64, String> {
         Some(l) if l.id_bits < 64 && v >> l.id_bits != 0 => Err(format!("id {v:#x} outside {}-bit ids", l.id_bits)),
         _ => Ok(v),
     }
+}
+
+/// An arena of slots read back from a checkpoint: `free` and `refs` (the slots in use by messages in
+/// flight) name slots below `len`, each at most once, and never the same slot. Sorts both.
+pub fn check_arena(what: &str, len: usize, free: &[u32], refs: &mut [u32]) -> Result<(), String> {
+    let mut free = free.to_vec();
+    free.sort_unstable();
+    refs.sort_unstable();
+    let out = |v: &[u32]| v.last().is_some_and(|&x| x as usize >= len);
+    let twice = |v: &[u32]| v.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
+    if out(&free) || out(refs) {
+        return Err(format!("a {what} beyond the {len} allocated"));
+    }
+    if let Some(x) = twice(&free).or(twice(refs)) {
+        return Err(format!("{what} {x} is freed or carried twice"));
+    }
+    if let Some(x) = refs.iter().find(|x| free.binary_search(x).is_ok()) {
+        return Err(format!("{what} {x} is carried by a message but free"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ pub struct RoundRow {
     pub msgs: u64,
     pub converged: bool,
     /// Zave's properties violated this round (names as in zave.md).
-    #[serde(deserialize_with = "crate::checkpoint::names::de_vec")]
+    #[serde(deserialize_with = "crate::checker::names::de_vec")]
     pub violated: Vec<&'static str>,
     /// Principal nodes (TSE'17): members skipped by no extended successor list.
     pub principals: u64,
@@ -138,7 +138,7 @@ pub struct Checker {
     pub probes_total: u64,
     pub probes_ok: u64,
     /// In a checkpoint as JSON text (rows skip absent fields, which the binary format cannot).
-    #[serde(with = "crate::checkpoint::names::json_text")]
+    #[serde(with = "crate::checker::names::json_text")]
     pub rounds: Vec<RoundRow>,
     pub converged_round: Option<u32>,
     /// Set when the run failed to converge: names a node, what it holds and the truth.
@@ -175,6 +175,7 @@ pub struct Checker {
 
 mod dht;
 mod latency;
+pub mod names;
 mod props;
 mod restore;
 mod split;

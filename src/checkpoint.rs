@@ -22,7 +22,6 @@
 //! whose checksum fails (a clear error, exit 1); read the wall clock (callers time save and load).
 
 pub mod codec;
-pub mod names;
 mod verify;
 
 use crate::app::Items;
@@ -98,7 +97,7 @@ struct StateRef<'a> {
     hosts: &'a [Vec<Addr>],
     hosts_alive: &'a AddrSet,
     net: &'a crate::net::Network,
-    sessions: &'a crate::session::Sessions,
+    sessions: &'a crate::sim::session::Sessions,
     side: SideRef<'a>,
 }
 
@@ -122,7 +121,7 @@ struct State {
     hosts: Vec<Vec<Addr>>,
     hosts_alive: AddrSet,
     net: crate::net::Network,
-    sessions: crate::session::Sessions,
+    sessions: crate::sim::session::Sessions,
     side: SideFiles,
 }
 
@@ -154,7 +153,7 @@ impl SideFiles {
     fn restore(self, sc: &mut Scenario) -> Result<(), String> {
         match (&mut sc.net.latency, self.matrix) {
             (Latency::Matrix { data, file, .. }, Some((n, us))) => {
-                let m = crate::net::Matrix::from_parts(n, us)
+                let m = crate::scenario::Matrix::from_parts(n, us)
                     .map_err(|e| format!("corrupt checkpoint: the embedded latency matrix ({file}): {e}"))?;
                 *data = Some(std::sync::Arc::new(m));
                 Ok(())

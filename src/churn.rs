@@ -1,5 +1,5 @@
 //! Membership changes and load generators: the initial ring, the scripted timeline, Poisson joins /
-//! crashes / graceful leaves, and the lookup workload (session churn lives in `session.rs`).
+//! crashes / graceful leaves, and the lookup workload (session churn lives in `sim/session.rs`).
 //!
 //! Owns: node creation (unique ids from the `ids` stream), crash and leave, bootstrap choice, and the
 //! arrival processes. Churn decisions draw only from the `churn` stream and lookups only from the
@@ -18,7 +18,7 @@ use crate::sim::{Ev, Sim, Slot};
 const ID_ATTEMPTS: u32 = 10_000;
 
 impl Sim {
-    /// A fresh id not used by any live node nor owned by a session member (`session.rs`), from SHA-1
+    /// A fresh id not used by any live node nor owned by a session member (`sim/session.rs`), from SHA-1
     /// of a name drawn from the `ids` stream.
     pub(crate) fn fresh_id(&mut self) -> Option<Id> {
         for _ in 0..ID_ATTEMPTS {

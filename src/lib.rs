@@ -3,11 +3,11 @@
 //! Architecture (see DESIGN.md in the project's shared notes; this is the map of the code):
 //!
 //! ```text
-//! scenario.toml → scenario::Scenario::load (+ scenario_check) → Scenario ─┐
+//! scenario.toml → scenario::Scenario::load (+ scenario::check) → Scenario─┐
 //! seed → rng::SimRng {ids, net, churn, workload, check, node} ────────────┤
 //!                                                                         ▼
 //!   sim::Sim: pop (time, seq) → Deliver → node.on_message | Timer → node.on_timer
-//!             | Script / Churn / Lookup (churn.rs) | Session (session.rs) | Round → checker.check_round
+//!             | Script / Churn / Lookup (churn.rs) | Session (sim/session.rs) | Round → checker.check_round
 //!   effects → Sim::apply: Send → net (loss, latency) → queue; SetTimer → queue;
 //!             LookupDone → checker judges; Joined / JoinFailed → truth / retry
 //!   end → report::Report {seed, version, resolved scenario, rounds, stats, verdict}
@@ -22,7 +22,7 @@
 //! [`scenario`] the TOML schema.
 //!
 //! Around a run: [`sweep`] many seeds on all cores (with [`swarm`] variants, shards, and
-//! [`sweep_out`] for summaries, [`sweep_merge`] and [`sweep_verify`] for merging shards and checking them, [`stats`] for the statistics across seeds) · [`replay`]
+//! [`sweep::out`] for summaries, [`sweep::merge`] and [`sweep::verify`] for merging shards and checking them, [`stats`] for the statistics across seeds) · [`replay`]
 //! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`diagnose`] the failure class and causal slice of a failed run (a re-run) · [`determinism`]
 //! two runs compared event by event · [`csv`] tables (`rounds.csv`, `runs.csv`) · [`progress`] the
 //! progress bar, the only wall-clock reader · [`outdir`] output folders checked before a run · [`out`] stdout and stderr that end quietly on a broken pipe · [`shell`] an interactive prompt over one simulation.
@@ -60,6 +60,7 @@ pub mod out;
 pub mod outdir;
 pub mod paper;
 pub mod paper_churn;
+pub mod peer;
 pub mod plot;
 pub mod prefetch;
 pub mod progress;
@@ -69,8 +70,6 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
-pub mod scenario_check;
-pub mod session;
 pub mod shell;
 pub mod sim;
 pub mod sim_app;
@@ -78,9 +77,6 @@ pub mod sim_net;
 pub mod stats;
 pub mod swarm;
 pub mod sweep;
-pub mod sweep_merge;
-pub mod sweep_out;
-pub mod sweep_verify;
 pub mod trace;
 pub mod truth;
 pub mod zave;

@@ -19,8 +19,7 @@ use chordsim::report::{self, Report, VERSION};
 use chordsim::run::run_captured;
 use chordsim::scenario::Scenario;
 use chordsim::swarm::Reach;
-use chordsim::sweep::{self, Config};
-use chordsim::sweep_out;
+use chordsim::sweep::{self, Config, out as sweep_out};
 use chordsim::trace::{Observer, Tracer};
 use chordsim::{errln, out, outln};
 use clap::Parser;
@@ -122,7 +121,7 @@ fn typo(args: &[std::ffi::OsString]) -> Option<String> {
         let extra = args.get(2).and_then(|a| a.to_str()).filter(|a| !a.starts_with('-'))?;
         return Some(format!(
             "{}: unexpected argument after the scenario file {first} (allowed: one scenario file; several seeds: `sweep`)",
-            chordsim::scenario_check::excerpt(extra)
+            chordsim::out::excerpt(extra)
         ));
     }
     if first.contains('/') || first.contains('.') {
@@ -135,7 +134,7 @@ fn typo(args: &[std::ffi::OsString]) -> Option<String> {
     let hint = near.map_or(String::new(), |n| format!(" — did you mean `{n}`?"));
     Some(format!(
         "{}: no such file or subcommand{hint} (allowed: a scenario file, or one of {})",
-        chordsim::scenario_check::excerpt(first),
+        chordsim::out::excerpt(first),
         names.join(", ")
     ))
 }
@@ -229,7 +228,7 @@ fn plot_capture(sc: &Scenario, args: &PlotArgs) -> Result<Option<Capture>, Strin
     if let Some(rounds) = &args.ring_at {
         let mut probe = sc.clone();
         probe.report.ring_pictures_at_rounds = Some(rounds.clone());
-        let mut v = chordsim::scenario_check::Validator::new("--ring-at");
+        let mut v = chordsim::scenario::check::Validator::new("--ring-at");
         v.ring_pictures(&probe);
         v.finish().map_err(|e| e.to_string())?;
     }

@@ -8,43 +8,7 @@
 
 use crate::id::{Id, IdSpace};
 
-/// A node slot in the simulator. Addresses are never reused, so a stale address names a dead node.
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize)]
-pub struct Addr(pub u32);
-
-/// Read back from a checkpoint, an address is checked against the state's slot count
-/// ([`crate::bounds`]), so that no event, RPC or list restored from a forged file names a slot
-/// that does not exist.
-impl<'de> serde::Deserialize<'de> for Addr {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Addr, D::Error> {
-        let a = <u32 as serde::Deserialize>::deserialize(d)?;
-        crate::bounds::addr(a).map(Addr).map_err(serde::de::Error::custom)
-    }
-}
-
-impl Addr {
-    /// The address of a placeholder entry (Zave's `pad`): names no node, never contacted.
-    pub const PAD: Addr = Addr(u32::MAX);
-}
-
-/// A reference to a remote node as the protocol knows it: its ring id and where to send.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Peer {
-    pub id: Id,
-    pub addr: Addr,
-}
-
-impl Peer {
-    /// Zave TSE'17 Sec. III: the placeholder for "the identifier just after the last entry", which
-    /// names no live node.
-    pub fn pad(id: Id) -> Peer {
-        Peer { id, addr: Addr::PAD }
-    }
-
-    pub fn is_pad(&self) -> bool {
-        self.addr == Addr::PAD
-    }
-}
+pub use crate::peer::{Addr, Peer};
 
 /// Request id, unique per node (wrapping counter).
 pub type ReqId = u32;
@@ -350,7 +314,7 @@ impl Lists {
         if self.owners.len() != n || self.used.len() != n {
             return Err(format!("list arena: {n} lists, {} owners, {} flags", self.owners.len(), self.used.len()));
         }
-        check_arena("successor list", n, &self.free, refs)?;
+        crate::bounds::check_arena("successor list", n, &self.free, refs)?;
         if self.free.len() + self.used.iter().filter(|&&u| u).count() != n
             || self.free.iter().any(|&f| self.used[f as usize])
         {
@@ -366,26 +330,6 @@ impl Lists {
     pub fn live(&self) -> usize {
         self.slots.len() - self.free.len()
     }
-}
-
-/// An arena of slots read back from a checkpoint: `free` and `refs` (the slots in use by messages in
-/// flight) name slots below `len`, each at most once, and never the same slot. Sorts both.
-pub fn check_arena(what: &str, len: usize, free: &[u32], refs: &mut [u32]) -> Result<(), String> {
-    let mut free = free.to_vec();
-    free.sort_unstable();
-    refs.sort_unstable();
-    let out = |v: &[u32]| v.last().is_some_and(|&x| x as usize >= len);
-    let twice = |v: &[u32]| v.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
-    if out(&free) || out(refs) {
-        return Err(format!("a {what} beyond the {len} allocated"));
-    }
-    if let Some(x) = twice(&free).or(twice(refs)) {
-        return Err(format!("{what} {x} is freed or carried twice"));
-    }
-    if let Some(x) = refs.iter().find(|x| free.binary_search(x).is_ok()) {
-        return Err(format!("{what} {x} is carried by a message but free"));
-    }
-    Ok(())
 }
 
 /// What a handler gets from the simulator: the time, the parameters, entropy for timer jitter, the

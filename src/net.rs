@@ -12,8 +12,9 @@
 //! drops those at delivery time); allocate per message (coordinates grow only when a new host appears).
 
 use crate::rng::{Rng, Stream};
-use crate::scenario::{Latency, MatrixValues, Net};
-use std::path::Path;
+#[cfg(test)]
+use crate::scenario::MatrixValues;
+use crate::scenario::{Latency, Matrix, Net};
 use std::sync::Arc;
 
 /// Latency distribution in µs.
@@ -39,105 +40,6 @@ pub enum LatencyModel {
 
 fn placeholder_latency() -> LatencyModel {
     LatencyModel::Constant(0)
-}
-
-/// A measured delay matrix (King / PlanetLab style), stored as one-way µs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Matrix {
-    pub n: usize,
-    /// Row-major one-way delays in µs.
-    pub us: Vec<u64>,
-}
-
-impl Matrix {
-    /// Parses `n` lines of `n` whitespace-separated non-negative delays in ms (blank lines and lines
-    /// starting with `#` are skipped). With `rtt`, each entry is a round trip and the one-way delay is
-    /// half of it. Errors name the file, the line and what is wrong.
-    pub fn parse(text: &str, file: &str, values: MatrixValues) -> Result<Matrix, String> {
-        let mut rows: Vec<(usize, Vec<u64>)> = Vec::new();
-        let div = if values == MatrixValues::Rtt { 2.0 } else { 1.0 };
-        for (i, line) in text.lines().enumerate() {
-            let t = line.trim();
-            if t.is_empty() || t.starts_with('#') {
-                continue;
-            }
-            let mut row = Vec::new();
-            for (c, w) in t.split_whitespace().enumerate() {
-                let v: f64 = w.parse().map_err(|_| {
-                    format!("{file}: line {}: column {}: `{w}` is not a number (delays in ms)", i + 1, c + 1)
-                })?;
-                if !v.is_finite() || !(0.0..=1e7).contains(&v) {
-                    return Err(format!(
-                        "{file}: line {}: column {}: {v} ms is out of range (0 ..= 1e7)",
-                        i + 1,
-                        c + 1
-                    ));
-                }
-                row.push((v / div * 1e3).round() as u64);
-            }
-            rows.push((i + 1, row));
-        }
-        let n = rows.len();
-        if n == 0 {
-            return Err(format!("{file}: no rows (expected an N×N matrix of delays in ms)"));
-        }
-        let mut us = Vec::with_capacity(n * n);
-        for (line, row) in &rows {
-            if row.len() != n {
-                return Err(format!(
-                    "{file}: line {line}: {} columns, but the matrix has {n} rows (it must be square)",
-                    row.len()
-                ));
-            }
-            us.extend_from_slice(row);
-        }
-        Ok(Matrix { n, us })
-    }
-
-    /// A matrix from its size and row-major one-way delays in µs (as a checkpoint embeds it): `n`
-    /// must be at least 1, `us` hold n × n entries, each within what a file may give (1e7 ms).
-    pub fn from_parts(n: u64, us: Vec<u64>) -> Result<Matrix, String> {
-        let n = usize::try_from(n).map_err(|_| format!("size {n} is too large"))?;
-        if n == 0 || n.checked_mul(n) != Some(us.len()) {
-            return Err(format!("{} delays do not make a {n}×{n} matrix", us.len()));
-        }
-        if let Some(v) = us.iter().find(|&&v| v > 10_000_000_000) {
-            return Err(format!("a delay of {v} µs is out of range (0 ..= 1e7 ms)"));
-        }
-        Ok(Matrix { n, us })
-    }
-
-    /// Reads and parses a matrix file.
-    pub fn load(path: &Path, values: MatrixValues) -> Result<Matrix, String> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read the latency matrix: {e}"))?;
-        Matrix::parse(&text, &file, values)
-    }
-
-    /// The matrix as a file [`Matrix::parse`] reads back to the same delays, in the unit `values`
-    /// names (round trips: twice the one-way delay), after `#` comment lines.
-    pub fn to_text(&self, values: MatrixValues, comment: &str) -> String {
-        use std::fmt::Write;
-        let mul = if values == MatrixValues::Rtt { 2.0 } else { 1.0 };
-        let mut s = String::new();
-        for line in comment.lines() {
-            let _ = writeln!(s, "# {line}");
-        }
-        for row in self.us.chunks(self.n.max(1)) {
-            let cells: Vec<String> = row.iter().map(|&us| format!("{}", us as f64 * mul / 1e3)).collect();
-            let _ = writeln!(s, "{}", cells.join(" "));
-        }
-        s
-    }
-
-    #[inline]
-    fn get(&self, a: usize, b: usize) -> u64 {
-        self.us[(a % self.n) * self.n + b % self.n]
-    }
-
-    pub fn max(&self) -> u64 {
-        self.us.iter().copied().max().unwrap_or(0)
-    }
 }
 
 /// A partition while it lasts: messages between hosts on different sides are lost.
@@ -393,21 +295,6 @@ mod tests {
     }
 
     #[test]
-    fn a_matrix_written_out_reads_back_to_the_same_delays() {
-        let mut r = crate::rng::Rng::new(5, crate::rng::Stream::Coords);
-        for values in [MatrixValues::Rtt, MatrixValues::OneWay] {
-            let us: Vec<u64> = (0..49).map(|_| r.below(5_000_000_000)).collect();
-            let m = Matrix::from_parts(7, us).expect("7×7");
-            let back = Matrix::parse(&m.to_text(values, "a copy\nof it"), "copy", values).expect("parses");
-            assert_eq!(back, m, "{values:?}");
-        }
-        assert!(Matrix::from_parts(0, vec![]).is_err());
-        assert!(Matrix::from_parts(3, vec![1; 8]).is_err());
-        assert!(Matrix::from_parts(u64::MAX, vec![1]).is_err());
-        assert!(Matrix::from_parts(1, vec![u64::MAX]).is_err());
-    }
-
-    #[test]
     fn matrix_parses_rtt_and_maps_hosts_mod_n() {
         let m = Matrix::parse("# king\n0 10 20\n10 0 30\n\n20 30 0\n", "m.txt", MatrixValues::Rtt).unwrap();
         assert_eq!((m.n, m.get(0, 2), m.get(4, 5), m.max()), (3, 10_000, 15_000, 15_000));
@@ -415,17 +302,6 @@ mod tests {
         assert_eq!(one.get(0, 1), 4000);
         let mut n = Network::simple(LatencyModel::Matrix(Arc::new(m)), 0.0);
         assert_eq!(n.pair_delay(3, 1), Some(5_000));
-    }
-
-    #[test]
-    fn malformed_matrices_name_file_and_line() {
-        let e = Matrix::parse("0 1\n1 x\n", "m.txt", MatrixValues::OneWay).unwrap_err();
-        assert!(e.contains("m.txt: line 2: column 2") && e.contains("`x`"), "{e}");
-        let e = Matrix::parse("0 1 2\n1 0\n", "m.txt", MatrixValues::OneWay).unwrap_err();
-        assert!(e.contains("line 1: 3 columns") && e.contains("square"), "{e}");
-        let e = Matrix::parse("0 -1\n1 0\n", "m.txt", MatrixValues::OneWay).unwrap_err();
-        assert!(e.contains("line 1: column 2: -1 ms is out of range"), "{e}");
-        assert!(Matrix::parse("# nothing\n", "m.txt", MatrixValues::Rtt).unwrap_err().contains("no rows"));
     }
 
     #[test]

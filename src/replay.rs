@@ -2,35 +2,20 @@
 //! says — its seed and its resolved scenario — and compare the new report with the old, byte for byte.
 //!
 //! Owns: reading the few report fields a replay needs (schema and chordsim versions, seed, the
-//! resolved scenario; everything else is ignored), the version warnings, the comparison, and the
-//! side files of a run folder: a copy of the latency matrix a scenario read ([`MATRIX_COPY`]),
-//! written beside every report so that the folder replays from anywhere.
+//! resolved scenario; everything else is ignored), the version warnings, the comparison, and reading
+//! back the side files of a run folder (the latency matrix copy, [`MATRIX_COPY`], that
+//! `scenario::write_side_files` puts beside every report so that the folder replays from anywhere).
 //! Never: trust the report blindly (its scenario is validated like a scenario file, errors name the
 //! file), print (the CLI does), or overwrite the report it replays.
 
 use crate::determinism::first_diff_line;
 use crate::report::{SCHEMA_VERSION, VERSION, without_build};
-use crate::scenario::Latency;
 use crate::scenario::Scenario;
+use crate::scenario::{Latency, MATRIX_COPY};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// The copy of `net.latency.file` in a run folder, beside `report.json`.
-pub const MATRIX_COPY: &str = "latency-matrix.txt";
-
-/// Writes into the run folder `dir` a copy of each file the scenario read beside it (the latency
-/// matrix, as parsed, in the scenario's `values` unit): what a replay of the folder needs.
-pub fn write_side_files(dir: &Path, sc: &Scenario) -> std::io::Result<()> {
-    if let Latency::Matrix { file, values, data: Some(m) } = &sc.net.latency {
-        let note = format!(
-            "the latency matrix of this run (net.latency.file = \"{file}\"), copied by chordsim for `chordsim replay`"
-        );
-        std::fs::write(dir.join(MATRIX_COPY), m.to_text(*values, &note))?;
-    }
-    Ok(())
-}
-
-/// Reads the side files of the run folder holding `report` into `sc` (see [`write_side_files`]).
+/// Reads the side files of the run folder holding `report` into `sc` (see [`crate::scenario::write_side_files`]).
 fn read_side_files(report: &Path, sc: &mut Scenario) -> Result<(), String> {
     if let Latency::Matrix { file, values, data } = &mut sc.net.latency {
         let copy = report.with_file_name(MATRIX_COPY);
@@ -41,7 +26,7 @@ fn read_side_files(report: &Path, sc: &mut Scenario) -> Result<(), String> {
                 report.display()
             ));
         }
-        *data = Some(std::sync::Arc::new(crate::net::Matrix::load(&copy, *values)?));
+        *data = Some(std::sync::Arc::new(crate::scenario::Matrix::load(&copy, *values)?));
     }
     Ok(())
 }

@@ -174,7 +174,7 @@ pub struct Report {
     pub verdict: VerdictInfo,
     /// For `safety` and `no_convergence`: the failure class and its causal slice (`diagnose`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub diagnosis: Option<crate::diagnose::Diagnosis>,
+    pub diagnosis: Option<Diagnosis>,
     /// Present when the scenario sets `check.warmup_s`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warmup: Option<WarmupReport>,
@@ -194,6 +194,23 @@ pub struct Report {
     pub dht: Option<DhtReport>,
     pub scenario: Scenario,
     pub rounds: Vec<RoundRow>,
+}
+
+/// A failure's class, its explanation and its causal slice (computed by `diagnose`).
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct Diagnosis {
+    /// `isolated_joiner`, `successor_list_exhausted`, `ring_split_by_partition`, `false_suspicion`,
+    /// `zave_t1` … `zave_t6` (`zave_t3_prime`), or `unclassified`.
+    pub class: &'static str,
+    pub summary: String,
+    /// The slice's span in simulated seconds: from the last good round (or the cap) to the deciding one.
+    pub window_s: [f64; 2],
+    /// The focus nodes as they stood at the deciding round, one line each.
+    pub nodes: Vec<String>,
+    /// What touched the focus nodes and the nodes they point at, oldest first.
+    pub slice: Vec<String>,
+    /// Slice lines left out (the oldest).
+    pub slice_omitted: u64,
 }
 
 /// Decides the verdict from how the run stopped and what the checker saw.
@@ -405,14 +422,14 @@ impl Report {
     }
 
     /// Writes `report.json` and, beside it, `rounds.csv` (one line per checked round) and a copy of
-    /// any side file the scenario read (`replay::write_side_files`); returns the path of `report.json`.
+    /// any side file the scenario read (`scenario::write_side_files`); returns the path of `report.json`.
     pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
         let dir = self.dir(root);
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("report.json");
         std::fs::write(&path, self.to_json())?;
         std::fs::write(dir.join("rounds.csv"), crate::csv::rounds_csv(&self.rounds))?;
-        crate::replay::write_side_files(&dir, &self.scenario)?;
+        crate::scenario::write_side_files(&dir, &self.scenario)?;
         Ok(path)
     }
 

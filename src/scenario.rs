@@ -2,7 +2,7 @@
 //!
 //! Owns: every user-facing setting and its allowed range. Unknown keys, wrong types and unknown
 //! variants are refused by the schema pass on the spanned document (`scenario/schema.rs`, with
-//! serde's `deny_unknown_fields` behind it); ranges and cross-field rules by `scenario_check.rs`.
+//! serde's `deny_unknown_fields` behind it); ranges and cross-field rules by `scenario/check.rs`.
 //! Every refusal is one line, `FILE:LINE:COL: key.path: problem (allowed: …)` (`scenario/load.rs`). The resolved scenario (defaults filled in) is what reports
 //! embed, so a run can be repeated from its report alone.
 //! Never: panic on bad input, or silently replace a bad value by a default.
@@ -11,7 +11,10 @@ use crate::id::IdSpace;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+pub mod check;
 mod load;
+pub use matrix::{MATRIX_COPY, Matrix, write_side_files};
+mod matrix;
 pub mod memory;
 mod protocol;
 pub mod schema;
@@ -171,7 +174,7 @@ pub enum Latency {
         values: MatrixValues,
         /// The parsed matrix (read by [`Scenario::load`]; not part of the resolved scenario text).
         #[serde(skip)]
-        data: Option<std::sync::Arc<crate::net::Matrix>>,
+        data: Option<std::sync::Arc<Matrix>>,
     },
 }
 
@@ -225,7 +228,7 @@ impl Net {
     fn load_matrix(&mut self, file: &str) -> Result<(), ScenarioError> {
         if let Latency::Matrix { file: m, values, data } = &mut self.latency {
             let base = Path::new(file).parent().unwrap_or(Path::new(""));
-            let parsed = crate::net::Matrix::load(&base.join(m.as_str()), *values)
+            let parsed = Matrix::load(&base.join(m.as_str()), *values)
                 .map_err(|e| ScenarioError(format!("{file}: net.latency.file: {e}")))?;
             *data = Some(std::sync::Arc::new(parsed));
         }
@@ -414,7 +417,7 @@ pub enum Workload {
         #[serde(default = "uniform")]
         popularity: Popularity,
     },
-    /// Session churn (OverSim-style, `session.rs`): each of `population` physical nodes alternates
+    /// Session churn (OverSim-style, `sim/session.rs`): each of `population` physical nodes alternates
     /// online and offline periods drawn from `on` and `off`; a node that comes back rejoins with the
     /// same id(s). Going offline is a graceful leave with probability `leave_probability`, else a
     /// crash. No transition is scheduled after `end_s`.
@@ -561,7 +564,7 @@ impl Scenario {
         if self.net.loss_ratio > 0.0 {
             why.push(format!(
                 "message loss {} %",
-                crate::csv::num(crate::metrics::round6(100.0 * self.net.loss_ratio))
+                (100.0 * self.net.loss_ratio * 1e6).round() / 1e6 // to 6 decimals, as reports round
             ));
         }
         if self.has_partitions() {

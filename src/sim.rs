@@ -14,15 +14,18 @@ use crate::node::Node;
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::scenario::{Scenario, ms_to_us};
-use crate::trace::{Observed, Observer};
+use observe::{Observed, Observer};
+
+pub mod observe;
+pub mod session;
 
 /// How far behind its lane's head an event gets its node prefetched (besides the next event).
 const PREFETCH_AHEAD: usize = 2;
 
-/// Prefetches the slot of the node `ev` is addressed to, if any (`trace::target`).
+/// Prefetches the slot of the node `ev` is addressed to, if any ([`Ev::target`]).
 #[inline]
 fn prefetch_target(nodes: &[Slot], ev: Option<&Ev>) {
-    if let Some(slot) = ev.and_then(crate::trace::target).and_then(|a| nodes.get(a.0 as usize)) {
+    if let Some(slot) = ev.and_then(Ev::target).and_then(|a| nodes.get(a.0 as usize)) {
         crate::prefetch::prefetch(slot);
     }
 }
@@ -56,8 +59,20 @@ pub enum Ev {
     },
     /// Next arrival of the DHT workload with this index.
     Dht(u16),
-    /// The session member with this index goes online or offline (`session.rs`).
+    /// The session member with this index goes online or offline (`sim/session.rs`).
     Session(u32),
+}
+
+impl Ev {
+    /// The one node this event is addressed to, if any. Other events may touch any node.
+    #[inline]
+    pub fn target(&self) -> Option<Addr> {
+        match self {
+            Ev::Deliver { to, .. } | Ev::Timer { to, .. } | Ev::AppTimer { to, .. } => Some(*to),
+            Ev::Join(a) => Some(*a),
+            Ev::Script(_) | Ev::Churn(_) | Ev::Lookup(_) | Ev::Round(_) | Ev::Dht(_) | Ev::Session(_) => None,
+        }
+    }
 }
 
 /// A node slot. A crashed or departed node keeps its slot (addresses are never reused).
@@ -117,7 +132,7 @@ pub struct Sim {
     /// Zipf CDF per workload (built on first use).
     pub(crate) zipf: Vec<Vec<f64>>,
     /// Session churn populations (empty without a `sessions` workload).
-    pub sessions: crate::session::Sessions,
+    pub sessions: crate::sim::session::Sessions,
     /// Sees every dispatched event (determinism hash, state trace); `None` costs one branch per event.
     pub observer: Option<Box<dyn Observer>>,
     /// Wall-clock seconds spent in the per-round checker, for `--timing` only: never in a report and

@@ -12,12 +12,16 @@
 use crate::report::Report;
 use crate::run::run_captured;
 use crate::scenario::Scenario;
-use crate::sweep_out::{self, SeedRow, SeedSpan, ShardInfo, SweepMeta, SweepSummary};
+use crate::sweep::out::{SeedRow, SeedSpan, ShardInfo, SweepMeta, SweepSummary};
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+pub mod merge;
+pub mod out;
+pub mod verify;
 
 /// Parses `A..B` (half-open) or `A..=B` (inclusive) into a half-open span with `A < B`.
 pub fn parse_seeds(s: &str) -> Result<SeedSpan, String> {
@@ -110,9 +114,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// See [`sweep_out::exit_code`].
+    /// See [`out::exit_code`].
     pub fn exit_code(&self) -> u8 {
-        sweep_out::exit_code(&self.rows)
+        out::exit_code(&self.rows)
     }
 }
 
@@ -193,8 +197,8 @@ pub fn run(cfg: &Config, on_done: &(dyn Fn(bool) + Sync)) -> Result<Outcome, Str
     });
     let mut rows = results.into_inner().unwrap_or_else(|p| p.into_inner());
     rows.sort_by_key(|r| r.seed);
-    let summary = sweep_out::summary(&meta, &rows);
-    sweep_out::write(&dir, &summary, &rows).map_err(|e| format!("{}: cannot write: {e}", dir.display()))?;
+    let summary = out::summary(&meta, &rows);
+    out::write(&dir, &summary, &rows).map_err(|e| format!("{}: cannot write: {e}", dir.display()))?;
     Ok(Outcome { summary, rows, dir })
 }
 

@@ -1,5 +1,5 @@
-//! Watching a run event by event: the [`Observer`] hook the simulator calls after every dispatched
-//! event, the compact [`EventRecord`] of an event with its rolling 64-bit FNV-1a hash, and the state
+//! Watching a run event by event: observers on the simulator's [`Observer`] hook (`sim/observe.rs`,
+//! re-exported here), the compact [`EventRecord`] of an event with its rolling 64-bit FNV-1a hash, and the state
 //! [`Tracer`] that writes one line per node state transition (`--trace FILE`).
 //!
 //! Owns: the identity of an event for determinism checks — `(time, seq, kind, node)` — and the trace
@@ -12,29 +12,7 @@ use crate::sim::{Ev, Sim};
 use std::any::Any;
 use std::io::Write;
 
-/// An event the simulator has just dispatched.
-#[derive(Copy, Clone, Debug)]
-pub struct Observed {
-    /// 0-based position in the run's event sequence.
-    pub index: u64,
-    /// Simulated time (µs) and global insertion counter: the queue order.
-    pub at: u64,
-    pub seq: u64,
-    pub ev: Ev,
-}
-
-/// Sees every event after it was dispatched, with read access to the whole simulation.
-pub trait Observer: Any + Send {
-    /// Called once, when the initial ring is built and before the first event.
-    fn start(&mut self, _sim: &Sim) {}
-    fn after_event(&mut self, sim: &Sim, ev: &Observed);
-}
-
-/// Takes the observer out of `sim` and returns it as its concrete type, if it is one.
-pub fn take_observer<T: Observer>(sim: &mut Sim) -> Option<Box<T>> {
-    let o: Box<dyn Any> = sim.observer.take()?;
-    o.downcast::<T>().ok()
-}
+pub use crate::sim::observe::{Observed, Observer, take_observer};
 
 /// No node for this event (scripted, churn, lookup arrival, round boundary).
 pub const NO_NODE: u32 = u32::MAX;
@@ -135,13 +113,9 @@ pub fn kind_name(code: u16) -> String {
     }
 }
 
-/// The one node an event is addressed to, if any. Other events may touch any node.
+/// The one node an event is addressed to, if any ([`Ev::target`]).
 pub fn target(ev: &Ev) -> Option<Addr> {
-    match ev {
-        Ev::Deliver { to, .. } | Ev::Timer { to, .. } | Ev::AppTimer { to, .. } => Some(*to),
-        Ev::Join(a) => Some(*a),
-        Ev::Script(_) | Ev::Churn(_) | Ev::Lookup(_) | Ev::Round(_) | Ev::Dht(_) | Ev::Session(_) => None,
-    }
+    ev.target()
 }
 
 /// Several observers, called in order.

@@ -15,7 +15,7 @@
 
 use super::{AppCtx, AppEffect, BatchId, Item};
 use crate::id::Id;
-use crate::msg::Peer;
+use crate::peer::Peer;
 use std::collections::BTreeMap;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -10,7 +10,7 @@
 pub mod dht;
 
 use crate::id::{Id, IdSpace};
-use crate::msg::Peer;
+use crate::peer::Peer;
 pub use dht::{DhtMsg, DhtNode, DhtTimer, OpKind, OpResult};
 
 /// An application message.
@@ -105,7 +105,7 @@ impl Items {
     /// messages in flight carry, exist, are not free, and are each carried once (a batch is released
     /// when its message is delivered or lost).
     pub fn check_restored(&self, refs: &mut [u32]) -> Result<(), String> {
-        crate::msg::check_arena("item batch", self.slots.len(), &self.free, refs)
+        crate::bounds::check_arena("item batch", self.slots.len(), &self.free, refs)
     }
 }
 

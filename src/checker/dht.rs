@@ -122,7 +122,7 @@ impl DhtTruth {
             return Err(format!("{} operations, {} origins", self.ops.len(), self.origin.len()));
         }
         let mut live: Vec<u32> = (0..self.ops.len() as u32).filter(|&t| self.ops[t as usize].is_some()).collect();
-        crate::msg::check_arena("operation tag", self.ops.len(), &self.free, &mut live)
+        crate::bounds::check_arena("operation tag", self.ops.len(), &self.free, &mut live)
     }
 
     /// Items placed directly (the `load_keys` event): version 1, acknowledged.

@@ -100,7 +100,7 @@ pub type PropName = &'static str;
 pub struct ViolationRecord {
     pub round: u32,
     pub time_s: f64,
-    #[serde(deserialize_with = "crate::checkpoint::names::de_one")]
+    #[serde(deserialize_with = "crate::checker::names::de_one")]
     pub property: PropName,
     pub nodes: Vec<String>,
     pub detail: String,
@@ -123,7 +123,7 @@ pub struct PropTally {
 /// Everything the report says about Zave's properties.
 #[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct PropReport {
-    #[serde(deserialize_with = "crate::checkpoint::names::de_map")]
+    #[serde(deserialize_with = "crate::checker::names::de_map")]
     pub by_property: BTreeMap<&'static str, PropTally>,
     pub records: Vec<ViolationRecord>,
     pub records_dropped: u64,

@@ -23,7 +23,7 @@ impl Checker {
         }
         let mut live: Vec<u32> =
             (0..self.inflight.len() as u32).filter(|&t| self.inflight[t as usize].is_some()).collect();
-        crate::msg::check_arena("lookup tag", self.inflight.len(), &self.free, &mut live)
+        crate::bounds::check_arena("lookup tag", self.inflight.len(), &self.free, &mut live)
             .map_err(|e| format!("checker: {e}"))?;
         if let Some(d) = &self.dht {
             d.check_restored().map_err(|e| format!("checker: DHT: {e}"))?;

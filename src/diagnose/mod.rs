@@ -22,29 +22,13 @@ use crate::trace::Observer as _;
 use crate::zave::properties::Property;
 use classify::{Context, Final, secs};
 use record::{Entry, Recorder, What};
-use serde::Serialize;
 
 /// The slice reaches back at most this many checked rounds before the deciding one.
 pub const WINDOW_ROUNDS: u64 = 3;
 /// At most this many slice lines are kept (the latest); the rest are counted.
 pub const MAX_LINES: usize = 40;
 
-/// A failure's class, its explanation and its causal slice.
-#[derive(Serialize, Clone, Debug, PartialEq)]
-pub struct Diagnosis {
-    /// `isolated_joiner`, `successor_list_exhausted`, `ring_split_by_partition`, `false_suspicion`,
-    /// `zave_t1` … `zave_t6` (`zave_t3_prime`), or `unclassified`.
-    pub class: &'static str,
-    pub summary: String,
-    /// The slice's span in simulated seconds: from the last good round (or the cap) to the deciding one.
-    pub window_s: [f64; 2],
-    /// The focus nodes as they stood at the deciding round, one line each.
-    pub nodes: Vec<String>,
-    /// What touched the focus nodes and the nodes they point at, oldest first.
-    pub slice: Vec<String>,
-    /// Slice lines left out (the oldest).
-    pub slice_omitted: u64,
-}
+pub use crate::report::Diagnosis;
 
 /// The report's failure explained, for `safety` and `no_convergence` verdicts with a deciding round.
 pub fn explain(report: &Report) -> Option<Diagnosis> {

@@ -69,7 +69,7 @@ impl Scenario {
             sc.name = stem.to_string();
         }
         sc.faults.respect_assumptions.get_or_insert(sc.protocol.variant == Variant::Zave);
-        let mut v = crate::scenario_check::Validator::new(file);
+        let mut v = crate::scenario::check::Validator::new(file);
         v.scenario(&sc);
         v.finish_at(&|key| position(text, locate(root, key)))?;
         sc.net.load_matrix(file)?;
@@ -79,7 +79,7 @@ impl Scenario {
     /// Checks ranges and cross-field rules; the first problem is reported (one line), with a count of
     /// the others.
     pub fn validate(&self, file: &str) -> Result<(), ScenarioError> {
-        let mut v = crate::scenario_check::Validator::new(file);
+        let mut v = crate::scenario::check::Validator::new(file);
         v.scenario(self);
         v.finish()
     }

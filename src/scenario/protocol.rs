@@ -1,7 +1,7 @@
 //! The `[protocol]` section of a scenario: which Chord, and how each node runs it.
 //!
 //! Owns: [`Protocol`] with its defaults, and the option enums it uses ([`Variant`], [`FingerRefresh`],
-//! [`LookupStyle`], [`Maintenance`]). Validation lives in `scenario_check.rs`, behaviour in `node/`.
+//! [`LookupStyle`], [`Maintenance`]). Validation lives in `scenario/check.rs`, behaviour in `node/`.
 //! Never: read files or check ranges; a field skipped in reports when at its default keeps older
 //! reports byte-identical on replay.
 

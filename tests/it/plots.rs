@@ -7,8 +7,8 @@ use crate::util::{Tmp, chordsim, scenario, stderr};
 use chordsim::plot::{self, Capture, svg};
 use chordsim::run::{run_captured, run_scenario};
 use chordsim::scenario::Scenario;
+use chordsim::sweep::out::SeedSpan;
 use chordsim::sweep::{self, Config};
-use chordsim::sweep_out::SeedSpan;
 use std::path::Path;
 
 fn count(names: &[String], el: &str) -> usize {

@@ -4,8 +4,8 @@
 
 use crate::util::{Tmp, chordsim, json, read, scenario, stderr, stdout};
 use chordsim::scenario::Scenario;
+use chordsim::sweep::out::{self as sweep_out, SeedSpan, ShardInfo};
 use chordsim::sweep::{self, Config};
-use chordsim::sweep_out::{self, SeedSpan, ShardInfo};
 use std::path::PathBuf;
 
 fn config(file: &str, seeds: (u64, u64), swarm: bool, jobs: usize, out: PathBuf) -> Config {

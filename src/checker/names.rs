@@ -1,5 +1,5 @@
-//! Serde helpers for the few report-facing types a checkpoint carries: property names held as
-//! `&'static str`, and the checker's round rows kept as JSON text.
+//! Serde helpers for the checker's report-facing types that a checkpoint carries: property names
+//! held as `&'static str`, and the checker's round rows kept as JSON text.
 //!
 //! Owns: mapping a property name read back to the one static name of [`Property::ALL`] (an unknown
 //! name is a decoding error), and the JSON-text wrapper for fields whose types skip absent values

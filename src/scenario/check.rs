@@ -41,21 +41,7 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     }
 }
 
-/// A user-given text as a short quoted excerpt for messages: at most 40 characters, control
-/// characters escaped, so an error never echoes a huge or binary value whole.
-pub fn excerpt(text: &str) -> String {
-    const MAX: usize = 40;
-    let mut out = String::from("\"");
-    for c in text.chars().take(MAX) {
-        out.extend(c.escape_debug());
-    }
-    out.push('"');
-    let n = text.chars().count();
-    if n > MAX {
-        out.push_str(&format!("… ({n} characters)"));
-    }
-    out
-}
+pub use crate::out::excerpt;
 
 impl<'a> Validator<'a> {
     pub fn new(file: &'a str) -> Self {

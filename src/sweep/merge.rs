@@ -3,12 +3,12 @@
 //!
 //! Owns: reading a shard folder, the checks across shards (one sweep, each shard once, the same
 //! chordsim), the merged rows, and copying the reports of failing seeds. Each shard is first checked
-//! on its own (`sweep_verify.rs`), and nothing is written until every check passed; every figure of
+//! on its own (`sweep/verify.rs`), and nothing is written until every check passed; every figure of
 //! the merged summary is recomputed from the per-seed rows.
 //! Never: trust a figure it can recompute, write a partial merge, or print (the CLI prints).
 
-use crate::sweep_out::{SeedRow, SweepSummary, parse_runs_csv, summary, write};
-use crate::sweep_verify;
+use crate::sweep::out::{SeedRow, SweepSummary, parse_runs_csv, summary, write};
+use crate::sweep::verify;
 use std::path::{Path, PathBuf};
 
 /// A shard folder read back: its summary and rows.
@@ -72,7 +72,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepSummary, Vec<SeedRow>
     let shards = dirs.iter().map(|d| read_shard(d)).collect::<Result<Vec<_>, _>>()?;
     check_shards(dirs, &shards)?;
     for (dir, (s, rows)) in dirs.iter().zip(&shards) {
-        sweep_verify::shard(dir, s, rows)?;
+        verify::shard(dir, s, rows)?;
     }
     // Shard 0's record, whatever order the folders were given in.
     let zero = shards.iter().find(|(s, _)| s.shard.is_some_and(|h| h.index == 0)).unwrap_or(&shards[0]);

@@ -2,15 +2,15 @@
 //! [`SweepSummary`] (`summary.json`: counts per verdict, each metric's mean with a 95 % confidence
 //! interval and its distribution across seeds), and the human summary.
 //!
-//! Owns: the sweep output format (the merge of shard folders is `sweep_merge.rs`, re-exported here). A summary is always computed from
+//! Owns: the sweep output format (the merge of shard folders is `sweep/merge.rs`, re-exported here). A summary is always computed from
 //! rows sorted by seed, and rows survive a trip through `runs.csv` bit for bit, so a merge of shards
 //! writes the same bytes as the unsharded sweep.
 //! Never: run simulations (`sweep.rs` does), or put wall-clock values or thread counts in a file.
 
 use crate::csv;
+use crate::out::excerpt;
 use crate::report::{Report, SCHEMA_VERSION, VERSION};
 use crate::scenario::{Expect, Scenario};
-use crate::scenario_check::excerpt;
 use crate::stats::summarize;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub use crate::sweep_merge::merge;
+pub use crate::sweep::merge::merge;
 
 type Metric = (&'static str, fn(&Report) -> Option<f64>);
 

@@ -6,10 +6,10 @@
 //! and seed (for a row) or the field (for the summary), and what disagrees with what.
 //! Never: write anything, or repair what it finds (a contradictory folder is refused, not fixed).
 
+use crate::out::excerpt;
 use crate::report::Verdict;
-use crate::scenario_check::excerpt;
+use crate::sweep::out::{METRICS, SeedRow, SweepSummary, summary};
 use crate::sweep::{shard_len, shard_seed};
-use crate::sweep_out::{METRICS, SeedRow, SweepSummary, summary};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
