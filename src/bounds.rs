@@ -7,7 +7,8 @@
 //! without a walk over each structure that holds one.
 //! Invariants: outside [`with`] there are no limits (reports, scenarios and tests decode freely); the
 //! limits are restored on every exit from [`with`], also on error.
-//! Also [`check_arena`], the shared check of a restored slot arena (lists, item batches, tags).
+//! Also [`check_arena`], the shared check of a restored slot arena (lists, item batches, tags), and
+//! [`excerpt`], the bound on how much of a user-given text any message quotes.
 //! Never: hold anything but plain numbers, or be read by the simulation itself.
 
 use std::cell::Cell;
@@ -71,6 +72,22 @@ pub fn check_arena(what: &str, len: usize, free: &[u32], refs: &mut [u32]) -> Re
         return Err(format!("{what} {x} is carried by a message but free"));
     }
     Ok(())
+}
+
+/// A user-given text as a short quoted excerpt for messages: at most 40 characters, control
+/// characters escaped, so an error never echoes a huge or binary value whole.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out = String::from("\"");
+    for c in text.chars().take(MAX) {
+        out.extend(c.escape_debug());
+    }
+    out.push('"');
+    let n = text.chars().count();
+    if n > MAX {
+        out.push_str(&format!("… ({n} characters)"));
+    }
+    out
 }
 
 #[cfg(test)]

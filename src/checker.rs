@@ -14,7 +14,6 @@ use crate::msg::{Addr, Params, Peer};
 use crate::node::{Node, Route};
 use crate::rng::Rng;
 use crate::scenario::{Expect, Scenario};
-use crate::sim::Slot;
 pub use crate::truth::Truth;
 use serde::Serialize;
 
@@ -180,10 +179,12 @@ mod props;
 mod restore;
 mod split;
 mod state;
+mod view;
 pub use dht::{DhtCounts, DhtRow, DhtTruth};
 pub use latency::{FDist, LatencyReport, LatencyStats, RoundLatency};
 pub use props::{PropReport, PropTally, SimView, ViolationRecord, is_safety};
 pub use split::windows as partition_windows;
+pub use view::NodeView;
 
 impl Checker {
     pub fn new(sc: &Scenario) -> Self {
@@ -336,11 +337,11 @@ impl Checker {
     /// this round and `check.on_violation` is `stop`. With `continue` the run goes on; the first
     /// decision stands and later rounds are only recorded (and may show the ring converging).
     #[allow(clippy::too_many_arguments)]
-    pub fn check_round(
+    pub fn check_round<V: NodeView>(
         &mut self,
         k: u32,
         now: u64,
-        nodes: &[Slot],
+        nodes: &[V],
         truth: &Truth,
         params: &Params,
         rng: &mut Rng,
@@ -394,10 +395,10 @@ impl Checker {
 
     /// Compares every live node with the truth and runs the probe lookups, without recording a round.
     /// Returns the row (round, msgs and lookups left empty) and the first problem found.
-    pub fn snapshot(
+    pub fn snapshot<V: NodeView>(
         &mut self,
         now: u64,
-        nodes: &[Slot],
+        nodes: &[V],
         truth: &Truth,
         params: &Params,
         rng: &mut Rng,
@@ -471,7 +472,12 @@ impl Checker {
     }
 
     /// Probe lookups: `probe_keys` random keys from random joined nodes, walked over current states.
-    fn run_probes(&mut self, nodes: &[Slot], truth: &Truth, rng: &mut Rng) -> (u64, u64, u64, u64, Option<String>) {
+    fn run_probes<V: NodeView>(
+        &mut self,
+        nodes: &[V],
+        truth: &Truth,
+        rng: &mut Rng,
+    ) -> (u64, u64, u64, u64, Option<String>) {
         let (mut ok, mut hops_sum, mut touts_sum, mut reason) = (0, 0, 0, None);
         let mut done = 0;
         for _ in 0..self.probe_keys {
@@ -487,7 +493,7 @@ impl Checker {
             if correct {
                 ok += 1;
             } else if reason.is_none() {
-                let me = nodes[a.0 as usize].node.me();
+                let me = nodes[a.0 as usize].node().me();
                 let got = owner.map_or("nothing (gave up)".to_string(), |o| o.id.to_string());
                 let want = want.map_or("none".to_string(), |w| w.id.to_string());
                 reason = Some(format!("probe lookup from node {} for key {key} returned {got}, truth {want}", me.id));
@@ -512,9 +518,15 @@ impl Checker {
     /// One probe: the routing function of each node over its current state, no messages. A dead (or
     /// not yet joined) hop counts as a timeout and the walk asks the same node for its next candidate,
     /// as the real lookup would after being told of the dead node.
-    pub fn probe(&mut self, nodes: &[Slot], truth: &Truth, origin: Addr, key: Id) -> (Option<Peer>, u16, u16) {
+    pub fn probe<V: NodeView>(
+        &mut self,
+        nodes: &[V],
+        truth: &Truth,
+        origin: Addr,
+        key: Id,
+    ) -> (Option<Peer>, u16, u16) {
         let (mut hops, mut touts, mut steps) = (0u16, 0u16, 0u16);
-        let mut cur: &Node = &nodes[origin.0 as usize].node;
+        let mut cur: &Node = nodes[origin.0 as usize].node();
         self.skip.clear();
         while steps < self.max_steps {
             steps += 1;
@@ -538,7 +550,7 @@ impl Checker {
             if done {
                 return (Some(next), hops, touts);
             }
-            cur = &nodes[next.addr.0 as usize].node;
+            cur = nodes[next.addr.0 as usize].node();
             self.skip.clear();
         }
         (None, hops, touts)

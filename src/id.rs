@@ -137,7 +137,7 @@ impl IdSpace {
 
 /// An id as typed, cut to a short excerpt for messages.
 fn shown(s: &str) -> String {
-    crate::out::excerpt(s)
+    crate::bounds::excerpt(s)
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub mod metrics;
 pub mod msg;
 pub mod net;
 pub mod node;
+pub mod options;
 pub mod out;
 pub mod outdir;
 pub mod paper;

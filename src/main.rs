@@ -121,7 +121,7 @@ fn typo(args: &[std::ffi::OsString]) -> Option<String> {
         let extra = args.get(2).and_then(|a| a.to_str()).filter(|a| !a.starts_with('-'))?;
         return Some(format!(
             "{}: unexpected argument after the scenario file {first} (allowed: one scenario file; several seeds: `sweep`)",
-            chordsim::out::excerpt(extra)
+            chordsim::bounds::excerpt(extra)
         ));
     }
     if first.contains('/') || first.contains('.') {
@@ -134,7 +134,7 @@ fn typo(args: &[std::ffi::OsString]) -> Option<String> {
     let hint = near.map_or(String::new(), |n| format!(" — did you mean `{n}`?"));
     Some(format!(
         "{}: no such file or subcommand{hint} (allowed: a scenario file, or one of {})",
-        chordsim::out::excerpt(first),
+        chordsim::bounds::excerpt(first),
         names.join(", ")
     ))
 }

@@ -225,7 +225,7 @@ pub enum Effect {
 /// Protocol parameters shared by all nodes of a run (resolved from the scenario).
 #[derive(Clone, Debug)]
 pub struct Params {
-    pub variant: crate::scenario::Variant,
+    pub variant: crate::options::Variant,
     pub space: IdSpace,
     /// Successor-list length r.
     pub r: usize,
@@ -248,7 +248,7 @@ pub struct Params {
     pub successor_fallback: bool,
     /// A ton03 joiner fetches its new successor's list before it counts as joined (see `Protocol`).
     pub join_fetches_list: bool,
-    pub finger_refresh: crate::scenario::FingerRefresh,
+    pub finger_refresh: crate::options::FingerRefresh,
     /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
     pub lookup_retries: bool,
     pub stabilize_on_join: bool,

@@ -4,29 +4,12 @@
 //! written is closed quietly and later text to it is dropped. The run goes on and writes its
 //! results folder; the exit code is the run's.
 //!
-//! Owns: the one "this stream is closed" flag per stream, and [`excerpt`], how any message quotes
-//! a user-given text. `std`'s print macros panic on a write
+//! Owns: the one "this stream is closed" flag per stream. `std`'s print macros panic on a write
 //! error, so they are refused by clippy (`clippy.toml`, `disallowed-macros`) everywhere in the crate.
 //! Never: panic, retry, or report a closed stream anywhere (there is no one left to read it).
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// A user-given text as a short quoted excerpt for messages: at most 40 characters, control
-/// characters escaped, so an error never echoes a huge or binary value whole.
-pub fn excerpt(text: &str) -> String {
-    const MAX: usize = 40;
-    let mut out = String::from("\"");
-    for c in text.chars().take(MAX) {
-        out.extend(c.escape_debug());
-    }
-    out.push('"');
-    let n = text.chars().count();
-    if n > MAX {
-        out.push_str(&format!("… ({n} characters)"));
-    }
-    out
-}
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);

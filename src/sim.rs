@@ -85,6 +85,23 @@ pub struct Slot {
     pub app: crate::app::App,
 }
 
+impl crate::checker::NodeView for Slot {
+    #[inline]
+    fn is_alive(&self) -> bool {
+        self.alive
+    }
+
+    #[inline]
+    fn node(&self) -> &Node {
+        &self.node
+    }
+
+    #[inline]
+    fn dht(&self) -> Option<&crate::app::DhtNode> {
+        self.app.dht()
+    }
+}
+
 /// How a run ended, before judging.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {

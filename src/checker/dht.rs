@@ -8,10 +8,10 @@
 //! repair could copy it. Reads node stores only through `DhtNode::store`.
 //! Never: touch a store, or send anything.
 
+use super::NodeView;
 use crate::app::{OpKind, OpResult};
 use crate::id::Id;
 use crate::metrics::round6;
-use crate::sim::Slot;
 use crate::truth::Truth;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -177,14 +177,21 @@ impl DhtTruth {
     }
 
     /// Where items live now. `host_of` maps a slot to its physical node; `hosts` lists live ones.
-    pub fn account(&self, nodes: &[Slot], truth: &Truth, replicas: usize, host_of: &[u32], hosts: &[u32]) -> DhtRow {
+    pub fn account<V: NodeView>(
+        &self,
+        nodes: &[V],
+        truth: &Truth,
+        replicas: usize,
+        host_of: &[u32],
+        hosts: &[u32],
+    ) -> DhtRow {
         let keys: Vec<(Id, u32)> =
             self.ledger.iter().filter(|(_, l)| l.acked > 0).map(|(&k, l)| (k, l.acked)).collect();
         let mut holders = vec![0u32; keys.len()];
         let mut owner_holds = vec![false; keys.len()];
         let mut row = DhtRow { items: keys.len() as u64, ..DhtRow::default() };
         for &a in truth.alive().as_slice() {
-            let Some(store) = nodes[a.0 as usize].app.dht().map(|d| d.store()) else { continue };
+            let Some(store) = nodes[a.0 as usize].dht().map(|d| d.store()) else { continue };
             row.stored_copies += store.len() as u64;
             for (k, &v) in store {
                 let Ok(i) = keys.binary_search_by_key(k, |&(k, _)| k) else { continue };

@@ -9,7 +9,7 @@
 //! Never: repair or change node state; build more than O(N · r) per round.
 
 use super::Checker;
-use crate::sim::Slot;
+use super::NodeView;
 use crate::truth::Truth;
 use crate::zave::properties::{Property, RingView, Violation, check_all_counting};
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub struct SimView {
 }
 
 impl SimView {
-    pub fn build(nodes: &[Slot], truth: &Truth, r: usize) -> SimView {
+    pub fn build<V: NodeView>(nodes: &[V], truth: &Truth, r: usize) -> SimView {
         let n = nodes.len();
         let mut v = SimView {
             ids: Vec::with_capacity(n),
@@ -43,15 +43,15 @@ impl SimView {
         };
         let mut pads = Vec::new();
         for (i, s) in nodes.iter().enumerate() {
-            let alive = s.alive && truth.is_alive(crate::msg::Addr(i as u32));
-            v.ids.push(s.node.me().id.0);
+            let alive = s.is_alive() && truth.is_alive(crate::msg::Addr(i as u32));
+            v.ids.push(s.node().me().id.0);
             v.live.push(alive);
-            v.member.push(alive && s.node.is_joined());
+            v.member.push(alive && s.node().is_joined());
             v.start.push(v.flat.len() as u32);
             if !alive {
                 continue;
             }
-            for p in s.node.succ_list() {
+            for p in s.node().succ_list() {
                 if p.is_pad() {
                     pads.push(p.id.0);
                     v.flat.push(n + pads.len() - 1);
@@ -158,11 +158,11 @@ impl Checker {
     /// have stranded it and the protocol lost its live entries itself (the published protocol adopts its
     /// successor's predecessor unchecked and cuts its list to `[x, s]`: Zave's T1). From a broken round
     /// until the ring converges again, unrepairable violations are not blamed on the protocol at once.
-    pub(super) fn check_properties(
+    pub(super) fn check_properties<V: NodeView>(
         &mut self,
         k: u32,
         now: u64,
-        nodes: &[Slot],
+        nodes: &[V],
         truth: &Truth,
     ) -> (Vec<&'static str>, u64, Option<String>) {
         let view = SimView::build(nodes, truth, self.r);

@@ -9,10 +9,10 @@
 //! Never: mutate nodes; allocate per node (one pass, O(N · m · log N) for the fingers).
 
 use super::Checker;
+use super::NodeView;
 use crate::id::Id;
 use crate::msg::{Params, Peer};
 use crate::node::Node;
-use crate::sim::Slot;
 
 /// Counts of correct state over the live nodes, and the first problem found (in id order).
 #[derive(Default, Debug)]
@@ -43,10 +43,10 @@ pub const MAX_FINGER_CHECKED: u64 = 2_000;
 
 impl Checker {
     /// Checks every `stride`-th node of the ring, starting at `offset`.
-    pub(super) fn check_states(
+    pub(super) fn check_states<V: NodeView>(
         &self,
         ring: &[Peer],
-        nodes: &[Slot],
+        nodes: &[V],
         params: &Params,
         stride: usize,
         offset: usize,
@@ -58,10 +58,10 @@ impl Checker {
         for (i, me) in ring.iter().enumerate().skip(offset).step_by(stride.max(1)) {
             c.checked += 1;
             if let Some(ahead) = ring.get(i + PREFETCH_AHEAD * stride.max(1)) {
-                crate::prefetch::prefetch(&nodes[ahead.addr.0 as usize].node);
+                crate::prefetch::prefetch(nodes[ahead.addr.0 as usize].node());
             }
             let fingers_too = (c.checked - 1).is_multiple_of(finger_every);
-            let node = &nodes[me.addr.0 as usize].node;
+            let node = &nodes[me.addr.0 as usize].node();
             if !node.is_joined() {
                 if fingers_too {
                     c.finger_nodes += 1;

@@ -6,7 +6,7 @@
 use super::Node;
 use crate::id::{Id, IdSpace};
 use crate::msg::{Addr, Ctx, Effect, Lists, Msg, Params, Peer, Timer};
-use crate::scenario::Variant;
+use crate::options::Variant;
 
 pub fn n(x: u64) -> Peer {
     Peer { id: Id(x), addr: Addr(x as u32) }
@@ -29,7 +29,7 @@ pub fn params(variant: Variant) -> Params {
         ping_owner: false,
         successor_fallback: false,
         join_fetches_list: false,
-        finger_refresh: crate::scenario::FingerRefresh::FixFingers,
+        finger_refresh: crate::options::FingerRefresh::FixFingers,
         lookup_retries: true,
         stabilize_on_join: false,
         joint: None,

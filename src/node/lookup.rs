@@ -15,7 +15,7 @@
 use super::{Node, Status, Waiting, owns};
 use crate::id::Id;
 use crate::msg::{Ctx, Effect, Msg, Peer, Purpose, ReqId};
-use crate::scenario::Variant;
+use crate::options::Variant;
 
 /// The answer of one routing step at one node.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]

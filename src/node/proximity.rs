@@ -74,7 +74,7 @@ impl Node {
 mod tests {
     use super::super::harness::*;
     use crate::msg::{Msg, Timer};
-    use crate::scenario::Variant;
+    use crate::options::Variant;
 
     #[test]
     fn the_fastest_alternate_becomes_the_finger() {

@@ -153,7 +153,7 @@ mod tests {
     use super::super::harness::*;
     use crate::id::Id;
     use crate::msg::{Effect, Msg, Purpose, Timer};
-    use crate::scenario::Variant;
+    use crate::options::Variant;
 
     fn fwd(req: u32, lid: u32, origin: u64, hops: u16, touts: u16, last: bool) -> Msg {
         Msg::Forward { req, lid, key: Id(30), origin: n(origin), hops, touts, last, user: true }

@@ -7,7 +7,7 @@
 
 use super::{Node, Status, Waiting};
 use crate::msg::{Ctx, ListId, Msg, Peer, Purpose, ReqId, Timer};
-use crate::scenario::FingerRefresh;
+use crate::options::FingerRefresh;
 
 impl Node {
     /// Arms the three periodic timers at random phases in `[0, period)`, so that nodes do not act in

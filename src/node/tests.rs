@@ -5,7 +5,7 @@ use super::harness::*;
 use super::*;
 use crate::id::Id;
 use crate::msg::{Effect, MSG_KINDS, Purpose};
-use crate::scenario::Variant;
+use crate::options::Variant;
 
 #[test]
 fn notify_adopts_closer_predecessor_only() {
@@ -54,7 +54,7 @@ fn stabilize_timer_asks_successor() {
 fn joint_maintenance_runs_three_tasks_from_one_timer() {
     let mut h = H::installed(Variant::Ton03);
     h.p.joint = Some((2, 3));
-    h.p.finger_refresh = crate::scenario::FingerRefresh::OneIndexPerTick;
+    h.p.finger_refresh = crate::options::FingerRefresh::OneIndexPerTick;
     let sent = |h: &mut H| -> Vec<&'static str> {
         let fx = h.timer(Timer::Maintain);
         assert_eq!(fx[0], Effect::SetTimer { after_us: 1000, timer: Timer::Maintain }, "re-armed first");
@@ -251,7 +251,7 @@ fn fix_fingers_sets_near_fingers_locally_and_looks_up_the_next() {
 #[test]
 fn one_index_per_tick_refreshes_one_finger_per_tick() {
     let mut h = H::installed(Variant::Ton03);
-    h.p.finger_refresh = crate::scenario::FingerRefresh::OneIndexPerTick;
+    h.p.finger_refresh = crate::options::FingerRefresh::OneIndexPerTick;
     // Fingers 1–5 (starts 101..116) lie in (100, 120]: each tick sets one of them locally, no message.
     for _ in 1..=5 {
         assert_eq!(h.timer(Timer::FixFingers), vec![Effect::SetTimer { after_us: 2000, timer: Timer::FixFingers }]);
@@ -301,7 +301,7 @@ fn answering_from_the_successor_list_is_an_option() {
 #[test]
 fn one_per_stabilize_refreshes_the_next_finger_that_needs_a_lookup() {
     let mut h = H::installed(Variant::Ton03);
-    h.p.finger_refresh = crate::scenario::FingerRefresh::OnePerStabilize;
+    h.p.finger_refresh = crate::options::FingerRefresh::OnePerStabilize;
     // Stabilization asks the successor; fingers 1–5 lie in (100, 120] and are set on the way; finger 6
     // (start 132) is the "one other entry" this step refreshes, by a lookup whose first hop is 120.
     let fx = h.timer(Timer::Stabilize);
@@ -324,7 +324,7 @@ fn one_per_stabilize_refreshes_the_next_finger_that_needs_a_lookup() {
 #[test]
 fn all_per_stabilize_looks_up_every_finger_beyond_the_successor() {
     let mut h = H::installed(Variant::Ton03);
-    h.p.finger_refresh = crate::scenario::FingerRefresh::AllPerStabilize;
+    h.p.finger_refresh = crate::options::FingerRefresh::AllPerStabilize;
     let fx = h.timer(Timer::Stabilize);
     let keys: Vec<u64> = fx
         .iter()

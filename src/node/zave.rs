@@ -10,7 +10,7 @@
 
 use super::{Node, Status, Waiting};
 use crate::msg::{Ctx, Effect, ListId, Msg, Peer, Timer};
-use crate::scenario::Variant;
+use crate::options::Variant;
 
 impl Node {
     pub(super) fn is_zave(&self, ctx: &Ctx) -> bool {

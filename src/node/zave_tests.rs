@@ -4,7 +4,7 @@ use super::harness::*;
 use super::*;
 use crate::id::Id;
 use crate::msg::Effect;
-use crate::scenario::Variant;
+use crate::options::Variant;
 
 #[test]
 fn stabilize_from_successor_then_from_predecessor_checks_before_adopting() {

@@ -41,7 +41,7 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     }
 }
 
-pub use crate::out::excerpt;
+pub use crate::bounds::excerpt;
 
 impl<'a> Validator<'a> {
     pub fn new(file: &'a str) -> Self {

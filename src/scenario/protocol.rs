@@ -1,21 +1,13 @@
 //! The `[protocol]` section of a scenario: which Chord, and how each node runs it.
 //!
-//! Owns: [`Protocol`] with its defaults, and the option enums it uses ([`Variant`], [`FingerRefresh`],
-//! [`LookupStyle`], [`Maintenance`]). Validation lives in `scenario/check.rs`, behaviour in `node/`.
+//! Owns: [`Protocol`] with its defaults, and the option enums only the simulator reads
+//! ([`LookupStyle`], [`Maintenance`]); the node's own options ([`Variant`], [`FingerRefresh`]) live in
+//! `options.rs`, below the scenario, and are re-exported here. Validation lives in `scenario/check.rs`, behaviour in `node/`.
 //! Never: read files or check ranges; a field skipped in reports when at its default keeps older
 //! reports byte-identical on replay.
 
+pub use crate::options::{FingerRefresh, Variant};
 use serde::{Deserialize, Serialize};
-
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Variant {
-    /// The published protocol (Stoica et al., ToN'03).
-    #[default]
-    Ton03,
-    /// Zave's corrected protocol (TSE'17 Sec. III).
-    Zave,
-}
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -92,32 +84,6 @@ pub enum Maintenance {
 impl Maintenance {
     fn is_separate(&self) -> bool {
         *self == Maintenance::Separate
-    }
-}
-
-/// How a node keeps its fingers fresh.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum FingerRefresh {
-    /// ToN'03 Fig. 6 with one departure: each `fix_fingers` tick refreshes the next finger that needs a
-    /// lookup; fingers on the way whose start lies in `(n, successor]` are set to the successor (the
-    /// lookup would return exactly that). A new node thus gets its far fingers within log N ticks.
-    #[default]
-    FixFingers,
-    /// ToN'03 Fig. 6 to the letter: each `fix_fingers` tick refreshes the next finger index, local or not
-    /// (a new node waits about m − log N ticks for its first far finger). SimGrid's Chord does this.
-    OneIndexPerTick,
-    /// The ToN'03 simulator (Sec. V-A): each stabilization also refreshes one other entry — the next
-    /// finger that needs a lookup (fingers equal to the successor are set on the way); no fix_fingers timer.
-    OnePerStabilize,
-    /// SIGCOMM'01 Sec. 6.4 (Fig. 12): each stabilization refreshes every finger; no fix_fingers timer.
-    AllPerStabilize,
-}
-
-impl FingerRefresh {
-    /// Whether fingers are refreshed on fix_fingers' own schedule (else with each stabilization).
-    pub fn uses_fix_fingers_timer(self) -> bool {
-        matches!(self, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick)
     }
 }
 

@@ -255,7 +255,7 @@ impl<'a> Node<'a> {
     /// What the user wrote, in words, for a wrong-type message (values cut to an excerpt).
     fn found(self) -> String {
         match self.value() {
-            Some(Value::String(s)) => format!("the string {}", crate::out::excerpt(s.value())),
+            Some(Value::String(s)) => format!("the string {}", crate::bounds::excerpt(s.value())),
             Some(Value::Integer(i)) => format!("the integer {}", i.value()),
             Some(Value::Float(f)) => format!("the number {}", f.value()),
             Some(Value::Boolean(b)) => format!("the boolean {}", b.value()),
@@ -287,7 +287,7 @@ fn walk(path: &str, node: Node, ty: &Ty, near: Option<Range<usize>>) -> Result<(
     let wrong =
         |allowed: String| problem(path, here.clone(), format!("wrong type: {} (allowed: {allowed})", node.found()));
     let unknown = |what: &str, text: &str, names: &[&str]| {
-        let shown = crate::out::excerpt(text);
+        let shown = crate::bounds::excerpt(text);
         problem(path, here.clone(), format!("unknown {what} {shown} (allowed: {})", names.join(" | ")))
     };
     match ty {
@@ -346,7 +346,7 @@ fn walk(path: &str, node: Node, ty: &Ty, near: Option<Range<usize>>) -> Result<(
             let Some(fields) = fields else {
                 let at = v.span().or(k.span()).or(here);
                 let found = match v.as_str() {
-                    Some(text) => format!("unknown variant {}", crate::out::excerpt(text)),
+                    Some(text) => format!("unknown variant {}", crate::bounds::excerpt(text)),
                     None => format!("wrong type: {}", Node::Item(v).found()),
                 };
                 let msg = format!("{found} (allowed: {})", names.join(" | "));
@@ -374,7 +374,7 @@ fn table(
             let mut names: Vec<&str> = tag.into_iter().collect();
             names.extend(fields.iter().map(|f| f.key));
             let allowed = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-            let shown = crate::out::excerpt(key);
+            let shown = crate::bounds::excerpt(key);
             return Err(problem(&join(path, key), at, format!("unknown key {shown} (allowed: {allowed})")));
         };
         walk(&join(path, key), Node::Item(item), &f.ty, at)?;

@@ -54,7 +54,7 @@ pub fn check_path(file: &str) -> Result<(), String> {
 
 /// A path for a message: quoted with control characters escaped, cut after 200 characters.
 fn shown(path: &str) -> String {
-    if path.chars().count() > 200 { crate::out::excerpt(path) } else { format!("{path:?}") }
+    if path.chars().count() > 200 { crate::bounds::excerpt(path) } else { format!("{path:?}") }
 }
 
 /// µs → seconds, exact enough that [`s_to_us`] gives the µs back.

@@ -7,8 +7,8 @@
 //! writes the same bytes as the unsharded sweep.
 //! Never: run simulations (`sweep.rs` does), or put wall-clock values or thread counts in a file.
 
+use crate::bounds::excerpt;
 use crate::csv;
-use crate::out::excerpt;
 use crate::report::{Report, SCHEMA_VERSION, VERSION};
 use crate::scenario::{Expect, Scenario};
 use crate::stats::summarize;

@@ -6,7 +6,7 @@
 //! and seed (for a row) or the field (for the summary), and what disagrees with what.
 //! Never: write anything, or repair what it finds (a contradictory folder is refused, not fixed).
 
-use crate::out::excerpt;
+use crate::bounds::excerpt;
 use crate::report::Verdict;
 use crate::sweep::out::{METRICS, SeedRow, SweepSummary, summary};
 use crate::sweep::{shard_len, shard_seed};

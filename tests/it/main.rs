@@ -15,6 +15,7 @@ mod diagnose;
 mod dsl;
 mod input;
 mod input_fuzz;
+mod layers;
 mod merge;
 mod net;
 mod paper;
