@@ -6,26 +6,40 @@
 //! scenario.toml → scenario::Scenario::load (+ scenario::check) → Scenario─┐
 //! seed → rng::SimRng {ids, net, churn, workload, check, node} ────────────┤
 //!                                                                         ▼
-//!   sim::Sim: pop (time, seq) → Deliver → node.on_message | Timer → node.on_timer
+//!   sim::Sim: pop (time, seq) → Deliver → node.on_message | Timer → node.on_timer | AppTimer → app
 //!             | Script / Churn / Lookup (churn.rs) | Session (sim/session.rs) | Round → checker.check_round
 //!   effects → Sim::apply: Send → net (loss, latency) → queue; SetTimer → queue;
 //!             LookupDone → checker judges; Joined / JoinFailed → truth / retry
 //!   end → report::Report {seed, version, resolved scenario, rounds, stats, verdict}
 //! ```
 //!
-//! Modules: [`id`] ring ids and intervals · [`rng`] seeded named streams · [`msg`] the node's
-//! vocabulary · [`node`] the sans-IO Chord state machine · [`net`] latency (per pair too), jitter,
-//! loss and partitions · [`sim`] the engine ([`sim_net`] its network glue, [`queue`] its event queue,
-//! [`prefetch`] its cache hints) · [`churn`] membership
-//! changes and generators · [`session`] on/off session churn · [`truth`] ground truth · [`checker`] the
-//! outside oracle · [`metrics`] counters · [`report`] JSON report and verdict · [`run`] driving a run ·
-//! [`scenario`] the TOML schema.
+//! Streams: the run's seed feeds named ChaCha8 streams ([`rng::Stream`]): `ids`, `net`, `churn`,
+//! `workload`, `check` and `node` in [`rng::SimRng`]; `coords` and `partition` inside the network;
+//! `swarm` for a sweep's scenario variants, drawn before any run.
 //!
-//! Around a run: [`sweep`] many seeds on all cores (with [`swarm`] variants, shards, and
-//! [`sweep::out`] for summaries, [`sweep::merge`] and [`sweep::verify`] for merging shards and checking them, [`stats`] for the statistics across seeds) · [`replay`]
-//! rerunning a report · [`trace`] the per-event observer hook and the state trace · [`diagnose`] the failure class and causal slice of a failed run (a re-run) · [`determinism`]
-//! two runs compared event by event · [`csv`] tables (`rounds.csv`, `runs.csv`) · [`progress`] the
-//! progress bar, the only wall-clock reader · [`outdir`] output folders checked before a run · [`out`] stdout and stderr that end quietly on a broken pipe · [`shell`] an interactive prompt over one simulation.
+//! Modules by layer, lowest first; a module names only its own layer or those below, with no cycle
+//! (`tests/it/layers.rs` checks both, and that the protocol layer is sans-IO):
+//! - ground: [`id`] ring ids and intervals · [`rng`] seeded named streams · [`prefetch`] cache hints
+//!   (the one `unsafe` block) · [`bounds`] limits restored state must respect, and how much input a
+//!   message quotes · [`out`] stdout and stderr that end quietly on a broken pipe.
+//! - protocol (sans-IO): [`peer`] addresses and peers · [`options`] the node's own options · [`msg`]
+//!   the node's vocabulary (messages, timers, effects, the list arena) · [`node`] the Chord state
+//!   machine · [`app`] the application layer and the DHT.
+//! - scenario: [`scenario`] the TOML schema, validation, the latency matrix, the memory estimate.
+//! - oracle: [`truth`] ground truth · [`checker`] the outside oracle (reads nodes through
+//!   [`checker::NodeView`]) · [`metrics`] counters · [`zave`] Zave's properties, model and search.
+//! - engine: [`sim`] the engine (observer hook, session churn) with [`sim_app`] and [`sim_net`] its
+//!   application and network glue · [`queue`] the event queue · [`net`] latency, jitter, loss,
+//!   partitions · [`churn`] membership changes and generators.
+//! - output: [`report`] the JSON report and verdict · [`csv`] tables · [`trace`] observers and the
+//!   state trace · [`plot`] SVG plots · [`outdir`] output folders checked before a run · [`progress`]
+//!   the progress display, the wall-clock reader · [`invocation`] how the user called chordsim (for
+//!   repro lines) · [`stats`] statistics across seeds.
+//! - tools: [`run`] driving a run · [`determinism`] two runs compared event by event · [`replay`]
+//!   rerunning a report · [`diagnose`] the failure class and causal slice of a failed run ·
+//!   [`checkpoint`] save and resume · [`shell`] an interactive prompt over one simulation ·
+//!   [`sweep`] many seeds on all cores (`sweep/`: summaries, shards, merge and its checks) · [`swarm`]
+//!   scenario variants · [`paper`] and [`paper_churn`] the papers' experiments.
 //!
 //! Running a scenario from code:
 //!
