@@ -19,7 +19,7 @@ use serde::Serialize;
 
 /// How a workload lookup ended, judged against the truth when it completed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum LookupOutcome {
     Correct,
     Wrong,
     Failed,
@@ -37,13 +37,13 @@ pub struct LookupCounts {
 }
 
 impl LookupCounts {
-    fn add(&mut self, o: Outcome) {
+    fn add(&mut self, o: LookupOutcome) {
         self.done += 1;
         match o {
-            Outcome::Correct => self.correct += 1,
-            Outcome::Wrong => self.wrong += 1,
-            Outcome::Failed => self.failed += 1,
-            Outcome::Ambiguous => self.ambiguous += 1,
+            LookupOutcome::Correct => self.correct += 1,
+            LookupOutcome::Wrong => self.wrong += 1,
+            LookupOutcome::Failed => self.failed += 1,
+            LookupOutcome::Ambiguous => self.ambiguous += 1,
         }
     }
 }
@@ -272,20 +272,20 @@ impl Checker {
         debug_assert_eq!(f.key, key);
         let want = if f.version == truth.version() { f.want } else { truth.successor(key) };
         let outcome = match owner {
-            None => Outcome::Failed,
-            Some(o) if want == Some(o) => Outcome::Correct,
-            Some(o) if self.was_successor(truth, key, o, f.start) => Outcome::Ambiguous,
-            Some(_) => Outcome::Wrong,
+            None => LookupOutcome::Failed,
+            Some(o) if want == Some(o) => LookupOutcome::Correct,
+            Some(o) if self.was_successor(truth, key, o, f.start) => LookupOutcome::Ambiguous,
+            Some(_) => LookupOutcome::Wrong,
         };
         self.round_lookups.add(outcome);
         if f.start < self.warmup_us {
             return; // listed in its round's row, left out of the summary
         }
         self.lookups.add(outcome);
-        if outcome != Outcome::Failed {
+        if outcome != LookupOutcome::Failed {
             self.hops.add(hops as u64);
             if let Some(l) = self.latency.as_mut() {
-                let direct = done.direct_us.filter(|_| outcome == Outcome::Correct);
+                let direct = done.direct_us.filter(|_| outcome == LookupOutcome::Correct);
                 l.add(done.now.saturating_sub(f.start), direct);
             }
         }

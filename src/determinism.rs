@@ -3,7 +3,7 @@
 //!
 //! Owns: the two observers of the check — [`Recorder`] on the first run hashes every event and
 //! streams its [`EventRecord`]s through a bounded channel; [`Comparer`] on the second run hashes its
-//! own and compares them one by one — and the verdict, [`Outcome`]. The runs execute on two threads
+//! own and compares them one by one — and the verdict, [`DeterminismOutcome`]. The runs execute on two threads
 //! in lockstep (the channel is bounded), so memory stays small however long the run. Both runs live in
 //! the same process but in separate `Sim`s, so hash-order iteration (per-instance random keys) or any
 //! other hidden nondeterminism shows up as a divergence.
@@ -122,7 +122,7 @@ impl Observer for Comparer {
 
 /// The verdict of a determinism check.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum DeterminismOutcome {
     /// Same events in the same order, and byte-identical reports.
     Deterministic { events: u64, hash: u64 },
     /// The event sequences part at this event.
@@ -131,22 +131,22 @@ pub enum Outcome {
     ReportsDiffer { events: u64, hash: u64, line: usize },
 }
 
-impl Outcome {
+impl DeterminismOutcome {
     pub fn is_deterministic(&self) -> bool {
-        matches!(self, Outcome::Deterministic { .. })
+        matches!(self, DeterminismOutcome::Deterministic { .. })
     }
 }
 
-impl std::fmt::Display for Outcome {
+impl std::fmt::Display for DeterminismOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Outcome::Deterministic { events, hash } => {
+            DeterminismOutcome::Deterministic { events, hash } => {
                 write!(
                     f,
                     "deterministic: {events} events, hash {hash:#018x} (two runs, same events, same report bytes)"
                 )
             }
-            Outcome::Diverged(d) => {
+            DeterminismOutcome::Diverged(d) => {
                 let side =
                     |r: &Option<EventRecord>| r.map_or("no event (the run had ended)".to_string(), |r| r.describe());
                 write!(
@@ -157,7 +157,7 @@ impl std::fmt::Display for Outcome {
                     side(&d.second)
                 )
             }
-            Outcome::ReportsDiffer { events, hash, line } => write!(
+            DeterminismOutcome::ReportsDiffer { events, hash, line } => write!(
                 f,
                 "NOT deterministic: same {events} events (hash {hash:#018x}) but the reports differ, first at line {line}"
             ),
@@ -180,7 +180,7 @@ pub fn first_diff_line(a: &str, b: &str) -> usize {
 }
 
 /// The first run's report, the outcome of the check, and the extra observer given to [`check`].
-pub type Checked = (Report, Outcome, Option<Box<dyn Observer>>);
+pub type Checked = (Report, DeterminismOutcome, Option<Box<dyn Observer>>);
 
 /// Runs `sc` twice in lockstep and compares. The first run (on this thread) also carries `extra`
 /// (e.g. a [`crate::trace::Tracer`], returned at the end), the plots' `capture` and the row and step
@@ -225,18 +225,26 @@ pub fn check(
     })
 }
 
-fn judge(rec: &Recorder, cmp: &Comparer, json1: &str, json2: &str) -> Outcome {
+fn judge(rec: &Recorder, cmp: &Comparer, json1: &str, json2: &str) -> DeterminismOutcome {
     if let Some(d) = &cmp.divergence {
-        return Outcome::Diverged(d.clone());
+        return DeterminismOutcome::Diverged(d.clone());
     }
     if rec.events != cmp.events || rec.hash != cmp.hash {
         // Cannot happen when every event compared equal; kept so a bug here is not silent.
-        return Outcome::Diverged(Divergence { index: rec.events.min(cmp.events), first: None, second: None });
+        return DeterminismOutcome::Diverged(Divergence {
+            index: rec.events.min(cmp.events),
+            first: None,
+            second: None,
+        });
     }
     if json1 != json2 {
-        return Outcome::ReportsDiffer { events: rec.events, hash: rec.hash, line: first_diff_line(json1, json2) };
+        return DeterminismOutcome::ReportsDiffer {
+            events: rec.events,
+            hash: rec.hash,
+            line: first_diff_line(json1, json2),
+        };
     }
-    Outcome::Deterministic { events: rec.events, hash: rec.hash }
+    DeterminismOutcome::Deterministic { events: rec.events, hash: rec.hash }
 }
 
 #[cfg(test)]
@@ -255,7 +263,7 @@ mod tests {
         let (rep, out, extra) = check(small(), None, None, |_| {}, |_| {}).expect("runs");
         assert!(extra.is_none());
         match out {
-            Outcome::Deterministic { events, .. } => assert_eq!(events, rep.run.events),
+            DeterminismOutcome::Deterministic { events, .. } => assert_eq!(events, rep.run.events),
             o => panic!("{o}"),
         }
     }
@@ -276,7 +284,7 @@ mod tests {
         }
         let d = c.divergence.clone().expect("diverged");
         assert_eq!((d.index, d.first, d.second), (1, Some(b), Some(other)));
-        let text = Outcome::Diverged(d).to_string();
+        let text = DeterminismOutcome::Diverged(d).to_string();
         assert!(text.contains("event #1") && text.contains("t = 20 µs") && text.contains("churn"), "{text}");
     }
 

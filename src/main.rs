@@ -10,7 +10,7 @@
 //! `shell`) do the work and this file only wires them to the terminal (for `shell`: the line editor
 //! on a terminal, plain stdin otherwise).
 
-use chordsim::determinism::{self, Outcome};
+use chordsim::determinism::{self, DeterminismOutcome};
 use chordsim::invocation;
 use chordsim::plot::Capture;
 use chordsim::progress::{self, RunProgress, Stopwatch, SweepProgress};
@@ -178,7 +178,7 @@ fn execute(
     show: &ShowArgs,
     diag: &DiagArgs,
     capture: Option<&mut Capture>,
-) -> Result<(Report, Option<Outcome>), String> {
+) -> Result<(Report, Option<DeterminismOutcome>), String> {
     let every = show.print_every.unwrap_or(sc.check.print_every_rounds);
     let lines = !show.quiet && every > 0;
     let bar = RunProgress::new(progress::wanted(show.quiet), sc.duration_us());
@@ -246,7 +246,7 @@ fn write_plots(rep: &Report, root: &Path, capture: &Capture) -> Result<(), Strin
 
 /// The determinism line, if checked, and the exit code: 5 if the runs differ, else the run's
 /// (`report::run_exit_code`: 0 when the verdict matches `expect`).
-fn verdict_code(rep: &Report, outcome: Option<Outcome>) -> u8 {
+fn verdict_code(rep: &Report, outcome: Option<DeterminismOutcome>) -> u8 {
     if let Some(o) = outcome {
         outln!("{o}");
         if !o.is_deterministic() {

@@ -107,13 +107,13 @@ impl Config {
 }
 
 /// A finished sweep: the summary, the rows in seed order, and the folder written.
-pub struct Outcome {
+pub struct SweepOutcome {
     pub summary: SweepSummary,
     pub rows: Vec<SeedRow>,
     pub dir: PathBuf,
 }
 
-impl Outcome {
+impl SweepOutcome {
     /// See [`out::exit_code`].
     pub fn exit_code(&self) -> u8 {
         out::exit_code(&self.rows)
@@ -171,7 +171,7 @@ fn run_seed(cfg: &Config, meta: &SweepMeta, dir: &Path, seed: u64) -> SeedRow {
 
 /// Runs the sweep and writes `summary.json` and `runs.csv`. `on_done(failed)` is called (from a
 /// worker thread) after each seed, for progress displays. Errors are I/O errors (exit 1).
-pub fn run(cfg: &Config, on_done: &(dyn Fn(bool) + Sync)) -> Result<Outcome, String> {
+pub fn run(cfg: &Config, on_done: &(dyn Fn(bool) + Sync)) -> Result<SweepOutcome, String> {
     let meta = cfg.meta();
     let dir = cfg.out.join(meta.folder_name());
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
@@ -199,7 +199,7 @@ pub fn run(cfg: &Config, on_done: &(dyn Fn(bool) + Sync)) -> Result<Outcome, Str
     rows.sort_by_key(|r| r.seed);
     let summary = out::summary(&meta, &rows);
     out::write(&dir, &summary, &rows).map_err(|e| format!("{}: cannot write: {e}", dir.display()))?;
-    Ok(Outcome { summary, rows, dir })
+    Ok(SweepOutcome { summary, rows, dir })
 }
 
 #[cfg(test)]
