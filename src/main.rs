@@ -24,13 +24,9 @@ use chordsim::trace::{Observer, Tracer};
 use chordsim::{errln, out, outln};
 use clap::Parser;
 
-#[path = "cli/args.rs"]
-mod cli_args;
-#[path = "cli/checkpoint.rs"]
-mod cli_checkpoint;
-use cli_args::*;
-#[path = "cli/shell.rs"]
-mod cli_shell;
+mod cli;
+use cli::args::*;
+use cli::{checkpoint as cli_checkpoint, shell as cli_shell};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::OnceLock;

@@ -2,7 +2,6 @@
 //! text `--help` prints. Owns: names, help texts, defaults and value parsers of the flags.
 //! Never: act on them (`main.rs` dispatches, `cli/*.rs` run the commands).
 
-use crate::cli_checkpoint;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -31,7 +30,7 @@ pub(crate) enum Cmd {
     Shell(ShellArgs),
     /// Continue a run from a checkpoint (`--checkpoint-out`) to its end and write its report, the same
     /// report the uninterrupted run writes.
-    Resume(cli_checkpoint::ResumeArgs),
+    Resume(super::checkpoint::ResumeArgs),
     /// Reproduce the Chord papers' experiments (scenarios/paper/) and write results/paper/*.md and
     /// plots (exit 0 if every row is within tolerance, else 3).
     Paper(PaperArgs),
@@ -75,7 +74,7 @@ pub(crate) struct RunArgs {
     #[command(flatten)]
     pub(crate) diag: DiagArgs,
     #[command(flatten)]
-    pub(crate) ckpt: cli_checkpoint::CheckpointArgs,
+    pub(crate) ckpt: super::checkpoint::CheckpointArgs,
     #[command(flatten)]
     pub(crate) plots: PlotArgs,
     /// Refuse the scenario if its memory estimate is over this size (e.g. 8G, 512M; default: the

@@ -7,7 +7,7 @@
 //! Never: simulation logic (`chordsim::checkpoint` does the work); write a report for a run that
 //! stopped at its checkpoint.
 
-use super::{DiagArgs, REPRO, ShowArgs, fail};
+use crate::{DiagArgs, REPRO, ShowArgs, fail};
 use chordsim::checkpoint::{self, Finished};
 use chordsim::progress::{self, RunProgress, Stopwatch};
 use chordsim::report::{self, Report, VERSION};

@@ -6,7 +6,7 @@
 //! `run` in progress and never ends the session (at the terminal prompt it clears the line).
 //! Never: interpret a command (the library's `shell` module does).
 
-use super::{REPRO, ShellArgs, fail};
+use crate::{REPRO, ShellArgs, fail};
 use chordsim::errln;
 use chordsim::invocation;
 use chordsim::out;
