@@ -59,6 +59,7 @@ fn install_panic_hook() {
 
 fn main() -> ExitCode {
     install_panic_hook();
+    chordsim::sim::set_wall_clock(progress::wall_secs); // for --timing's checker share
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(msg) = typo(&args) {
         return ExitCode::from(fail(msg));

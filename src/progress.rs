@@ -28,6 +28,13 @@ impl Stopwatch {
     }
 }
 
+/// Monotonic wall-clock seconds since the first call (the clock the CLI installs in the engine with
+/// `sim::set_wall_clock`).
+pub fn wall_secs() -> f64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64()
+}
+
 /// `12.3 k`, `4.56 M`: a rate for a progress line.
 pub fn si(v: f64) -> String {
     match v {

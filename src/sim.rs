@@ -19,6 +19,20 @@ use observe::{Observed, Observer};
 pub mod observe;
 pub mod session;
 
+/// The wall clock the engine times the checker with (`Sim::check_secs`), if the program installed one
+/// ([`set_wall_clock`]): the CLI does, for `--timing`; tests, sweeps and library callers do not, and
+/// then the engine reads no clock at all. Never read by anything that orders events or output.
+static WALL_CLOCK: std::sync::OnceLock<fn() -> f64> = std::sync::OnceLock::new();
+
+/// Installs the clock for `check_secs` (monotonic seconds from any origin), once per process.
+pub fn set_wall_clock(now: fn() -> f64) {
+    let _ = WALL_CLOCK.set(now);
+}
+
+fn wall_clock() -> Option<fn() -> f64> {
+    WALL_CLOCK.get().copied()
+}
+
 /// How far behind its lane's head an event gets its node prefetched (besides the next event).
 const PREFETCH_AHEAD: usize = 2;
 
@@ -152,8 +166,8 @@ pub struct Sim {
     pub sessions: crate::sim::session::Sessions,
     /// Sees every dispatched event (determinism hash, state trace); `None` costs one branch per event.
     pub observer: Option<Box<dyn Observer>>,
-    /// Wall-clock seconds spent in the per-round checker, for `--timing` only: never in a report and
-    /// never read by anything that orders events.
+    /// Wall-clock seconds spent in the per-round checker, for `--timing` only (0 unless a clock was
+    /// installed with [`set_wall_clock`]): never in a report, never read by anything that orders events.
     pub check_secs: f64,
 }
 
@@ -400,7 +414,7 @@ impl Sim {
         let round_us = self.sc.round_us().max(1);
         if k.is_multiple_of(self.sc.check.every_rounds) {
             let msgs = self.metrics.take_round_msgs();
-            let clock = crate::progress::Stopwatch::start();
+            let started = wall_clock().map(|now| now());
             let done = self.checker.check_round(
                 k,
                 self.now,
@@ -410,7 +424,9 @@ impl Sim {
                 &mut self.rng.check,
                 msgs,
             );
-            self.check_secs += clock.secs();
+            if let (Some(t0), Some(now)) = (started, wall_clock()) {
+                self.check_secs += now() - t0;
+            }
             if done {
                 self.stop_early = true;
             }
