@@ -7,7 +7,8 @@
 //! without a walk over each structure that holds one.
 //! Invariants: outside [`with`] there are no limits (reports, scenarios and tests decode freely); the
 //! limits are restored on every exit from [`with`], also on error.
-//! Also [`check_arena`], the shared check of a restored slot arena (lists, item batches, tags), and
+//! Also [`check_arena`] and [`check_tags`], the shared checks of a restored slot arena (lists, item
+//! batches, lookup and operation tags), and
 //! [`excerpt`], the bound on how much of a user-given text any message quotes.
 //! Never: hold anything but plain numbers, or be read by the simulation itself.
 
@@ -72,6 +73,13 @@ pub fn check_arena(what: &str, len: usize, free: &[u32], refs: &mut [u32]) -> Re
         return Err(format!("{what} {x} is carried by a message but free"));
     }
     Ok(())
+}
+
+/// A tag table read back from a checkpoint (`slots[t]` is `Some` while tag `t` is in flight) with its
+/// free list: [`check_arena`] with the tags in flight as the ones in use.
+pub fn check_tags<T>(what: &str, slots: &[Option<T>], free: &[u32]) -> Result<(), String> {
+    let mut live: Vec<u32> = (0..slots.len() as u32).filter(|&t| slots[t as usize].is_some()).collect();
+    check_arena(what, slots.len(), free, &mut live)
 }
 
 /// A user-given text as a short quoted excerpt for messages: at most 40 characters, control

@@ -213,7 +213,7 @@ impl Network {
     /// (whole points, each within the square).
     pub fn check_restored(&self, fresh: &Network) -> Result<(), String> {
         let settings = |n: &Network| {
-            let streams = (n.coords_rng.position().0, n.coords_rng.position().1, n.partition_rng.position().1);
+            let streams = (n.coords_rng.identity(), n.partition_rng.identity());
             (n.loss_ratio.to_bits(), n.jitter_us, n.jitter_fraction.to_bits(), streams)
         };
         if settings(self) != settings(fresh) {

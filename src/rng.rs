@@ -49,6 +49,12 @@ impl Rng {
         (self.0.get_seed(), self.0.get_stream(), self.0.get_word_pos())
     }
 
+    /// Which stream this is, whatever its position: its seed and stream number (a checkpoint's
+    /// streams are checked against the ones its seed gives).
+    pub fn identity(&self) -> ([u8; 32], u64) {
+        (self.0.get_seed(), self.0.get_stream())
+    }
+
     /// A stream at a position returned by [`Rng::position`]; it continues with the same draws.
     pub fn at_position((seed, stream, word_pos): ([u8; 32], u64, u128)) -> Self {
         let mut r = ChaCha8Rng::from_seed(seed);
@@ -183,9 +189,7 @@ impl SimRng {
     /// Whether every stream is the one `SimRng::new` seeds for the same seed (positions may differ):
     /// a checkpoint's streams against its header's seed.
     pub fn same_streams(&self, other: &SimRng) -> bool {
-        let key = |r: &SimRng| {
-            [&r.ids, &r.net, &r.churn, &r.workload, &r.check, &r.node].map(|s| (s.position().0, s.position().1))
-        };
+        let key = |r: &SimRng| [&r.ids, &r.net, &r.churn, &r.workload, &r.check, &r.node].map(Rng::identity);
         key(self) == key(other)
     }
 

@@ -414,7 +414,8 @@ impl Sim {
         let round_us = self.sc.round_us().max(1);
         if k.is_multiple_of(self.sc.check.every_rounds) {
             let msgs = self.metrics.take_round_msgs();
-            let started = wall_clock().map(|now| now());
+            let clock = wall_clock();
+            let started = clock.map(|now| now());
             let done = self.checker.check_round(
                 k,
                 self.now,
@@ -424,7 +425,7 @@ impl Sim {
                 &mut self.rng.check,
                 msgs,
             );
-            if let (Some(t0), Some(now)) = (started, wall_clock()) {
+            if let (Some(t0), Some(now)) = (started, clock) {
                 self.check_secs += now() - t0;
             }
             if done {

@@ -121,8 +121,7 @@ impl DhtTruth {
         if self.origin.len() != self.ops.len() {
             return Err(format!("{} operations, {} origins", self.ops.len(), self.origin.len()));
         }
-        let mut live: Vec<u32> = (0..self.ops.len() as u32).filter(|&t| self.ops[t as usize].is_some()).collect();
-        crate::bounds::check_arena("operation tag", self.ops.len(), &self.free, &mut live)
+        crate::bounds::check_tags("operation tag", &self.ops, &self.free)
     }
 
     /// Items placed directly (the `load_keys` event): version 1, acknowledged.

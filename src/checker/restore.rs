@@ -21,10 +21,7 @@ impl Checker {
         if settings(self) != settings(&fresh) {
             return Err("checker: its settings are not those of the checkpoint's scenario".into());
         }
-        let mut live: Vec<u32> =
-            (0..self.inflight.len() as u32).filter(|&t| self.inflight[t as usize].is_some()).collect();
-        crate::bounds::check_arena("lookup tag", self.inflight.len(), &self.free, &mut live)
-            .map_err(|e| format!("checker: {e}"))?;
+        crate::bounds::check_tags("lookup tag", &self.inflight, &self.free).map_err(|e| format!("checker: {e}"))?;
         if let Some(d) = &self.dht {
             d.check_restored().map_err(|e| format!("checker: DHT: {e}"))?;
         }
