@@ -225,10 +225,15 @@ pub fn save(sim: &Sim, path: &Path) -> Result<u64, String> {
     Ok(bytes.len() as u64)
 }
 
-/// Reads a checkpoint file and restores the simulation (without an observer). Errors name the file.
-pub fn load(path: &Path) -> Result<(Sim, Header), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+/// Reads a checkpoint file and restores the simulation (without an observer). `accept` sees the
+/// checked header before the state is decoded, and may refuse it (say, a scenario the machine cannot
+/// hold); its error is returned as it is, every other error names the file.
+pub fn load(path: &Path, accept: impl FnOnce(&Header) -> Result<(), String>) -> Result<(Sim, Header), String> {
+    let named = |e: String| format!("{}: {}", path.display(), one_line(&e));
+    let bytes = std::fs::read(path).map_err(|e| named(format!("cannot read: {e}")))?;
+    let (h, payload) = read_header(&bytes).map_err(named)?;
+    accept(&h)?;
+    restore(h, payload).map_err(named)
 }
 
 /// Splits `n` bytes off the front of `b`, or says the file is truncated.
@@ -285,7 +290,8 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8]), String> {
 /// Restores a simulation from the bytes of a checkpoint file. Errors are one line: whatever a damaged
 /// file makes a message quote (a name, a string) is shown escaped and cut short.
 pub fn from_bytes(bytes: &[u8]) -> Result<(Sim, Header), String> {
-    restore(bytes).map_err(|e| one_line(&e))
+    let (h, payload) = read_header(bytes).map_err(|e| one_line(&e))?;
+    restore(h, payload).map_err(|e| one_line(&e))
 }
 
 /// `e` with control characters escaped and cut to 300 characters.
@@ -298,8 +304,8 @@ fn one_line(e: &str) -> String {
     }
 }
 
-fn restore(bytes: &[u8]) -> Result<(Sim, Header), String> {
-    let (h, payload) = read_header(bytes)?;
+/// The simulation a checked header and its state describe.
+fn restore(h: Header, payload: &[u8]) -> Result<(Sim, Header), String> {
     let mut sc = h.scenario.clone();
     sc.seed = h.seed;
     sc.validate("checkpoint scenario").map_err(|e| e.to_string())?;

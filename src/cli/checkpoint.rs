@@ -64,16 +64,6 @@ pub struct ResumeArgs {
     mem_limit: Option<u64>,
 }
 
-/// Reads a checkpoint, refusing it before the state is decoded if its scenario's memory estimate
-/// is over the limit (a checkpoint's header can claim any scenario).
-fn load_within(path: &std::path::Path, mem_limit: Option<u64>) -> Result<(Sim, checkpoint::Header), String> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
-    let (h, _) = checkpoint::read_header(&bytes).map_err(|e| format!("{file}: {e}"))?;
-    chordsim::scenario::memory::check_before_run(&h.scenario, &file, mem_limit, 1)?;
-    checkpoint::from_bytes(&bytes).map_err(|e| format!("{file}: {e}"))
-}
-
 /// Runs `sim` to its end (or to the checkpoint, with `stop`) with the progress display of `show`.
 fn drive(
     sim: Sim,
@@ -153,7 +143,11 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
     let repro = format!("{} resume {file}", chordsim::invocation::prefix());
     let _ = REPRO.set(repro.clone());
     let clock = Stopwatch::start();
-    let (sim, h) = match load_within(&args.checkpoint, args.mem_limit) {
+    // A checkpoint's header can claim any scenario: its memory estimate is checked before the state
+    // is decoded, as `run` checks a scenario file's.
+    let fits =
+        |h: &checkpoint::Header| chordsim::scenario::memory::check_before_run(&h.scenario, &file, args.mem_limit, 1);
+    let (sim, h) = match checkpoint::load(&args.checkpoint, fits) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
