@@ -316,16 +316,25 @@ fn run(args: RunArgs) -> u8 {
     {
         return fail(e);
     }
+    if let Err(code) = tell_outcome(&path.display().to_string(), &rep, &args.out, &repro) {
+        return code;
+    }
+    verdict_code(&rep, outcome)
+}
+
+/// After a run's report is written under `out` (by `run` or `resume` of `file`): a scripted event
+/// that missed ends the command with its one error line (`Err`, exit 1); else the outcome line and the
+/// diagnosis of a failure go to stderr.
+pub(crate) fn tell_outcome(file: &str, rep: &Report, out: &Path, repro: &str) -> Result<(), u8> {
     if rep.verdict.verdict == report::Verdict::ScenarioError {
         let why = rep.verdict.reason.as_deref().unwrap_or("a scripted event failed");
-        return fail(format!(
-            "{}: {why}; the run stopped at t = {:.3} s, its report up to there is in {}",
-            path.display(),
-            rep.run.sim_time_s,
-            rep.dir(&args.out).display()
-        ));
+        let (at, dir) = (rep.run.sim_time_s, rep.dir(out));
+        return Err(fail(format!(
+            "{file}: {why}; the run stopped at t = {at:.3} s, its report up to there is in {}",
+            dir.display()
+        )));
     }
-    if let Some(line) = report::outcome_line(&rep.verdict, &repro) {
+    if let Some(line) = report::outcome_line(&rep.verdict, repro) {
         errln!("{line}");
     }
     if let Some(d) = &rep.diagnosis {
@@ -333,7 +342,7 @@ fn run(args: RunArgs) -> u8 {
             errln!("{line}");
         }
     }
-    verdict_code(&rep, outcome)
+    Ok(())
 }
 
 fn replay_cmd(args: ReplayArgs) -> u8 {

@@ -174,22 +174,8 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         Ok(p) => outln!("  report        {}", p.display()),
         Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
     }
-    if rep.verdict.verdict == report::Verdict::ScenarioError {
-        let why = rep.verdict.reason.as_deref().unwrap_or("a scripted event failed");
-        let dir = rep.dir(&args.out);
-        let at = rep.run.sim_time_s;
-        return fail(format!(
-            "{file}: {why}; the run stopped at t = {at:.3} s, its report up to there is in {}",
-            dir.display()
-        ));
-    }
-    if let Some(line) = chordsim::report::outcome_line(&rep.verdict, &repro) {
-        errln!("{line}");
-    }
-    if let Some(d) = &rep.diagnosis {
-        for line in chordsim::diagnose::lines(d) {
-            errln!("{line}");
-        }
+    if let Err(code) = crate::tell_outcome(&file, &rep, &args.out, &repro) {
+        return code;
     }
     chordsim::report::run_exit_code(&rep.verdict)
 }
