@@ -10,17 +10,17 @@
 //! `shell`) do the work and this file only wires them to the terminal (for `shell`: the line editor
 //! on a terminal, plain stdin otherwise).
 
-use chordsim::determinism::{self, DeterminismOutcome};
-use chordsim::invocation;
-use chordsim::plot::Capture;
-use chordsim::progress::{self, RunProgress, Stopwatch, SweepProgress};
-use chordsim::replay::{self, Comparison};
-use chordsim::report::{self, Report, VERSION};
-use chordsim::run::run_captured;
+use chordsim::output::invocation;
+use chordsim::output::plot::Capture;
+use chordsim::output::progress::{self, RunProgress, Stopwatch, SweepProgress};
+use chordsim::output::report::{self, Report, VERSION};
+use chordsim::output::trace::{Observer, Tracer};
 use chordsim::scenario::Scenario;
-use chordsim::swarm::Reach;
-use chordsim::sweep::{self, Config, out as sweep_out};
-use chordsim::trace::{Observer, Tracer};
+use chordsim::tools::determinism::{self, DeterminismOutcome};
+use chordsim::tools::replay::{self, Comparison};
+use chordsim::tools::run::run_captured;
+use chordsim::tools::swarm::Reach;
+use chordsim::tools::sweep::{self, Config, out as sweep_out};
 use chordsim::{errln, out, outln};
 use clap::Parser;
 
@@ -43,7 +43,7 @@ fn swarm_reach(swarm: bool, outside: bool) -> Option<Reach> {
 }
 
 fn repro_line(path: &Path, seed: u64, swarm: Option<Reach>) -> String {
-    let swarm = swarm.map_or(String::new(), |r| format!(" {}", chordsim::swarm::flag(r)));
+    let swarm = swarm.map_or(String::new(), |r| format!(" {}", chordsim::tools::swarm::flag(r)));
     format!("{} {} --seed {seed}{swarm}", invocation::prefix(), path.display())
 }
 
@@ -59,7 +59,7 @@ fn install_panic_hook() {
 
 fn main() -> ExitCode {
     install_panic_hook();
-    chordsim::sim::set_wall_clock(progress::wall_secs); // for --timing's checker share
+    chordsim::sim::engine::set_wall_clock(progress::wall_secs); // for --timing's checker share
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(msg) = typo(&args) {
         return ExitCode::from(fail(msg));
@@ -161,9 +161,9 @@ fn fail(msg: impl std::fmt::Display) -> u8 {
 /// Every output of a run checked before it starts: the `--out` folder and the run folder in it, and
 /// the `--trace` file's folder.
 fn check_outputs(out: &Path, sc: &Scenario, diag: &DiagArgs) -> Result<(), String> {
-    chordsim::outdir::ensure_run_dir("--out", out, &format!("{}-seed{}", sc.name, sc.seed))?;
+    chordsim::output::outdir::ensure_run_dir("--out", out, &format!("{}-seed{}", sc.name, sc.seed))?;
     match &diag.trace {
-        Some(t) => chordsim::outdir::ensure_file("--trace", t),
+        Some(t) => chordsim::output::outdir::ensure_file("--trace", t),
         None => Ok(()),
     }
 }
@@ -194,7 +194,7 @@ fn execute(
         }
     };
     let tenths = progress::TenthRates::new(sc.duration_us());
-    let on_step = |sim: &chordsim::sim::Sim| {
+    let on_step = |sim: &chordsim::sim::engine::Sim| {
         bar.step(sim.now, sim.events);
         tenths.step(sim.now, sim.events, sim.check_secs);
     };
@@ -235,8 +235,8 @@ fn plot_capture(sc: &Scenario, args: &PlotArgs) -> Result<Option<Capture>, Strin
 /// Writes the plots of `rep` into its run folder under `root` and prints where.
 fn write_plots(rep: &Report, root: &Path, capture: &Capture) -> Result<(), String> {
     let dir = rep.dir(root);
-    let paths =
-        chordsim::plot::write(&dir, rep, capture).map_err(|e| format!("{}: cannot write plots: {e}", dir.display()))?;
+    let paths = chordsim::output::plot::write(&dir, rep, capture)
+        .map_err(|e| format!("{}: cannot write plots: {e}", dir.display()))?;
     outln!("  plots         {} SVG files in {}", paths.len(), dir.display());
     Ok(())
 }
@@ -269,7 +269,7 @@ fn run(args: RunArgs) -> u8 {
     let _ = REPRO.set(repro.clone());
     let mut drawn = None;
     if let Some(reach) = reach {
-        match chordsim::swarm::variant(&sc, sc.seed, reach) {
+        match chordsim::tools::swarm::variant(&sc, sc.seed, reach) {
             Ok((v, p)) => (sc, drawn) = (v, Some(p)),
             Err(e) => return fail(e),
         }
@@ -338,7 +338,7 @@ pub(crate) fn tell_outcome(file: &str, rep: &Report, out: &Path, repro: &str) ->
         errln!("{line}");
     }
     if let Some(d) = &rep.diagnosis {
-        for line in chordsim::diagnose::lines(d) {
+        for line in chordsim::tools::diagnose::lines(d) {
             errln!("{line}");
         }
     }
@@ -359,7 +359,7 @@ fn replay_cmd(args: ReplayArgs) -> u8 {
     }
     let checked = match &args.out {
         Some(out) => check_outputs(out, &sc, &args.diag),
-        None => args.diag.trace.as_ref().map_or(Ok(()), |t| chordsim::outdir::ensure_file("--trace", t)),
+        None => args.diag.trace.as_ref().map_or(Ok(()), |t| chordsim::output::outdir::ensure_file("--trace", t)),
     };
     if let Err(e) = checked {
         return fail(e);
@@ -422,7 +422,7 @@ fn sweep_config(args: &SweepArgs) -> Result<Config, String> {
         out: args.out.clone(),
         plots: args.plots,
     };
-    chordsim::outdir::ensure_run_dir("--out", &cfg.out, &cfg.meta().folder_name())?;
+    chordsim::output::outdir::ensure_run_dir("--out", &cfg.out, &cfg.meta().folder_name())?;
     Ok(cfg)
 }
 
@@ -468,7 +468,7 @@ fn sweep_cmd(args: SweepArgs) -> u8 {
 }
 
 fn merge_cmd(args: MergeArgs) -> u8 {
-    if let Err(e) = chordsim::outdir::ensure_dir("--out", &args.out) {
+    if let Err(e) = chordsim::output::outdir::ensure_dir("--out", &args.out) {
         return fail(e);
     }
     let (summary, rows, dir) = match sweep_out::merge(&args.dirs, &args.out) {
@@ -482,7 +482,7 @@ fn merge_cmd(args: MergeArgs) -> u8 {
 }
 
 fn paper_cmd(args: PaperArgs) -> u8 {
-    use chordsim::paper;
+    use chordsim::tools::paper;
     let names: Vec<&str> = match args.only.as_deref() {
         Some(n) if paper::EXPERIMENTS.contains(&n) => vec![n],
         Some(n) => return fail(format!("--only {n}: no such experiment (one of {})", paper::EXPERIMENTS.join(", "))),
@@ -491,7 +491,7 @@ fn paper_cmd(args: PaperArgs) -> u8 {
     if args.seeds == 0 {
         return fail("--seeds 0: at least one repetition is needed");
     }
-    if let Err(e) = chordsim::outdir::ensure_dir("--out", &args.out) {
+    if let Err(e) = chordsim::output::outdir::ensure_dir("--out", &args.out) {
         return fail(e);
     }
     let mut all_pass = true;
@@ -502,8 +502,8 @@ fn paper_cmd(args: PaperArgs) -> u8 {
             "fig9" => paper::fig9(&args.scenarios),
             "fig11" => paper::fig11(&args.scenarios),
             "ton-table2" => paper::ton_table2(&args.scenarios),
-            "fig12" => chordsim::paper_churn::fig12(&args.scenarios, args.seeds.min(10)),
-            "ton-table3" => chordsim::paper_churn::ton_table3(&args.scenarios),
+            "fig12" => chordsim::tools::paper::churn::fig12(&args.scenarios, args.seeds.min(10)),
+            "ton-table3" => chordsim::tools::paper::churn::ton_table3(&args.scenarios),
             _ => paper::fig10(&args.scenarios, args.seeds.min(3)),
         };
         let e = match result {

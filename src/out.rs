@@ -1,4 +1,4 @@
-//! The terminal streams for every command: [`outln!`](crate::outln) / [`out!`](crate::out) write to
+//! The terminal streams for every command: [`outln!`](crate::outln) / [`out!`](macro@crate::out) write to
 //! stdout and [`errln!`](crate::errln) to stderr, as `println!` and `eprintln!` do, except that a
 //! stream whose reader has gone (`chordsim FILE | head -n 1`: a broken pipe) or that cannot be
 //! written is closed quietly and later text to it is dropped. The run goes on and writes its

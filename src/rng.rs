@@ -25,11 +25,11 @@ pub enum Stream {
     Check = 5,
     /// Entropy handed to nodes with timer events (timer phases and jitter).
     Node = 6,
-    /// `--swarm`: the fault parameters of a scenario variant, drawn before the run (`swarm.rs`).
+    /// `--swarm`: the fault parameters of a scenario variant, drawn before the run (`tools/swarm.rs`).
     Swarm = 7,
-    /// Node coordinates of the Euclidean latency model (`net.rs`), drawn in host order.
+    /// Node coordinates of the Euclidean latency model (`sim/net.rs`), drawn in host order.
     Coords = 8,
-    /// Which hosts a scripted partition puts on its minority side (`net.rs`).
+    /// Which hosts a scripted partition puts on its minority side (`sim/net.rs`).
     Partition = 9,
 }
 

@@ -417,7 +417,7 @@ pub enum Workload {
         #[serde(default = "uniform")]
         popularity: Popularity,
     },
-    /// Session churn (OverSim-style, `sim/session.rs`): each of `population` physical nodes alternates
+    /// Session churn (OverSim-style, `sim/engine/session.rs`): each of `population` physical nodes alternates
     /// online and offline periods drawn from `on` and `off`; a node that comes back rejoins with the
     /// same id(s). Going offline is a graceful leave with probability `leave_probability`, else a
     /// crash. No transition is scheduled after `end_s`.
@@ -469,7 +469,7 @@ impl Lifetime {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStart {
-    /// As if the process had run forever: each node is on with probability E[on]/(E[on]+E[off]),
+    /// As if the process had run forever: each node is on with probability `E[on]/(E[on]+E[off])`,
     /// and its first period is a residual (equilibrium) one.
     #[default]
     Stationary,

@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "chordsim", version = chordsim::invocation::build(), about = "Deterministic discrete-event simulator of the Chord DHT")]
+#[command(name = "chordsim", version = chordsim::output::invocation::build(), about = "Deterministic discrete-event simulator of the Chord DHT")]
 #[command(args_conflicts_with_subcommands = true, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     #[command(subcommand)]

@@ -4,15 +4,15 @@
 //! Owns: the checkpoint flags and their checks, the progress display of a checkpointed or resumed
 //! run, the timing lines of save and load (wall clock, stderr only, never in a report), and the
 //! `resume` command's summary, report and exit code (as `run`'s).
-//! Never: simulation logic (`chordsim::checkpoint` does the work); write a report for a run that
+//! Never: simulation logic (`chordsim::tools::checkpoint` does the work); write a report for a run that
 //! stopped at its checkpoint.
 
 use crate::{DiagArgs, REPRO, ShowArgs, fail};
-use chordsim::checkpoint::{self, Finished};
-use chordsim::progress::{self, RunProgress, Stopwatch};
-use chordsim::report::{self, Report, VERSION};
+use chordsim::output::progress::{self, RunProgress, Stopwatch};
+use chordsim::output::report::{self, Report, VERSION};
 use chordsim::scenario::{Scenario, s_to_us};
-use chordsim::sim::Sim;
+use chordsim::sim::engine::Sim;
+use chordsim::tools::checkpoint::{self, Finished};
 use chordsim::{errln, out, outln};
 use clap::Args;
 use std::path::PathBuf;
@@ -44,7 +44,7 @@ impl CheckpointArgs {
         if !at_s.is_finite() || at_s < 0.0 {
             return Err(format!("--checkpoint-at-s {at_s}: must be a time in seconds ≥ 0"));
         }
-        chordsim::outdir::ensure_file("--checkpoint-out", path)?;
+        chordsim::output::outdir::ensure_file("--checkpoint-out", path)?;
         Ok(Some(Plan { at_s, path: path.clone(), stop: self.checkpoint_stop }))
     }
 }
@@ -83,7 +83,7 @@ fn drive(
             bar.println(&report::round_line(row));
         }
     };
-    let on_step = |sim: &chordsim::sim::Sim| {
+    let on_step = |sim: &chordsim::sim::engine::Sim| {
         bar.step(sim.now, sim.events);
         tenths.step(sim.now, sim.events, sim.check_secs);
     };
@@ -140,7 +140,7 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
 /// `chordsim resume CKPT`: load, run to the end, write the report; exit code as `run`'s.
 pub fn resume_cmd(args: ResumeArgs) -> u8 {
     let file = args.checkpoint.display().to_string();
-    let repro = format!("{} resume {file}", chordsim::invocation::prefix());
+    let repro = format!("{} resume {file}", chordsim::output::invocation::prefix());
     let _ = REPRO.set(repro.clone());
     let clock = Stopwatch::start();
     // A checkpoint's header can claim any scenario: its memory estimate is checked before the state
@@ -152,7 +152,7 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         Err(e) => return fail(e),
     };
     let leaf = format!("{}-seed{}", h.scenario.name, h.seed);
-    if let Err(e) = chordsim::outdir::ensure_run_dir("--out", &args.out, &leaf) {
+    if let Err(e) = chordsim::output::outdir::ensure_run_dir("--out", &args.out, &leaf) {
         return fail(e);
     }
     errln!(
@@ -177,5 +177,5 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
     if let Err(code) = crate::tell_outcome(&file, &rep, &args.out, &repro) {
         return code;
     }
-    chordsim::report::run_exit_code(&rep.verdict)
+    chordsim::output::report::run_exit_code(&rep.verdict)
 }

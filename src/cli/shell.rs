@@ -8,11 +8,11 @@
 
 use crate::{REPRO, ShellArgs, fail};
 use chordsim::errln;
-use chordsim::invocation;
 use chordsim::out;
-use chordsim::report::VERSION;
+use chordsim::output::invocation;
+use chordsim::output::report::VERSION;
 use chordsim::scenario::Scenario;
-use chordsim::shell::{Flow, Shell};
+use chordsim::tools::shell::{Flow, Shell};
 use std::io;
 
 pub fn shell_cmd(args: ShellArgs) -> u8 {

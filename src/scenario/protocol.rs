@@ -6,7 +6,7 @@
 //! Never: read files or check ranges; a field skipped in reports when at its default keeps older
 //! reports byte-identical on replay.
 
-pub use crate::options::{FingerRefresh, Variant};
+pub use crate::protocol::options::{FingerRefresh, Variant};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

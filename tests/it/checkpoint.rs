@@ -5,9 +5,9 @@
 //! corrupt, truncated or foreign file exits 1 with a message saying what is wrong.
 
 use crate::util::{Tmp, chordsim, read, scenario, stderr};
-use chordsim::checkpoint::{self, run_from};
 use chordsim::scenario::Scenario;
-use chordsim::sim::Sim;
+use chordsim::sim::engine::Sim;
+use chordsim::tools::checkpoint::{self, run_from};
 use proptest::prelude::*;
 use sha1::{Digest, Sha1};
 
@@ -154,7 +154,7 @@ fn bad_checkpoints_exit_1_with_a_clear_message() {
     let sc = load("small-ring-churn.toml");
     let sim = Sim::new(sc.clone()).expect("builds");
     let good = checkpoint::to_bytes(&sim).expect("encodes");
-    let v = format!("\"chordsim_version\":\"{}\"", chordsim::report::VERSION);
+    let v = format!("\"chordsim_version\":\"{}\"", chordsim::output::report::VERSION);
     let at = good.windows(v.len()).position(|w| w == v.as_bytes()).expect("version in header") + v.len() - 2;
     let mut flipped = good.clone();
     flipped[good.len() / 2] ^= 0x40;

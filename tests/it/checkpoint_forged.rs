@@ -7,9 +7,9 @@
 //! with `chordsim resume FILE`.
 
 use crate::util::scenario;
-use chordsim::checkpoint::{self, run_from};
 use chordsim::scenario::Scenario;
-use chordsim::sim::Sim;
+use chordsim::sim::engine::Sim;
+use chordsim::tools::checkpoint::{self, run_from};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use sha1::{Digest, Sha1};

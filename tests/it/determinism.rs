@@ -2,8 +2,8 @@
 //! which is what users compare.
 
 use crate::scenarios::reduce;
-use chordsim::run::run_scenario;
 use chordsim::scenario::Scenario;
+use chordsim::tools::run::run_scenario;
 use std::path::Path;
 use std::process::Command;
 

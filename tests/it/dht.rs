@@ -3,11 +3,11 @@
 //! op lists with puts and gets.
 
 use chordsim::id::Id;
-use chordsim::msg::Addr;
-use chordsim::run::run_scenario;
+use chordsim::protocol::msg::Addr;
 use chordsim::scenario::Scenario;
-use chordsim::sim::Sim;
-use chordsim::sim_app::key_id;
+use chordsim::sim::engine::Sim;
+use chordsim::sim::engine::apps::key_id;
+use chordsim::tools::run::run_scenario;
 use proptest::prelude::*;
 use std::path::Path;
 

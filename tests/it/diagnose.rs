@@ -2,10 +2,10 @@
 //! names the nodes and events that explain it, passing runs carry none, and the console prints it.
 
 use crate::util::{Tmp, chordsim, scenario, stderr};
-use chordsim::diagnose::Diagnosis;
-use chordsim::report::Verdict;
-use chordsim::run::run_scenario;
+use chordsim::output::report::Verdict;
 use chordsim::scenario::Scenario;
+use chordsim::tools::diagnose::Diagnosis;
+use chordsim::tools::run::run_scenario;
 
 fn diagnosis(name: &str, seed: u64) -> Diagnosis {
     let mut sc = Scenario::load(&scenario(name)).expect("loads");
@@ -20,8 +20,8 @@ fn diagnosis(name: &str, seed: u64) -> Diagnosis {
 fn assert_class(d: &Diagnosis, class: &str, blamed: &str) {
     assert_eq!(d.class, class, "{}\n{}", d.summary, d.slice.join("\n"));
     assert!(d.summary.contains(blamed), "{class}: summary does not name {blamed}: {}", d.summary);
-    assert!(!d.nodes.is_empty() && d.nodes.len() <= chordsim::diagnose::classify::MAX_FOCUS);
-    assert!(d.slice.len() <= chordsim::diagnose::MAX_LINES);
+    assert!(!d.nodes.is_empty() && d.nodes.len() <= chordsim::tools::diagnose::classify::MAX_FOCUS);
+    assert!(d.slice.len() <= chordsim::tools::diagnose::MAX_LINES);
     assert!(d.window_s[0] < d.window_s[1], "{:?}", d.window_s);
     assert!(!d.summary.contains("diverged"), "the re-run must match the run: {}", d.summary);
 }

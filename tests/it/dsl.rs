@@ -6,9 +6,9 @@
 //! out of reach (every 10^6 s) so a test drives each stabilization itself.
 
 use chordsim::id::Id;
-use chordsim::msg::Addr;
+use chordsim::protocol::msg::Addr;
 use chordsim::scenario::Scenario;
-use chordsim::sim::Sim;
+use chordsim::sim::engine::Sim;
 
 pub struct TestRing {
     pub sim: Sim,

@@ -1,31 +1,42 @@
-//! The architecture, checked: the library's top-level modules (files and folders of `src/`, the
-//! binary's `main.rs` and `cli/` aside) form layers, and the `crate::` references between them, read
-//! from the source, must go downwards or sideways only, with no cycle anywhere. The protocol layer is
-//! sans-IO by construction: it names nothing outside the ground and protocol layers, and no
-//! randomness, clock, file, socket or thread.
+//! The architecture, checked: `src/`'s folder list is the layer list, and the references between the
+//! modules of those layers, read from the source, go downwards or sideways only, with no cycle
+//! anywhere. The protocol layer is sans-IO by construction: it names nothing outside the ground and
+//! protocol layers, and no randomness, clock, file, socket or thread.
 //!
-//! A new module must be placed in [`LAYERS`]. [`KNOWN_UPWARD`] lists the upward references still to
-//! remove (issue 17); the test fails when one disappears, so the list only shrinks.
+//! A unit is a ground module (a file at the top of `src/`), the scenario module, or a child of a layer
+//! folder (`src/sim/queue.rs` with `src/sim/queue/` is `sim::queue`). A new file or folder at the top
+//! of `src/` must be placed in [`GROUND`] or be a layer of [`LAYERS`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Lowest first. A module may name modules of its own layer or of layers below.
-const LAYERS: &[(&str, &[&str])] = &[
-    ("ground", &["id", "rng", "prefetch", "bounds", "out"]),
-    ("protocol", &["peer", "options", "msg", "node", "app"]),
-    ("scenario", &["scenario"]),
-    ("oracle", &["truth", "checker", "metrics", "zave"]),
-    ("engine", &["sim", "sim_app", "sim_net", "queue", "net", "churn"]),
-    ("output", &["report", "csv", "trace", "plot", "outdir", "progress", "invocation", "stats"]),
-    (
-        "tools",
-        &["run", "determinism", "replay", "checkpoint", "shell", "sweep", "swarm", "paper", "paper_churn", "diagnose"],
-    ),
+/// Lowest first. A unit may name units of its own layer or of layers below. `folder` layers hold
+/// their units in `src/<layer>/`; the ground layer's units are files at the top of `src/`.
+const LAYERS: &[(&str, Kind)] = &[
+    ("ground", Kind::Files),
+    ("protocol", Kind::Folder),
+    ("scenario", Kind::Module),
+    ("oracle", Kind::Folder),
+    ("sim", Kind::Folder),
+    ("output", Kind::Folder),
+    ("tools", Kind::Folder),
 ];
 
-/// Upward references still there, each with why.
-const KNOWN_UPWARD: &[(&str, &str, &str)] = &[];
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// Units are the files named in [`GROUND`].
+    Files,
+    /// The layer is one module (`src/<layer>.rs` and `src/<layer>/`).
+    Module,
+    /// Units are the children of `src/<layer>/`; `src/<layer>.rs` only declares them.
+    Folder,
+}
+
+/// The ground layer's files at the top of `src/`.
+const GROUND: &[&str] = &["id", "rng", "prefetch", "bounds", "out"];
+
+/// The crate roots and the binary's command-line layer, which sit above every library layer.
+const ROOTS: &[&str] = &["lib", "main", "cli"];
 
 /// Words the protocol layer must not contain (outside tests): randomness, clocks, I/O, threads.
 const NOT_SANS_IO: &[&str] =
@@ -35,51 +46,168 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-/// Each top-level module's source files (the library's; `main.rs`, `lib.rs` and `cli/` are the binary's
-/// or the crate root).
-fn modules() -> BTreeMap<String, Vec<PathBuf>> {
-    let mut mods: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+fn stem(p: &Path) -> String {
+    p.file_name().expect("a name").to_string_lossy().trim_end_matches(".rs").to_string()
+}
+
+/// The unit a source file belongs to, and its layer; `None` for a layer's root file.
+fn unit_of(p: &Path) -> Result<Option<(String, usize)>, String> {
+    let rel = p.strip_prefix(src()).expect("under src");
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let top = parts[0].trim_end_matches(".rs").to_string();
+    if let Some(g) = GROUND.iter().position(|&g| g == top) {
+        let _ = g;
+        return Ok(Some((top, 0)));
+    }
+    let Some(layer) = LAYERS.iter().position(|&(n, _)| n == top) else {
+        return Err(format!("{} is in no layer (add it to GROUND or LAYERS)", rel.display()));
+    };
+    match LAYERS[layer].1 {
+        Kind::Module => Ok(Some((top, layer))),
+        Kind::Folder if parts.len() == 1 => Ok(None),
+        Kind::Folder => Ok(Some((format!("{top}::{}", parts[1].trim_end_matches(".rs")), layer))),
+        Kind::Files => unreachable!("the ground layer is GROUND"),
+    }
+}
+
+/// Each unit's source files and layer (the crate roots and `cli/` left out).
+fn units() -> BTreeMap<String, (usize, Vec<PathBuf>)> {
+    let mut units: BTreeMap<String, (usize, Vec<PathBuf>)> = BTreeMap::new();
     let mut stack = vec![src()];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).expect("src is readable").flatten() {
             let p = e.path();
+            if dir == src() && ROOTS.contains(&stem(&p).as_str()) {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "rs") {
-                let rel = p.strip_prefix(src()).expect("under src");
-                let first = rel.components().next().expect("a component").as_os_str().to_string_lossy();
-                let top = first.trim_end_matches(".rs").to_string();
-                if !["main", "lib", "cli"].contains(&top.as_str()) {
-                    mods.entry(top).or_default().push(p);
+                match unit_of(&p) {
+                    Ok(Some((u, layer))) => units.entry(u).or_insert((layer, vec![])).1.push(p),
+                    Ok(None) => {}
+                    Err(e) => panic!("{e}"),
                 }
             }
         }
     }
-    mods
+    units
 }
 
-/// A file's code without its tests (the `#[cfg(test)]` module ends every file that has one, and files
-/// named `tests.rs`, `*_tests.rs` or `harness.rs` are tests) and without `//` comments.
+/// A file's code without its tests and without `//` comments: every `#[cfg(test)]` item is cut (a
+/// `mod x;` or `use …;` to its semicolon, a block to its closing brace), and files named `tests.rs`,
+/// `*_tests.rs` or `harness.rs` are tests.
 fn code(p: &Path) -> String {
     let name = p.file_name().expect("a file").to_string_lossy();
     if name == "tests.rs" || name.ends_with("_tests.rs") || name == "harness.rs" {
         return String::new();
     }
     let text = std::fs::read_to_string(p).expect("readable");
-    let text = text.split("#[cfg(test)]").next().unwrap_or("");
-    text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n")
+    let text: String = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+    without_test_items(&text)
 }
 
-/// `crate::name` references from each module to the others.
-fn graph(mods: &BTreeMap<String, Vec<PathBuf>>) -> BTreeMap<String, BTreeSet<String>> {
+fn without_test_items(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        let item = &rest[at..];
+        let end = match (item.find(';'), item.find('{')) {
+            (Some(semi), Some(brace)) if semi < brace => semi + 1,
+            (Some(semi), None) => semi + 1,
+            (_, Some(brace)) => brace + closing(&item[brace..]),
+            (None, None) => item.len(),
+        };
+        rest = &item[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the balanced `{…}` block `s` starts with.
+fn closing(s: &str) -> usize {
+    let mut depth = 0usize;
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '{' => depth += 1,
+            '}' if depth == 1 => return i + 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+#[test]
+fn test_items_are_cut_and_the_code_after_them_is_kept() {
+    let c = without_test_items("use a;\n#[cfg(test)]\nmod t;\nuse b;\n#[cfg(test)]\nmod u { fn f() { } }\nuse c;");
+    assert_eq!(c.split_whitespace().collect::<Vec<_>>(), ["use", "a;", "use", "b;", "use", "c;"]);
+}
+
+fn ident(s: &str) -> String {
+    s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+}
+
+/// The first segment of each path in a `{a::b, c}` group that starts `s` (the text after the brace).
+fn group_heads(s: &str) -> Vec<String> {
+    let (mut depth, mut heads, mut start) = (0, vec![], true);
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => start = true,
+            c if start && (c.is_ascii_alphabetic() || c == '_') => {
+                heads.push(ident(&s[i..]));
+                start = false;
+            }
+            _ => {}
+        }
+    }
+    heads
+}
+
+/// The units a file names: `crate::unit`, `crate::layer::unit` (also in `{…}` groups), and for a
+/// file directly in a layer folder, `super::unit`.
+fn references(p: &Path, c: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let resolve = |layer: &str, rest: &str, names: &mut BTreeSet<String>| {
+        if let Some(g) = rest.strip_prefix('{') {
+            names.extend(group_heads(g).into_iter().map(|u| format!("{layer}::{u}")));
+        } else {
+            names.insert(format!("{layer}::{}", ident(rest)));
+        }
+    };
+    for piece in c.split("crate::").skip(1) {
+        let head = ident(piece);
+        let rest = &piece[head.len()..];
+        let folder = LAYERS.iter().any(|&(n, k)| n == head && k == Kind::Folder);
+        match rest.strip_prefix("::") {
+            Some(rest) if folder => resolve(&head, rest, &mut names),
+            _ => {
+                names.insert(head);
+            }
+        }
+    }
+    let rel = p.strip_prefix(src()).expect("under src");
+    if rel.components().count() == 2 {
+        let layer = rel.components().next().expect("a layer").as_os_str().to_string_lossy().into_owned();
+        for piece in c.split("super::").skip(1) {
+            resolve(&layer, piece, &mut names);
+        }
+    }
+    names
+}
+
+/// References from each unit to the other units.
+fn graph(units: &BTreeMap<String, (usize, Vec<PathBuf>)>) -> BTreeMap<String, BTreeSet<String>> {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (m, files) in mods {
-        let deps = g.entry(m.clone()).or_default();
+    for (u, (_, files)) in units {
+        let deps = g.entry(u.clone()).or_default();
         for f in files {
-            let c = code(f);
-            for piece in c.split("crate::").skip(1) {
-                let name: String = piece.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                if name != *m && mods.contains_key(&name) {
+            for name in references(f, &code(f)) {
+                if name != *u && units.contains_key(&name) {
                     deps.insert(name);
                 }
             }
@@ -105,19 +233,17 @@ fn cycle_through(g: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option<
     None
 }
 
-fn layer_of(m: &str) -> Option<usize> {
-    LAYERS.iter().position(|(_, ms)| ms.contains(&m))
-}
-
 #[test]
-fn every_module_has_a_layer_and_no_module_cycle_exists() {
-    let mods = modules();
-    assert!(mods.len() > 30, "found {} modules", mods.len());
-    let unplaced: Vec<&String> = mods.keys().filter(|m| layer_of(m).is_none()).collect();
-    assert!(unplaced.is_empty(), "modules without a layer (place them in LAYERS): {unplaced:?}");
-    let g = graph(&mods);
-    for m in g.keys() {
-        if let Some(c) = cycle_through(&g, m) {
+fn the_folder_list_is_the_layer_list_and_no_unit_cycle_exists() {
+    let units = units();
+    assert!(units.len() > 30, "found {} units", units.len());
+    for (name, kind) in LAYERS {
+        assert!(*kind == Kind::Files || src().join(name).is_dir(), "layer {name} has no folder");
+    }
+    let g = graph(&units);
+    assert!(g["sim::engine"].contains("oracle::checker"), "the graph reader misses references: {g:?}");
+    for u in g.keys() {
+        if let Some(c) = cycle_through(&g, u) {
             panic!("module cycle: {}", c.join(" -> "));
         }
     }
@@ -125,32 +251,26 @@ fn every_module_has_a_layer_and_no_module_cycle_exists() {
 
 #[test]
 fn references_go_down_the_layers_only() {
-    let g = graph(&modules());
-    let mut upward = BTreeSet::new();
-    for (m, deps) in &g {
-        for d in deps {
-            if layer_of(d) > layer_of(m) {
-                upward.insert((m.as_str(), d.as_str()));
-            }
-        }
-    }
-    let known: BTreeSet<(&str, &str)> = KNOWN_UPWARD.iter().map(|&(a, b, _)| (a, b)).collect();
-    let new: Vec<_> = upward.difference(&known).collect();
-    assert!(new.is_empty(), "a module names one of a higher layer: {new:?}");
-    let gone: Vec<_> = known.difference(&upward).collect();
-    assert!(gone.is_empty(), "fixed, so remove from KNOWN_UPWARD: {gone:?}");
+    let units = units();
+    let g = graph(&units);
+    let upward: Vec<_> =
+        g.iter().flat_map(|(u, deps)| deps.iter().filter(|d| units[*d].0 > units[u].0).map(move |d| (u, d))).collect();
+    assert!(upward.is_empty(), "a module names one of a higher layer: {upward:?}");
 }
 
 #[test]
 fn the_protocol_layer_is_sans_io() {
-    let mods = modules();
+    let units = units();
     let protocol = LAYERS.iter().position(|(n, _)| *n == "protocol").expect("a protocol layer");
-    let g = graph(&mods);
-    for &m in LAYERS[protocol].1 {
-        for d in &g[m] {
-            assert!(layer_of(d) <= Some(protocol), "{m} (protocol layer) names {d}");
+    let g = graph(&units);
+    for (u, (layer, files)) in &units {
+        if *layer != protocol {
+            continue;
         }
-        for f in &mods[m] {
+        for d in &g[u] {
+            assert!(units[d].0 <= protocol, "{u} (protocol layer) names {d}");
+        }
+        for f in files {
             let c = code(f);
             let words: Vec<&str> =
                 c.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == ':')).collect();

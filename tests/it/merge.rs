@@ -38,13 +38,13 @@ fn copy_tree(from: &Path, to: &Path) {
 /// `col` deletes the line.
 fn edit_csv(dir: &Path, line: usize, col: &str, value: &str) {
     let p = dir.join("runs.csv");
-    let mut rows = chordsim::csv::parse(&read(&p)).expect("csv");
+    let mut rows = chordsim::output::csv::parse(&read(&p)).expect("csv");
     let c = rows[0].iter().position(|h| h == col);
     match c {
         Some(c) => rows[line - 1][c] = value.to_string(),
         None => drop(rows.remove(line - 1)),
     }
-    std::fs::write(&p, rows.iter().map(|r| chordsim::csv::line(r)).collect::<String>()).expect("write");
+    std::fs::write(&p, rows.iter().map(|r| chordsim::output::csv::line(r)).collect::<String>()).expect("write");
 }
 
 fn edit_json(dir: &Path, pointer: &str, value: Value) {

@@ -3,9 +3,9 @@
 //! the latency section of the report (absent when the new options are off).
 
 use crate::util::{Tmp, chordsim, scenario, stderr};
-use chordsim::report::{Report, Verdict};
-use chordsim::run::run_scenario;
+use chordsim::output::report::{Report, Verdict};
 use chordsim::scenario::{LookupStyle, Scenario};
+use chordsim::tools::run::run_scenario;
 
 fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Report {
     let mut sc = Scenario::load(&scenario(name)).unwrap_or_else(|e| panic!("{e}"));

@@ -1,7 +1,7 @@
 //! `chordsim paper` plumbing on small copies of the paper scenarios (the real ones take ~30 s and run
 //! from the command line; their tables are committed under results/paper/).
 
-use chordsim::paper;
+use chordsim::tools::paper;
 use std::path::Path;
 
 fn small_copies(dir: &Path) {
@@ -73,7 +73,7 @@ fn churn_experiments_in_reduced_form_hold_their_loosened_tolerances() {
     let f12 =
         [("nodes = 500", "nodes = 150"), ("end_s = 7800", "end_s = 3000"), ("duration_s = 8460", "duration_s = 3660")];
     reduced(&dir, "fig12.toml", &f12);
-    let e = chordsim::paper_churn::fig12(&dir, 1).expect("fig12 runs");
+    let e = chordsim::tools::paper::churn::fig12(&dir, 1).expect("fig12 runs");
     assert_eq!(e.rows.len(), 10);
     let failed: Vec<f64> = e.rows.iter().map(|r| lead(&r.chordsim)).collect();
     for (i, f) in failed.iter().enumerate().skip(2) {
@@ -89,7 +89,7 @@ fn churn_experiments_in_reduced_form_hold_their_loosened_tolerances() {
         ("duration_s = 11800", "duration_s = 4800"),
     ];
     reduced(&dir, "ton-table3.toml", &t3);
-    let e = chordsim::paper_churn::ton_table3(&dir).expect("table III runs");
+    let e = chordsim::tools::paper::churn::ton_table3(&dir).expect("table III runs");
     assert_eq!(e.rows.len(), 32, "four rows for each of eight rates");
     for rate in e.rows.chunks(4) {
         let (list_path, fig5) = (lead(&rate[0].chordsim), &rate[3].chordsim);
@@ -109,7 +109,7 @@ fn fig11_in_reduced_form_fails_about_the_keys_lost() {
     let edits =
         [("nodes = 10000", "nodes = 1000"), ("count = 1000000", "count = 50000"), ("keys = 1000000", "keys = 50000")];
     reduced(&dir, "fig11.toml", &edits);
-    let e = chordsim::paper::fig11(&dir).expect("fig11 runs");
+    let e = chordsim::tools::paper::fig11(&dir).expect("fig11 runs");
     assert_eq!(e.rows.len(), 10);
     // Loosened from the full run's 95 % interval: within 3 points of the keys lost, for p ≤ 0.4.
     for r in &e.rows[..8] {

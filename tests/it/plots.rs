@@ -4,11 +4,11 @@
 //! only under `--plots`.
 
 use crate::util::{Tmp, chordsim, scenario, stderr};
-use chordsim::plot::{self, Capture, svg};
-use chordsim::run::{run_captured, run_scenario};
+use chordsim::output::plot::{self, Capture, svg};
 use chordsim::scenario::Scenario;
-use chordsim::sweep::out::SeedSpan;
-use chordsim::sweep::{self, Config};
+use chordsim::tools::run::{run_captured, run_scenario};
+use chordsim::tools::sweep::out::SeedSpan;
+use chordsim::tools::sweep::{self, Config};
 use std::path::Path;
 
 fn count(names: &[String], el: &str) -> usize {
@@ -177,7 +177,7 @@ fn assert_same_files(committed: &std::path::Path, fresh: &std::path::Path) {
         let name = p.file_name().expect("name").to_owned();
         let (a, b) = (crate::util::read(&p), crate::util::read(&fresh.join(&name)));
         let (a, b) = if name == "report.json" {
-            (chordsim::report::without_build(&a), chordsim::report::without_build(&b))
+            (chordsim::output::report::without_build(&a), chordsim::output::report::without_build(&b))
         } else {
             (a, b)
         };
@@ -228,7 +228,7 @@ fn every_committed_paper_plot_is_what_its_committed_table_draws() {
     for f in files(&dir).iter().filter(|f| f.ends_with(".md")) {
         let md = crate::util::read(&dir.join(f));
         let svg_name = f.replace(".md", ".svg");
-        let drawn = chordsim::paper::svg_from_markdown(&md).unwrap_or_else(|e| panic!("results/paper/{f}: {e}"));
+        let drawn = chordsim::tools::paper::svg_from_markdown(&md).unwrap_or_else(|e| panic!("results/paper/{f}: {e}"));
         let has_image = md.contains(&format!("]({svg_name})"));
         match drawn {
             Some(svg) => {

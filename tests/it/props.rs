@@ -11,11 +11,11 @@
 //! Crashes and leaves respect "never leave a node with no live successor" (the injector refuses them).
 //! Cases: `PROPTEST_CASES` (default 48 per property).
 
-use chordsim::checker::SimView;
-use chordsim::msg::Addr;
+use chordsim::oracle::checker::SimView;
+use chordsim::oracle::zave::properties::{Property, check_all};
+use chordsim::protocol::msg::Addr;
 use chordsim::scenario::{Scenario, Variant};
-use chordsim::sim::Sim;
-use chordsim::zave::properties::{Property, check_all};
+use chordsim::sim::engine::Sim;
 use proptest::prelude::*;
 
 const ROUND_US: u64 = 1_000_000;

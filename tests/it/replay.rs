@@ -108,7 +108,7 @@ fn trace_writes_one_line_per_state_transition() {
     assert!(stderr(&o).contains("transitions) written to"), "{}", stderr(&o));
     let text = read(&trace);
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(chordsim::trace::TRACE_HEADER));
+    assert_eq!(lines.next(), Some(chordsim::output::trace::TRACE_HEADER));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(' ').collect()).collect();
     assert!(rows.iter().all(|r| r.len() == 5), "time node event successor predecessor");
     assert_eq!(rows.iter().filter(|r| r[2] == "init").count(), 48, "one init line per initial node");

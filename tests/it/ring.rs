@@ -103,7 +103,7 @@ fn regression_crash_guard_sees_joins_in_flight() {
     for seed in [1, 48, 52, 71, 78] {
         let mut sc = chordsim::scenario::Scenario::parse(text, "<join race>", "join-race").expect("valid");
         sc.seed = seed;
-        let rep = chordsim::run::run_scenario(sc, |_| {}).expect("runs");
+        let rep = chordsim::tools::run::run_scenario(sc, |_| {}).expect("runs");
         assert!(rep.verdict.matches_expect, "seed {seed}: {:?}", rep.verdict);
         assert!(rep.run.crashes_refused > 0, "seed {seed}: the guard refused crashes");
     }
@@ -115,7 +115,7 @@ fn regression_crash_guard_sees_joins_in_flight() {
 /// from the same origin for the same key is run to its end, and their verdicts must agree.
 #[test]
 fn probes_agree_with_real_lookups_on_a_frozen_ring_with_many_crashes() {
-    use chordsim::msg::{Addr, Purpose};
+    use chordsim::protocol::msg::{Addr, Purpose};
     let text = r#"
         id_bits = 32
         duration_s = 100000
@@ -136,7 +136,7 @@ fn probes_agree_with_real_lookups_on_a_frozen_ring_with_many_crashes() {
         fraction = 0.4
     "#;
     let sc = chordsim::scenario::Scenario::parse(text, "<frozen>", "frozen").expect("valid");
-    let mut sim = chordsim::sim::Sim::new(sc).expect("builds");
+    let mut sim = chordsim::sim::engine::Sim::new(sc).expect("builds");
     sim.run_until(2_000_000);
     let live: Vec<Addr> = sim.truth.alive().as_slice().to_vec();
     let (mut agree, mut wrong_probes, mut n) = (0, 0, 0);

@@ -1,8 +1,8 @@
 //! Every shipped scenario, reduced to at most 200 nodes (rates scaled with it), reaches its `expect`;
 //! the main scenario also at full size.
 
-use chordsim::run::run_scenario;
 use chordsim::scenario::{Scenario, Workload};
+use chordsim::tools::run::run_scenario;
 use std::path::{Path, PathBuf};
 
 fn shipped() -> Vec<PathBuf> {
@@ -64,7 +64,7 @@ fn every_shipped_scenario_reduced_reaches_its_expect() {
 fn churn_scenario_full_size_converges_and_looks_up_well() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/churn.toml");
     let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
-    assert_eq!(rep.verdict.verdict, chordsim::report::Verdict::Pass, "{:?}", rep.verdict.reason);
+    assert_eq!(rep.verdict.verdict, chordsim::output::report::Verdict::Pass, "{:?}", rep.verdict.reason);
     let o = &rep.lookups.outcomes;
     assert!(o.done > 30_000, "{o:?}");
     assert!(o.correct as f64 / o.done as f64 > 0.99, "{o:?}");
@@ -80,7 +80,7 @@ fn churn_scenario_full_size_converges_and_looks_up_well() {
 fn bench_event_count_is_pinned() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench/pin-small.toml");
     let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
-    assert_eq!(rep.verdict.verdict, chordsim::report::Verdict::Pass, "{:?}", rep.verdict.reason);
+    assert_eq!(rep.verdict.verdict, chordsim::output::report::Verdict::Pass, "{:?}", rep.verdict.reason);
     assert_eq!(rep.run.events, 599_172, "the pinned event count of scenarios/bench/pin-small.toml changed");
 }
 

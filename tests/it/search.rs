@@ -10,9 +10,9 @@
 //! with the last checked round, and the search counts the splits still there at the end apart from
 //! those gone by then (the minority ring crashed out).
 
-use chordsim::report::{Report, Verdict};
-use chordsim::run::run_scenario;
+use chordsim::output::report::{Report, Verdict};
 use chordsim::scenario::{Scenario, Variant};
+use chordsim::tools::run::run_scenario;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -3,9 +3,9 @@
 //! graceful-leave fraction; the warm-up only changes accounting; validation names key and range.
 
 use chordsim::id::Id;
-use chordsim::run::run_scenario;
 use chordsim::scenario::Scenario;
-use chordsim::sim::Sim;
+use chordsim::sim::engine::Sim;
+use chordsim::tools::run::run_scenario;
 use std::collections::BTreeMap;
 
 /// 60 members around a 10-node core, stabilizing every 5 s, sessions until t = 1200 s: Pareto on
@@ -157,7 +157,7 @@ fn warmup_changes_only_the_summary() {
     let late_probes: u64 = warm.rounds.iter().filter(|r| r.time_s >= 300.0).map(|r| r.probes).sum();
     assert_eq!(warm.probes.total, late_probes);
     // Per-round rows keep every lookup, so they are the same in both runs.
-    let rows = |r: &chordsim::report::Report| r.rounds.iter().map(|r| r.lookups.done).collect::<Vec<_>>();
+    let rows = |r: &chordsim::output::report::Report| r.rounds.iter().map(|r| r.lookups.done).collect::<Vec<_>>();
     assert_eq!(rows(&full), rows(&warm));
     assert_eq!((full.verdict.verdict.name(), warm.verdict.verdict.name()), ("pass", "pass"));
 }

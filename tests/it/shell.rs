@@ -3,9 +3,9 @@
 //! `save` and its replay reaching the very same ring state, and the binary reading stdin.
 
 use crate::util::{Tmp, json, scenario, stderr, stdout};
-use chordsim::msg::Peer;
+use chordsim::protocol::msg::Peer;
 use chordsim::scenario::Scenario;
-use chordsim::shell::{MARK, Shell};
+use chordsim::tools::shell::{MARK, Shell};
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -5,7 +5,7 @@
 
 use crate::util::{Tmp, scenario};
 use chordsim::scenario::Scenario;
-use chordsim::shell::Shell;
+use chordsim::tools::shell::Shell;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};

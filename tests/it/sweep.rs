@@ -4,8 +4,8 @@
 
 use crate::util::{Tmp, chordsim, json, read, scenario, stderr, stdout};
 use chordsim::scenario::Scenario;
-use chordsim::sweep::out::{self as sweep_out, SeedSpan, ShardInfo};
-use chordsim::sweep::{self, Config};
+use chordsim::tools::sweep::out::{self as sweep_out, SeedSpan, ShardInfo};
+use chordsim::tools::sweep::{self, Config};
 use std::path::PathBuf;
 
 fn config(file: &str, seeds: (u64, u64), swarm: bool, jobs: usize, out: PathBuf) -> Config {
@@ -14,7 +14,7 @@ fn config(file: &str, seeds: (u64, u64), swarm: bool, jobs: usize, out: PathBuf)
         scenario_file: format!("scenarios/{file}"),
         base: Scenario::load(&path).unwrap_or_else(|e| panic!("{e}")),
         seeds: SeedSpan { start: seeds.0, end: seeds.1 },
-        swarm: swarm.then_some(chordsim::swarm::Reach::Assumptions),
+        swarm: swarm.then_some(chordsim::tools::swarm::Reach::Assumptions),
         shard: None,
         jobs,
         out,
