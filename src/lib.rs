@@ -50,10 +50,10 @@
 //! Running a scenario from code:
 //!
 //! ```
-//! use chordsim::{tools::run::run_scenario, scenario::Scenario};
+//! use chordsim::{scenario::Scenario, tools::run::Run};
 //! let text = "duration_s = 300\n[initial]\nnodes = 16\n[protocol]\nstabilize_interval_ms = 10000";
 //! let sc = Scenario::parse(text, "<doc>", "doc").expect("valid");
-//! let report = run_scenario(sc, |_round| {}).expect("runs");
+//! let report = Run::new(sc).and_then(Run::report).expect("runs");
 //! assert_eq!(report.verdict.verdict.name(), "pass");
 //! ```
 //!

@@ -14,11 +14,11 @@ use chordsim::output::invocation;
 use chordsim::output::plot::Capture;
 use chordsim::output::progress::{self, RunProgress, Stopwatch, SweepProgress};
 use chordsim::output::report::{self, Report, VERSION};
-use chordsim::output::trace::{Observer, Tracer};
+use chordsim::output::trace::Tracer;
 use chordsim::scenario::Scenario;
 use chordsim::tools::determinism::{self, DeterminismOutcome};
 use chordsim::tools::replay::{self, Comparison};
-use chordsim::tools::run::run_captured;
+use chordsim::tools::run::Run;
 use chordsim::tools::swarm::Reach;
 use chordsim::tools::sweep::{self, Config, out as sweep_out};
 use chordsim::{errln, out, outln};
@@ -179,10 +179,10 @@ fn execute(
     let every = show.print_every.unwrap_or(sc.check.print_every_rounds);
     let lines = !show.quiet && every > 0;
     let bar = RunProgress::new(progress::wanted(show.quiet), sc.duration_us());
-    let tracer: Option<Box<dyn Observer>> = match &diag.trace {
+    let tracer: Option<Tracer> = match &diag.trace {
         Some(p) => {
             let f = std::fs::File::create(p).map_err(|e| format!("{}: cannot create: {e}", p.display()))?;
-            Some(Box::new(Tracer::new(Box::new(std::io::BufWriter::new(f)))))
+            Some(Tracer::new(Box::new(std::io::BufWriter::new(f))))
         }
         None => None,
     };
@@ -195,22 +195,27 @@ fn execute(
     };
     let tenths = progress::TenthRates::new(sc.duration_us());
     let on_step = |sim: &chordsim::sim::engine::Sim| {
-        bar.step(sim.now, sim.events);
-        tenths.step(sim.now, sim.events, sim.check_secs);
+        bar.step(sim.now(), sim.events());
+        tenths.step(sim.now(), sim.events(), sim.check_secs());
     };
-    let (rep, outcome, extra) = if diag.check_determinism {
+    let (rep, outcome, tracer) = if diag.check_determinism {
         let (r, o, x) = determinism::check(sc, tracer, capture, on_row, on_step)?;
         (r, Some(o), x)
     } else {
-        let (r, x) = run_captured(sc, tracer, capture, on_row, on_step)?;
-        (r, None, x)
+        let mut run = Run::new(sc)?.capture(capture).on_row(on_row).on_step(on_step);
+        if let Some(t) = tracer {
+            run = run.observe(t);
+        }
+        let mut done = run.finish();
+        let tracer = done.take_observer::<Tracer>();
+        (done.report, None, tracer)
     };
     bar.finish();
     if show.timing {
         errln!("{}", tenths.summary());
     }
-    if let (Some(path), Some(x)) = (&diag.trace, extra) {
-        let t = (x as Box<dyn std::any::Any>).downcast::<Tracer>().map_err(|_| "lost the tracer".to_string())?;
+    if let Some(path) = &diag.trace {
+        let t = tracer.ok_or("lost the tracer")?;
         let lines = t.finish().map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
         errln!("trace: {lines} lines (initial states, then transitions) written to {}", path.display());
     }

@@ -12,7 +12,8 @@ use chordsim::output::progress::{self, RunProgress, Stopwatch};
 use chordsim::output::report::{self, Report, VERSION};
 use chordsim::scenario::{Scenario, s_to_us};
 use chordsim::sim::engine::Sim;
-use chordsim::tools::checkpoint::{self, Finished};
+use chordsim::tools::checkpoint;
+use chordsim::tools::run::Run;
 use chordsim::{errln, out, outln};
 use clap::Args;
 use std::path::PathBuf;
@@ -64,35 +65,50 @@ pub struct ResumeArgs {
     mem_limit: Option<u64>,
 }
 
-/// Runs `sim` to its end (or to the checkpoint, with `stop`) with the progress display of `show`.
+/// How [`drive`] ended.
+struct Driven {
+    /// The report, unless the run stopped right after its checkpoint.
+    report: Option<Report>,
+    /// The checkpoint time was reached (and `on_pause` ran).
+    paused: bool,
+}
+
+/// Runs `sim` to its end with the progress display of `show`. With `pause = Some((t, stop))`, calls
+/// `on_pause(&sim)` once every event at or before `t` has run, then goes on unless `stop`.
 fn drive(
     sim: Sim,
     show: &ShowArgs,
     pause: Option<(u64, bool)>,
     on_pause: impl FnOnce(&Sim) -> Result<(), String>,
-) -> Result<Finished, String> {
-    let sc = &sim.sc;
+) -> Result<Driven, String> {
+    let sc = sim.sc();
     let every = show.print_every.unwrap_or(sc.check.print_every_rounds);
     let lines = !show.quiet && every > 0;
     let bar = RunProgress::new(progress::wanted(show.quiet), sc.duration_us());
     let tenths = progress::TenthRates::new(sc.duration_us());
-    let mut n = sim.checker.rounds.len() as u32;
+    let mut n = sim.checker().rounds.len() as u32;
     let on_row = |row: &_| {
         n += 1;
         if lines && n.is_multiple_of(every) {
             bar.println(&report::round_line(row));
         }
     };
-    let on_step = |sim: &chordsim::sim::engine::Sim| {
-        bar.step(sim.now, sim.events);
-        tenths.step(sim.now, sim.events, sim.check_secs);
+    let on_step = |sim: &Sim| {
+        bar.step(sim.now(), sim.events());
+        tenths.step(sim.now(), sim.events(), sim.check_secs());
     };
-    let done = checkpoint::run_from(sim, None, pause, on_pause, on_row, on_step);
+    let mut run = Run::of(sim).on_row(on_row).on_step(on_step);
+    let paused = pause.is_some_and(|(t, _)| run.pause_at(t));
+    let done = if paused {
+        on_pause(run.sim()).map(|()| (!pause.is_some_and(|p| p.1)).then(|| run.finish().report))
+    } else {
+        Ok(Some(run.finish().report))
+    };
     bar.finish();
     if show.timing {
         errln!("{}", tenths.summary());
     }
-    done
+    Ok(Driven { report: done?, paused })
 }
 
 /// A run of `sc` that saves a checkpoint on the way. `None`: it stopped at the checkpoint.
@@ -114,9 +130,9 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
         let bytes = checkpoint::save(sim, &path)?;
         errln!(
             "checkpoint: t = {} s, {} events, {} nodes: {:.1} MB written to {} in {:.2} s",
-            sim.now as f64 / 1e6,
-            sim.events,
-            sim.nodes.len(),
+            sim.now() as f64 / 1e6,
+            sim.events(),
+            sim.nodes().len(),
             bytes as f64 / 1e6,
             path.display(),
             clock.secs()
@@ -165,7 +181,7 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         clock.secs()
     );
     let rep = match drive(sim, &args.show, None, |_| Ok(())) {
-        Ok(Finished { report: Some(r), .. }) => r,
+        Ok(Driven { report: Some(r), .. }) => r,
         Ok(_) => return fail("the resumed run produced no report"),
         Err(e) => return fail(format!("{file}: {e}")),
     };

@@ -215,13 +215,16 @@ pub struct Diagnosis {
 
 /// Decides the verdict from how the run stopped and what the checker saw.
 pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
-    let c = &sim.checker;
-    if let Some(e) = &sim.script_error {
-        return (Verdict::ScenarioError, Some(e.clone()));
+    let c = sim.checker();
+    if let Some(e) = sim.script_error() {
+        return (Verdict::ScenarioError, Some(e.to_string()));
     }
     if *stop == Stop::EventLimit {
-        let why =
-            format!("limits.max_events = {} reached at t = {:.3} s", sim.sc.limits.max_events, sim.now as f64 / 1e6);
+        let why = format!(
+            "limits.max_events = {} reached at t = {:.3} s",
+            sim.sc().limits.max_events,
+            sim.now() as f64 / 1e6
+        );
         return (Verdict::LimitHit, Some(why));
     }
     if let Some(s) = &c.safety {
@@ -230,7 +233,7 @@ pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
     if let Some(f) = &c.failure {
         return (Verdict::NoConvergence, Some(f.clone()));
     }
-    if sim.sc.expect == Expect::NoCheck {
+    if sim.sc().expect == Expect::NoCheck {
         return (Verdict::NoCheck, None);
     }
     match c.converged_round {
@@ -256,7 +259,7 @@ impl Report {
 /// Whether a failure verdict's cause was still there in the last checked round (observed only when
 /// the run did not stop at the verdict).
 fn present_at_end(sim: &Sim, v: Verdict, stop: &Stop) -> Option<bool> {
-    let c = &sim.checker;
+    let c = sim.checker();
     let last = c.rounds.last()?;
     match v {
         _ if *stop == Stop::Verdict => None,
@@ -269,10 +272,10 @@ fn present_at_end(sim: &Sim, v: Verdict, stop: &Stop) -> Option<bool> {
 /// [`Scenario::assumption_breaks`], plus what the run itself shows: messages lost to cut links
 /// (the shell's `cut`) although the scenario has neither loss nor partitions.
 fn outside_assumptions(sim: &Sim) -> Option<String> {
-    let mut why = sim.sc.assumption_breaks();
-    let lost = sim.metrics.lost;
-    let network_explains = sim.sc.net.loss_ratio > 0.0 || why.iter().any(|w| w.contains("partition"));
-    if sim.sc.protocol.variant == crate::scenario::Variant::Zave && lost > 0 && !network_explains {
+    let mut why = sim.sc().assumption_breaks();
+    let lost = sim.metrics().lost;
+    let network_explains = sim.sc().net.loss_ratio > 0.0 || why.iter().any(|w| w.contains("partition"));
+    if sim.sc().protocol.variant == crate::scenario::Variant::Zave && lost > 0 && !network_explains {
         why.push(format!("{lost} messages lost to cut links"));
     }
     (!why.is_empty()).then(|| why.join("; "))
@@ -331,8 +334,8 @@ fn per_node_s(counts: &[u64], node_s: f64) -> (f64, BTreeMap<&'static str, f64>)
 /// Builds the report at the end of a run.
 pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
     let (v, reason) = verdict(sim, stop);
-    let node_s = sim.truth.node_seconds(sim.now);
-    let (m, c) = (&sim.metrics, &sim.checker);
+    let node_s = sim.node_seconds();
+    let (m, c) = (sim.metrics(), sim.checker());
     let (maint, maint_by) = per_node_s(&m.maint, node_s);
     let (user, user_by) = per_node_s(&m.user, node_s);
     let unfinished = c.started - c.lookups.done - c.abandoned;
@@ -340,30 +343,30 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
         schema_version: SCHEMA_VERSION,
         chordsim_version: VERSION,
         build: crate::output::invocation::commit(),
-        seed: sim.sc.seed,
-        scenario_name: sim.sc.name.clone(),
+        seed: sim.sc().seed,
+        scenario_name: sim.sc().name.clone(),
         verdict: VerdictInfo {
             verdict: v,
-            expected: sim.sc.expect,
-            matches_expect: v.matches(sim.sc.expect),
+            expected: sim.sc().expect,
+            matches_expect: v.matches(sim.sc().expect),
             reason,
-            quiet_start_s: sim.sc.last_change_us() as f64 / 1e6,
+            quiet_start_s: sim.sc().last_change_us() as f64 / 1e6,
             converged_round: c.converged_round,
             outside_assumptions: outside_assumptions(sim),
             decided_round: c.verdict_round,
             present_at_end: present_at_end(sim, v, stop),
         },
         diagnosis: None,
-        warmup: (sim.sc.check.warmup_s > 0.0).then(|| WarmupReport {
-            until_s: sim.sc.check.warmup_s,
+        warmup: (sim.sc().check.warmup_s > 0.0).then(|| WarmupReport {
+            until_s: sim.sc().check.warmup_s,
             rounds: c.rounds.iter().filter(|r| r.warmup == Some(true)).count() as u64,
             lookups_started: c.warmup_started,
         }),
         run: RunInfo {
-            sim_time_s: sim.now as f64 / 1e6,
-            events: sim.events,
+            sim_time_s: sim.now() as f64 / 1e6,
+            events: sim.events(),
             rounds_checked: c.rounds.len() as u64,
-            live_final: sim.truth.live() as u64,
+            live_final: sim.truth().live() as u64,
             nodes_created: m.joins,
             joins_skipped: m.joins_skipped,
             join_retries: m.join_retries,
@@ -404,7 +407,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             lost_max: c.rounds.iter().filter_map(|r| r.dht.as_ref()).map(|d| d.lost).max().unwrap_or(0),
             last_round: c.rounds.iter().rev().find_map(|r| r.dht.clone()),
         }),
-        scenario: sim.sc.clone(),
+        scenario: sim.sc().clone(),
         rounds: c.rounds.clone(),
     }
 }

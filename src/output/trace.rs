@@ -12,7 +12,7 @@ use crate::sim::engine::{Ev, Sim};
 use std::any::Any;
 use std::io::Write;
 
-pub use crate::sim::engine::observe::{Observed, Observer, take_observer};
+pub use crate::sim::engine::observe::{Observed, Observer};
 
 /// No node for this event (scripted, churn, lookup arrival, round boundary).
 pub const NO_NODE: u32 = u32::MAX;
@@ -171,7 +171,7 @@ impl Tracer {
     }
 
     fn state(sim: &Sim, a: usize) -> NodeState {
-        let s = &sim.nodes[a];
+        let s = &sim.nodes()[a];
         NodeState {
             alive: s.alive,
             succ: s.node.succ_list().first().map(|p| p.id.0),
@@ -196,14 +196,14 @@ impl Tracer {
             None => self.last.push(now),
         }
         self.lines += 1;
-        let id = sim.nodes[a].node.me().id;
+        let id = sim.nodes()[a].node.me().id;
         let hex = |v: Option<u64>| v.map_or("-".to_string(), |v| format!("{v:#x}"));
         let (succ, pred) = if now.alive { (hex(now.succ), hex(now.pred)) } else { ("dead".into(), "dead".into()) };
-        self.write_line(format_args!("{} {id} {event} {succ} {pred}", sim.now));
+        self.write_line(format_args!("{} {id} {event} {succ} {pred}", sim.now()));
     }
 
     fn scan(&mut self, sim: &Sim, event: &str) {
-        for a in 0..sim.nodes.len() {
+        for a in 0..sim.nodes().len() {
             self.check(sim, a, event);
         }
     }
@@ -228,7 +228,7 @@ impl Observer for Tracer {
         let name = kind_name(kind_code(&ev.ev));
         match target(&ev.ev) {
             Some(a) => {
-                for new in self.last.len()..sim.nodes.len() {
+                for new in self.last.len()..sim.nodes().len() {
                     self.check(sim, new, &name);
                 }
                 self.check(sim, a.0 as usize, &name);

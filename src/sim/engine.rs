@@ -20,6 +20,9 @@ pub mod churn;
 pub mod hosts;
 pub mod observe;
 pub mod session;
+pub mod state;
+
+mod control;
 use crate::sim::queue::EventQueue;
 
 /// The wall clock the engine times the checker with (`Sim::check_secs`), if the program installed one
@@ -134,44 +137,44 @@ pub enum Stop {
 
 /// The whole simulation state.
 pub struct Sim {
-    pub sc: Scenario,
-    pub params: Params,
-    pub net: Network,
-    pub rng: SimRng,
-    pub now: u64,
-    pub(crate) queue: EventQueue<Ev>,
-    pub nodes: Vec<Slot>,
-    pub truth: Truth,
-    pub lists: Lists,
+    sc: Scenario,
+    params: Params,
+    net: Network,
+    rng: SimRng,
+    now: u64,
+    queue: EventQueue<Ev>,
+    nodes: Vec<Slot>,
+    truth: Truth,
+    lists: Lists,
     out: Vec<Effect>,
-    pub checker: Checker,
-    pub metrics: Metrics,
-    pub events: u64,
+    checker: Checker,
+    metrics: Metrics,
+    events: u64,
     /// Scripted events sorted by time (stable).
-    pub script: Vec<crate::scenario::Event>,
+    script: Vec<crate::scenario::Event>,
     /// Set by the checker when it reaches a verdict before the end.
-    pub stop_early: bool,
+    stop_early: bool,
     /// A scripted event that could not be carried out (a scenario error, exit 1).
-    pub script_error: Option<String>,
+    script_error: Option<String>,
     /// Links cut until a time: messages between the two nodes (either way) are lost.
-    pub(crate) blocked: Vec<(Addr, Addr, u64)>,
-    pub app_params: crate::protocol::app::AppParams,
-    pub items: crate::protocol::app::Items,
-    pub(crate) app_out: Vec<crate::protocol::app::AppEffect>,
+    blocked: Vec<(Addr, Addr, u64)>,
+    app_params: crate::protocol::app::AppParams,
+    items: crate::protocol::app::Items,
+    app_out: Vec<crate::protocol::app::AppEffect>,
     /// Physical node of each slot (virtual nodes share one), and the slots of each physical node.
-    pub host_of: Vec<u32>,
-    pub hosts: Vec<Vec<Addr>>,
+    host_of: Vec<u32>,
+    hosts: Vec<Vec<Addr>>,
     /// Live physical nodes (indices into `hosts`, as addresses).
-    pub hosts_alive: crate::oracle::truth::AddrSet,
+    hosts_alive: crate::oracle::truth::AddrSet,
     /// Zipf CDF per workload (built on first use).
-    pub(crate) zipf: Vec<Vec<f64>>,
+    zipf: Vec<Vec<f64>>,
     /// Session churn populations (empty without a `sessions` workload).
-    pub sessions: crate::sim::engine::session::Sessions,
+    sessions: crate::sim::engine::session::Sessions,
     /// Sees every dispatched event (determinism hash, state trace); `None` costs one branch per event.
-    pub observer: Option<Box<dyn Observer>>,
+    observer: Option<Box<dyn Observer>>,
     /// Wall-clock seconds spent in the per-round checker, for `--timing` only (0 unless a clock was
     /// installed with [`set_wall_clock`]): never in a report, never read by anything that orders events.
-    pub check_secs: f64,
+    check_secs: f64,
 }
 
 impl Sim {
@@ -259,46 +262,6 @@ impl Sim {
     #[inline(always)]
     pub fn push(&mut self, at: u64, ev: Ev) {
         self.queue.push(at, ev);
-    }
-
-    /// Runs to the end of the scenario (or an early verdict, or the event limit).
-    pub fn run(&mut self) -> Stop {
-        match self.run_until(self.sc.duration_us()) {
-            Stop::Reached => Stop::Duration,
-            s => s,
-        }
-    }
-
-    /// Processes every event with time ≤ `until`. Once the checker has reached a verdict
-    /// (`stop_early`), it returns [`Stop::Verdict`] at once and runs nothing, until the caller clears
-    /// `stop_early` (as the shell does to go on past a verdict): a caller that keeps calling after a
-    /// verdict does not creep forward one event a call.
-    pub fn run_until(&mut self, until: u64) -> Stop {
-        if self.stop_early {
-            return Stop::Verdict;
-        }
-        let max_events = self.sc.limits.max_events;
-        while let Some(at) = self.queue.peek_time() {
-            if at > until {
-                break;
-            }
-            if self.events >= max_events {
-                return Stop::EventLimit;
-            }
-            let (at, seq, ev) = self.queue.pop().expect("peeked");
-            self.now = at;
-            self.events += 1;
-            self.prefetch_next();
-            self.dispatch(ev);
-            if self.observer.is_some() {
-                self.observe(at, seq, ev);
-            }
-            if self.stop_early {
-                return Stop::Verdict;
-            }
-        }
-        self.now = self.now.max(until);
-        Stop::Reached
     }
 
     /// Starts loading the slot of the node the next event goes to, so that its cache miss overlaps
@@ -461,16 +424,6 @@ impl Sim {
         let now = self.now;
         self.blocked.retain(|&(_, _, until)| until > now);
         self.blocked.iter().any(|&(a, b, _)| (a, b) == (x, y) || (a, b) == (y, x))
-    }
-
-    /// Node slot accessor for tests and tools.
-    pub fn node(&self, a: Addr) -> &Node {
-        &self.nodes[a.0 as usize].node
-    }
-
-    /// Events still queued (for tests).
-    pub fn queued(&self) -> usize {
-        self.queue.len()
     }
 }
 

@@ -1,8 +1,9 @@
 //! Checkpoint / restore: the whole simulation state in one file, so that an expensive setup (say,
 //! 10^5 nodes joining) runs once and many runs continue from it.
 //!
-//! Owns: the file format and its checks, the state record (`State`) and [`run_from`], the driver
-//! that runs a fresh or restored simulation with an optional checkpoint on the way.
+//! Owns: the file format and its checks, and the state record (`State`: the engine's
+//! [`crate::sim::engine::state`] and the side files). A run pauses for a checkpoint and goes on with
+//! [`crate::tools::run::Run::pause_at`].
 //! File: magic `CHORDCKP`, format version (u32 LE), header length (u64 LE) and header (JSON: format
 //! and chordsim versions, a layout fingerprint, seed, time, events, and the resolved scenario),
 //! payload length (u64 LE) and payload (the state in [`codec`]'s binary encoding), then the SHA-1 of
@@ -24,18 +25,13 @@
 pub mod codec;
 mod verify;
 
-use crate::oracle::checker::{Checker, RoundRow};
+use crate::oracle::checker::Checker;
 use crate::oracle::metrics::Metrics;
-use crate::oracle::truth::{AddrSet, Truth};
-use crate::output::report::{Report, VERSION};
-use crate::output::trace::Observer;
-use crate::protocol::app::Items;
-use crate::protocol::msg::{Addr, Lists};
-use crate::rng::SimRng;
+use crate::oracle::truth::Truth;
+use crate::output::report::VERSION;
 use crate::scenario::{Latency, Scenario};
 use crate::sim::engine::{Ev, Sim, Slot};
 use crate::sim::queue::EventQueue;
-use crate::tools::run::drive_span;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use std::path::Path;
@@ -77,51 +73,17 @@ pub struct Header {
     pub scenario: Scenario,
 }
 
-/// The evolving state, borrowed for writing (field order = [`State`]'s).
+/// The checkpoint's state: the engine's, then the files the scenario read (field order = [`State`]'s).
 #[derive(Serialize)]
 struct StateRef<'a> {
-    now: u64,
-    events: u64,
-    queue: &'a EventQueue<Ev>,
-    nodes: &'a [Slot],
-    truth: &'a Truth,
-    lists: &'a Lists,
-    checker: &'a Checker,
-    metrics: &'a Metrics,
-    rng: &'a SimRng,
-    stop_early: bool,
-    script_error: &'a Option<String>,
-    blocked: &'a [(Addr, Addr, u64)],
-    items: &'a Items,
-    host_of: &'a [u32],
-    hosts: &'a [Vec<Addr>],
-    hosts_alive: &'a AddrSet,
-    net: &'a crate::sim::net::Network,
-    sessions: &'a crate::sim::engine::session::Sessions,
+    engine: crate::sim::engine::state::StateRef<'a>,
     side: SideRef<'a>,
 }
 
-/// The evolving state, owned for reading.
+/// The checkpoint's state, owned for reading.
 #[derive(Deserialize)]
 struct State {
-    now: u64,
-    events: u64,
-    queue: EventQueue<Ev>,
-    nodes: Vec<Slot>,
-    truth: Truth,
-    lists: Lists,
-    checker: Checker,
-    metrics: Metrics,
-    rng: SimRng,
-    stop_early: bool,
-    script_error: Option<String>,
-    blocked: Vec<(Addr, Addr, u64)>,
-    items: Items,
-    host_of: Vec<u32>,
-    hosts: Vec<Vec<Addr>>,
-    hosts_alive: AddrSet,
-    net: crate::sim::net::Network,
-    sessions: crate::sim::engine::session::Sessions,
+    engine: crate::sim::engine::state::State,
     side: SideFiles,
 }
 
@@ -169,38 +131,18 @@ impl SideFiles {
 
 /// The checkpoint file of `sim` as it stands.
 pub fn to_bytes(sim: &Sim) -> Result<Vec<u8>, String> {
-    let st = StateRef {
-        now: sim.now,
-        events: sim.events,
-        queue: &sim.queue,
-        nodes: &sim.nodes,
-        truth: &sim.truth,
-        lists: &sim.lists,
-        checker: &sim.checker,
-        metrics: &sim.metrics,
-        rng: &sim.rng,
-        stop_early: sim.stop_early,
-        script_error: &sim.script_error,
-        blocked: &sim.blocked,
-        items: &sim.items,
-        host_of: &sim.host_of,
-        hosts: &sim.hosts,
-        hosts_alive: &sim.hosts_alive,
-        net: &sim.net,
-        sessions: &sim.sessions,
-        side: SideRef::of(&sim.sc),
-    };
+    let st = StateRef { engine: sim.state(), side: SideRef::of(sim.sc()) };
     let payload = codec::to_bytes(&st).map_err(|e| format!("cannot encode the state: {e}"))?;
     let header = Header {
         format_version: FORMAT_VERSION,
         chordsim_version: VERSION.to_string(),
         layout: layout(),
-        seed: sim.sc.seed,
-        at_us: sim.now,
-        events: sim.events,
-        nodes: sim.nodes.len() as u64,
+        seed: sim.sc().seed,
+        at_us: sim.now(),
+        events: sim.events(),
+        nodes: sim.nodes().len() as u64,
         queued: sim.queued() as u64,
-        scenario: sim.sc.clone(),
+        scenario: sim.sc().clone(),
     };
     let head = serde_json::to_vec(&header).map_err(|e| format!("cannot encode the header: {e}"))?;
     let mut out = Vec::with_capacity(payload.len() + head.len() + 64);
@@ -314,82 +256,18 @@ fn restore(h: Header, payload: &[u8]) -> Result<(Sim, Header), String> {
     let limits = crate::bounds::Limits { slots, id_bits: sc.id_bits };
     let mut st: State = crate::bounds::with(limits, || codec::from_bytes(payload))
         .map_err(|e| format!("corrupt checkpoint state: {e}"))?;
-    if st.nodes.len() as u64 != h.nodes {
+    if st.engine.slots() as u64 != h.nodes {
         return Err(format!(
             "corrupt checkpoint: the header says {} nodes, the state holds {}",
             h.nodes,
-            st.nodes.len()
+            st.engine.slots()
         ));
     }
     std::mem::take(&mut st.side).restore(&mut sc)?;
-    let mut sim = Sim::blank(sc).map_err(|e| format!("cannot rebuild the checkpoint's network: {e}"))?;
-    if !st.rng.same_streams(&sim.rng) {
-        return Err(format!("corrupt checkpoint: the random streams are not those of seed {}", h.seed));
-    }
-    st.net.check_restored(&sim.net).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
-    sim.now = st.now;
-    sim.events = st.events;
-    sim.queue = st.queue;
-    sim.nodes = st.nodes;
-    sim.truth = st.truth;
-    sim.lists = st.lists;
-    sim.checker = st.checker;
-    sim.metrics = st.metrics;
-    sim.rng = st.rng;
-    sim.stop_early = st.stop_early;
-    sim.script_error = st.script_error;
-    sim.blocked = st.blocked;
-    sim.items = st.items;
-    sim.host_of = st.host_of;
-    sim.hosts = st.hosts;
-    sim.hosts_alive = st.hosts_alive;
-    let latency = std::mem::replace(&mut sim.net.latency, crate::sim::net::LatencyModel::Constant(0));
-    sim.net = st.net;
-    sim.net.latency = latency;
-    sim.sessions = st.sessions;
-    if sim.now != h.at_us || sim.events != h.events || sim.queued() as u64 != h.queued {
+    let sim = Sim::restore(sc, st.engine)?;
+    if sim.now() != h.at_us || sim.events() != h.events || sim.queued() as u64 != h.queued {
         return Err("corrupt checkpoint: header and state disagree".into());
     }
     verify::check(&sim).map_err(|e| format!("corrupt checkpoint state: {e}"))?;
     Ok((sim, h))
-}
-
-/// How [`run_from`] ended.
-pub struct Finished {
-    /// The report, unless the run stopped right after its checkpoint.
-    pub report: Option<Report>,
-    pub observer: Option<Box<dyn Observer>>,
-    /// The checkpoint time was reached (and `on_pause` ran).
-    pub paused: bool,
-}
-
-/// Runs `sim` (fresh from [`Sim::new`] or restored by [`load`]) to its end. With `pause = Some((t,
-/// stop))`, calls `on_pause(&sim)` once every event at or before `t` has run (e.g. to save a
-/// checkpoint), then continues unless `stop`. An observer is started on the simulation as it stands.
-pub fn run_from(
-    mut sim: Sim,
-    observer: Option<Box<dyn Observer>>,
-    pause: Option<(u64, bool)>,
-    on_pause: impl FnOnce(&Sim) -> Result<(), String>,
-    mut on_row: impl FnMut(&RoundRow),
-    mut on_step: impl FnMut(&Sim),
-) -> Result<Finished, String> {
-    if let Some(mut o) = observer {
-        o.start(&sim);
-        sim.observer = Some(o);
-    }
-    let mut paused = false;
-    let mut stop = drive_span(&mut sim, pause.map(|p| p.0), &mut on_row, &mut on_step, None);
-    if stop.is_none() {
-        paused = true;
-        on_pause(&sim)?;
-        if pause.is_some_and(|p| p.1) {
-            return Ok(Finished { report: None, observer: sim.observer.take(), paused });
-        }
-        stop = drive_span(&mut sim, None, &mut on_row, &mut on_step, None);
-    }
-    // A scripted event that missed (`script_error`) ended the run: its report says so (verdict
-    // `scenario_error`, the reason naming the key) and keeps what ran up to there, as `run` does.
-    let report = crate::tools::run::finish(&mut sim, &stop.unwrap_or(crate::sim::engine::Stop::Duration));
-    Ok(Finished { report: Some(report), observer: sim.observer.take(), paused })
 }

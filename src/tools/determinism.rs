@@ -14,7 +14,7 @@ use crate::output::report::Report;
 use crate::output::trace::{EventRecord, Fanout, HASH_START, Observed, Observer, fold};
 use crate::scenario::Scenario;
 use crate::sim::engine::Sim;
-use crate::tools::run::{run_captured, run_observed};
+use crate::tools::run::Run;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Records per batch sent between the runs, and batches the channel holds.
@@ -180,48 +180,45 @@ pub fn first_diff_line(a: &str, b: &str) -> usize {
 }
 
 /// The first run's report, the outcome of the check, and the extra observer given to [`check`].
-pub type Checked = (Report, DeterminismOutcome, Option<Box<dyn Observer>>);
+pub type Checked<T> = (Report, DeterminismOutcome, Option<Box<T>>);
 
 /// Runs `sc` twice in lockstep and compares. The first run (on this thread) also carries `extra`
-/// (e.g. a [`crate::output::trace::Tracer`], returned at the end), the plots' `capture` and the row and step
-/// callbacks; its report is the one returned.
-pub fn check(
+/// (e.g. a [`crate::output::trace::Tracer`], returned at the end), the plots' `capture` and the row and
+/// step callbacks; its report is the one returned.
+pub fn check<T: Observer>(
     sc: Scenario,
-    extra: Option<Box<dyn Observer>>,
+    extra: Option<T>,
     capture: Option<&mut crate::output::plot::Capture>,
     on_row: impl FnMut(&RoundRow),
     on_step: impl FnMut(&Sim),
-) -> Result<Checked, String> {
+) -> Result<Checked<T>, String> {
     let (tx, rx) = sync_channel(DEPTH);
     let rec = Recorder { hash: HASH_START, events: 0, tx: Some(tx), batch: Vec::with_capacity(BATCH) };
     let mut fan = Fanout(vec![Box::new(rec)]);
-    fan.0.extend(extra);
+    fan.0.extend(extra.map(|o| Box::new(o) as Box<dyn Observer>));
     let cmp = Comparer { hash: HASH_START, events: 0, rx: Some(rx), pending: Vec::new().into_iter(), divergence: None };
     let second_sc = sc.clone();
     std::thread::scope(|s| {
         let second = s.spawn(move || {
-            let (rep, obs) = run_observed(second_sc, Some(Box::new(cmp)), |_| {}, |_| {})?;
-            let mut cmp = obs
-                .and_then(|o| (o as Box<dyn std::any::Any>).downcast::<Comparer>().ok())
-                .ok_or("lost the comparer")?;
+            let mut done = Run::new(second_sc)?.observe(cmp).finish();
+            let mut cmp = done.take_observer::<Comparer>().ok_or("lost the comparer")?;
             cmp.finish();
-            Ok::<_, String>((rep, cmp))
+            Ok::<_, String>((done.report, cmp))
         });
-        let first = run_captured(sc, Some(Box::new(fan)), capture, on_row, on_step);
-        let (rep1, obs) = match first {
+        let first = Run::new(sc).map(|r| r.observe(fan).capture(capture).on_row(on_row).on_step(on_step).finish());
+        let mut done = match first {
             Ok(x) => x,
             Err(e) => {
                 let _ = second.join();
                 return Err(e);
             }
         };
-        let mut fan =
-            obs.and_then(|o| (o as Box<dyn std::any::Any>).downcast::<Fanout>().ok()).ok_or("lost the recorder")?;
+        let mut fan = done.take_observer::<Fanout>().ok_or("lost the recorder")?;
         let mut rec = fan.take::<Recorder>().ok_or("lost the recorder")?;
         rec.finish();
         let (rep2, cmp) = second.join().map_err(|_| "the second run panicked".to_string())??;
-        let outcome = judge(&rec, &cmp, &rep1.to_json(), &rep2.to_json());
-        Ok((rep1, outcome, fan.0.pop()))
+        let outcome = judge(&rec, &cmp, &done.report.to_json(), &rep2.to_json());
+        Ok((done.report, outcome, fan.take::<T>()))
     })
 }
 
@@ -260,7 +257,8 @@ mod tests {
 
     #[test]
     fn same_scenario_is_deterministic() {
-        let (rep, out, extra) = check(small(), None, None, |_| {}, |_| {}).expect("runs");
+        let (rep, out, extra) =
+            check::<crate::output::trace::Tracer>(small(), None, None, |_| {}, |_| {}).expect("runs");
         assert!(extra.is_none());
         match out {
             DeterminismOutcome::Deterministic { events, .. } => assert_eq!(events, rep.run.events),

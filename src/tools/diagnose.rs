@@ -17,7 +17,6 @@ pub mod record;
 use crate::oracle::checker::RoundRow;
 use crate::oracle::zave::properties::Property;
 use crate::output::report::{Report, Verdict};
-use crate::output::trace::Observer as _;
 use crate::scenario::Scenario;
 use crate::sim::engine::Sim;
 use classify::{Context, Final, secs};
@@ -69,16 +68,16 @@ pub fn of_state(sim: &Sim, entries: &[Entry]) -> Diagnosis {
     let fin = Final::capture(sim);
     let ctx = Context {
         slice: entries,
-        partitions: &crate::oracle::checker::partition_windows(&sim.sc),
-        period_us: sim.sc.round_us(),
+        partitions: &crate::oracle::checker::partition_windows(sim.sc()),
+        period_us: sim.sc().round_us(),
     };
     let named = classify::classify(&fin, &ctx);
     let (slice, omitted) = slice_lines(&fin, entries);
-    let from = entries.first().map_or(sim.now, |e| e.at);
+    let from = entries.first().map_or(sim.now(), |e| e.at);
     Diagnosis {
         class: named.class,
         summary: named.summary,
-        window_s: [from as f64 / 1e6, sim.now as f64 / 1e6],
+        window_s: [from as f64 / 1e6, sim.now() as f64 / 1e6],
         nodes: fin.focus.iter().map(node_line).collect(),
         slice,
         slice_omitted: omitted as u64,
@@ -122,13 +121,11 @@ fn window(report: &Report, k: u32) -> Option<(u32, u64)> {
 /// Also returns the re-run's row of round `k`, which must equal the report's.
 fn rerun(sc: &Scenario, from_us: u64, k: u32) -> Option<(Final, Vec<Entry>, Option<RoundRow>)> {
     let mut sim = Sim::new(sc.clone()).ok()?;
-    let mut rec = Recorder::window(from_us, k);
-    rec.start(&sim);
-    sim.observer = Some(Box::new(rec));
+    sim.observe_with(Box::new(Recorder::window(from_us, k)));
     let t_k = k as u64 * sc.round_us();
     sim.run_until(t_k);
-    let row = sim.checker.rounds.iter().find(|r| r.round == k).cloned();
-    let rec = *crate::output::trace::take_observer::<Recorder>(&mut sim)?;
+    let row = sim.checker().rounds.iter().find(|r| r.round == k).cloned();
+    let rec = *sim.take_observer::<Recorder>()?;
     Some((rec.captured?, rec.entries, row))
 }
 

@@ -12,7 +12,7 @@ pub mod churn;
 
 use crate::output::report::Report;
 use crate::scenario::Scenario;
-use crate::tools::run::run_scenario;
+use crate::tools::run::Run;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -59,7 +59,7 @@ pub const EXPERIMENTS: [&str; 7] = ["fig8", "fig9", "fig10", "fig11", "fig12", "
 
 /// Runs a paper scenario to its report (no progress shown).
 pub(crate) fn run(sc: Scenario) -> Result<Report, String> {
-    run_scenario(sc, |_| {})
+    Run::new(sc).and_then(Run::report)
 }
 
 /// Keys-per-node figures of a run's last round, as multiples of the mean: (p1, p99, max).

@@ -146,7 +146,7 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::run::run_scenario;
+    use crate::tools::run::Run;
 
     fn tmp(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("chordsim-replay-unit-{tag}-{}", std::process::id()));
@@ -159,7 +159,7 @@ mod tests {
         let text = "duration_s = 200\n[initial]\nnodes = 10\n[protocol]\nstabilize_interval_ms = 10000\n";
         let mut sc = Scenario::parse(text, "<test>", "small").expect("valid");
         sc.seed = seed;
-        run_scenario(sc, |_| {}).expect("runs")
+        Run::new(sc).and_then(Run::report).expect("runs")
     }
 
     #[test]
@@ -170,7 +170,7 @@ mod tests {
         let l = load(path.parent().expect("folder")).expect("loads");
         assert_eq!(l.scenario, rep.scenario);
         assert!(l.version_warnings().is_empty());
-        let again = run_scenario(l.scenario.clone(), |_| {}).expect("runs");
+        let again = Run::new(l.scenario.clone()).and_then(Run::report).expect("runs");
         let bytes = crate::output::report::without_build(&again.to_json()).len();
         assert_eq!(l.compare(&again.to_json()), Comparison::Identical { bytes });
         // Another commit's build line is not a difference.

@@ -98,11 +98,10 @@ impl Shell {
         let mut sim = Sim::new(sc)?;
         // The shell reports each verdict as a notice and goes on (`take_verdict`), whatever the
         // scenario's `check.on_violation` says.
-        sim.checker.stop_at_verdicts();
+        sim.stop_at_verdicts();
         // `check` explains what it finds from the last few rounds' events (`diagnose`).
-        let mut rec = crate::tools::diagnose::rolling_recorder(&sim.sc);
-        crate::output::trace::Observer::start(&mut rec, &sim);
-        sim.observer = Some(Box::new(rec));
+        let rec = crate::tools::diagnose::rolling_recorder(sim.sc());
+        sim.observe_with(Box::new(rec));
         Ok(Shell {
             sim,
             base,
@@ -121,7 +120,7 @@ impl Shell {
 
     /// The longest `run` without `force` (µs): the scenario's `duration_s`, at least one round.
     pub fn run_cap(&self) -> u64 {
-        self.sim.sc.duration_us().max(self.sim.sc.round_us())
+        self.sim.sc().duration_us().max(self.sim.sc().round_us())
     }
 
     /// The simulation, read-only (tests and tools look at it).
@@ -131,7 +130,7 @@ impl Shell {
 
     /// The prompt for a terminal: `chordsim [30 s]> `.
     pub fn prompt(&self) -> String {
-        format!("chordsim [{}]> ", fmt_time(self.sim.now))
+        format!("chordsim [{}]> ", fmt_time(self.sim.now()))
     }
 
     /// Runs every line of `input` until its end or `quit`.
@@ -150,7 +149,7 @@ impl Shell {
 
     /// Runs one line; a bad one gets a one-line `error:` answer. Only writing can fail.
     pub fn exec(&mut self, line: &str, out: &mut dyn Write) -> io::Result<Flow> {
-        let text = match parse::parse(line, self.sim.params.space) {
+        let text = match parse::parse(line, self.sim.params().space) {
             Ok(None) => return Ok(Flow::Continue),
             Ok(Some(Command::Quit)) => return Ok(Flow::Quit),
             Ok(Some(c)) => self.command(c).unwrap_or_else(|e| format!("error: {e}\n")),
@@ -214,7 +213,7 @@ impl Shell {
 
     /// The live node `prefix` names.
     fn live(&self, prefix: &str) -> Result<Peer, String> {
-        parse::resolve(prefix, &self.sim.truth.sorted(), self.sim.params.space, "live")
+        parse::resolve(prefix, &self.sim.truth().sorted(), self.sim.params().space, "live")
     }
 
     /// A live node, else a dead one (the latest slot with that id) for `node`.
@@ -224,11 +223,11 @@ impl Shell {
             Err(e) if e.contains("ambiguous") => return Err(e),
             Err(e) => e,
         };
-        let mut dead: Vec<Peer> = self.sim.nodes.iter().filter(|s| !s.alive).map(|s| s.node.me()).collect();
+        let mut dead: Vec<Peer> = self.sim.nodes().iter().filter(|s| !s.alive).map(|s| s.node.me()).collect();
         dead.reverse();
         dead.sort_by_key(|p| p.id);
         dead.dedup_by_key(|p| p.id);
-        parse::resolve(prefix, &dead, self.sim.params.space, "dead").map_err(|e| {
+        parse::resolve(prefix, &dead, self.sim.params().space, "dead").map_err(|e| {
             if e.starts_with("no dead node") { err.replace("no live node", "no node, live or dead,") } else { e }
         })
     }
@@ -238,7 +237,7 @@ impl Shell {
         match from {
             Some(p) => self.live(p),
             None => {
-                let t = &self.sim.truth;
+                let t = self.sim.truth();
                 t.sorted().into_iter().find(|p| t.is_joined(p.addr)).ok_or_else(|| "no joined node left".to_string())
             }
         }
@@ -247,31 +246,31 @@ impl Shell {
     /// A joined origin, for commands that send messages.
     fn joined_origin(&self, from: Option<&str>) -> Result<Peer, String> {
         let o = self.origin(from)?;
-        if !self.sim.truth.is_joined(o.addr) {
+        if !self.sim.truth().is_joined(o.addr) {
             return Err(format!("node {} has not joined yet: it cannot route", o.id));
         }
         Ok(o)
     }
 
     fn record(&mut self, event: Option<Event>, text: String) {
-        self.log.push(Logged { at_us: self.sim.now, event, text });
+        self.log.push(Logged { at_us: self.sim.now(), event, text });
     }
 
     fn join(&mut self, n: u64) -> String {
         let mut s = self.settle();
-        let first = self.sim.nodes.len();
+        let first = self.sim.nodes().len();
         for _ in 0..n {
             self.sim.join_new();
         }
-        self.record(Some(Event::Join { at_s: at_s(self.sim.now), count: n }), format!("join {n}"));
-        let new: Vec<String> = self.sim.nodes[first..].iter().map(|x| x.node.me().id.to_string()).collect();
+        self.record(Some(Event::Join { at_s: at_s(self.sim.now()), count: n }), format!("join {n}"));
+        let new: Vec<String> = self.sim.nodes()[first..].iter().map(|x| x.node.me().id.to_string()).collect();
         if new.is_empty() {
             s.push_str("join: no free id left in the id space: nobody joined\n");
             return s;
         }
         s.push_str(&format!(
             "joining at t = {}: {} (through a random joined node; in the ring once the join lookup completes)\n",
-            fmt_time(self.sim.now),
+            fmt_time(self.sim.now()),
             new.join(", ")
         ));
         s
@@ -279,21 +278,21 @@ impl Shell {
 
     /// `crash` (fail-stop) or `leave` (graceful) of a live node.
     fn remove(&mut self, prefix: &str, crash: bool) -> Result<String, String> {
-        if !crash && self.sim.sc.protocol.variant == Variant::Zave {
+        if !crash && self.sim.sc().protocol.variant == Variant::Zave {
             return Err("the zave variant has no graceful leave (TSE'17): use crash".into());
         }
         let p = self.live(prefix)?;
         let mut s = self.settle();
-        if !self.sim.truth.is_alive(p.addr) {
+        if !self.sim.truth().is_alive(p.addr) {
             s.push_str(&format!("{} is no longer alive: nothing to do\n", p.id));
             return Ok(s);
         }
         let node = NodeRef::Id(p.id.to_string());
-        let (at_s, t) = (at_s(self.sim.now), fmt_time(self.sim.now));
+        let (at_s, t) = (at_s(self.sim.now()), fmt_time(self.sim.now()));
         if crash {
             self.sim.crash(p.addr);
             self.record(Some(Event::Crash { at_s, node }), format!("crash {}", p.id));
-            if self.sim.truth.is_alive(p.addr) {
+            if self.sim.truth().is_alive(p.addr) {
                 s.push_str(&format!(
                     "crash of {} refused at t = {t}: it would break Zave's operating assumptions \
                      (faults.respect_assumptions)\n",
@@ -320,14 +319,14 @@ impl Shell {
             "lookup! {} from {} started at t = {}: real messages; the run that completes it says how it went\n",
             key.label,
             o.id,
-            fmt_time(self.sim.now)
+            fmt_time(self.sim.now())
         ));
         Ok(s)
     }
 
     /// `put` / `get`: a DHT operation from a joined node, judged when it completes.
     fn dht(&mut self, key: &parse::Key, from: Option<&str>, read: bool) -> Result<String, String> {
-        let Some(acked) = self.sim.checker.dht.as_ref().map(|d| d.acked(key.id)) else {
+        let Some(acked) = self.sim.checker().dht.as_ref().map(|d| d.acked(key.id)) else {
             return Err("the DHT is not running in this scenario (set [dht] enabled = true)".into());
         };
         let o = self.joined_origin(from)?;
@@ -335,13 +334,13 @@ impl Shell {
         self.sim.dht_op(o.addr, read, key.id);
         let what = if read { "get" } else { "put" };
         self.record(None, format!("{what} {} from {}", key.label, o.id));
-        let owner = self.sim.truth.successor(key.id).map_or("none".to_string(), |p| p.id.to_string());
+        let owner = self.sim.truth().successor(key.id).map_or("none".to_string(), |p| p.id.to_string());
         s.push_str(&format!(
             "{what} {} from {} at t = {}: owner (truth) {owner}, last acknowledged version {acked}; \
              it completes as time runs\n",
             key.label,
             o.id,
-            fmt_time(self.sim.now)
+            fmt_time(self.sim.now())
         ));
         Ok(s)
     }
@@ -349,7 +348,7 @@ impl Shell {
     fn save(&mut self, file: &str) -> Result<String, String> {
         save::check_path(file)?;
         let mut s = self.settle();
-        let text = save::render(&self.base, &self.log, self.sim.now)?;
+        let text = save::render(&self.base, &self.log, self.sim.now())?;
         std::fs::write(file, text).map_err(|e| format!("{file}: cannot write: {e}"))?;
         let scripted = self.log.iter().filter(|l| l.event.is_some()).count();
         let other = match self.log.len() - scripted {
@@ -360,7 +359,7 @@ impl Shell {
         s.push_str(&format!(
             "saved to {file}: {scripted} scripted event{}{other}; replay: `chordsim shell {file}`, then `run {}`\n",
             if scripted == 1 { "" } else { "s" },
-            fmt_time(self.sim.now).replace(' ', "")
+            fmt_time(self.sim.now()).replace(' ', "")
         ));
         Ok(s)
     }

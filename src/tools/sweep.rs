@@ -11,7 +11,7 @@
 
 use crate::output::report::Report;
 use crate::scenario::Scenario;
-use crate::tools::run::run_captured;
+use crate::tools::run::Run;
 use crate::tools::sweep::out::{SeedRow, SeedSpan, ShardInfo, SweepMeta, SweepSummary};
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -150,8 +150,7 @@ fn run_seed(cfg: &Config, meta: &SweepMeta, dir: &Path, seed: u64) -> SeedRow {
     };
     CURRENT_REPRO.with(|c| *c.borrow_mut() = Some(meta.repro(seed)));
     let mut capture = cfg.plots.then(|| crate::output::plot::Capture::new(&sc, None));
-    let result =
-        catch_unwind(AssertUnwindSafe(|| run_captured(sc, None, capture.as_mut(), |_| {}, |_| {}).map(|(r, _)| r)));
+    let result = catch_unwind(AssertUnwindSafe(|| Run::new(sc).map(|r| r.capture(capture.as_mut()).finish().report)));
     CURRENT_REPRO.with(|c| *c.borrow_mut() = None);
     let rep: Report = match result {
         Ok(Ok(r)) => r,

@@ -7,7 +7,8 @@
 use crate::util::{Tmp, chordsim, read, scenario, stderr};
 use chordsim::scenario::Scenario;
 use chordsim::sim::engine::Sim;
-use chordsim::tools::checkpoint::{self, run_from};
+use chordsim::tools::checkpoint;
+use chordsim::tools::run::Run;
 use proptest::prelude::*;
 use sha1::{Digest, Sha1};
 
@@ -17,9 +18,7 @@ fn load(name: &str) -> Scenario {
 
 /// The uninterrupted run: report JSON, event count and end time (µs; an early verdict ends it early).
 fn straight(sc: &Scenario) -> (String, u64, u64) {
-    let sim = Sim::new(sc.clone()).expect("builds");
-    let f = run_from(sim, None, None, |_| Ok(()), |_| {}, |_| {}).expect("runs");
-    let r = f.report.expect("report");
+    let r = Run::new(sc.clone()).expect("builds").finish().report;
     (r.to_json(), r.run.events, (r.run.sim_time_s * 1e6) as u64)
 }
 
@@ -33,33 +32,20 @@ struct InFlight {
 
 /// Runs to `at_us`, saves, restores from the bytes, runs on: report JSON, events, what was in flight.
 fn resumed(sc: &Scenario, at_us: u64) -> (String, u64, InFlight) {
-    let mut saved = None;
-    let sim = Sim::new(sc.clone()).expect("builds");
-    let f = run_from(
-        sim,
-        None,
-        Some((at_us, true)),
-        |s| {
-            let live = s.nodes.iter().filter(|n| n.alive);
-            let fl = InFlight {
-                queued: s.queued(),
-                pending_rpcs: live.map(|n| n.node.pending_rpcs()).sum(),
-                lookups: s.checker.oldest_inflight().is_some(),
-            };
-            saved = Some((checkpoint::to_bytes(s)?, fl));
-            Ok(())
-        },
-        |_| {},
-        |_| {},
-    )
-    .expect("runs to the checkpoint");
-    assert!(f.paused && f.report.is_none());
-    let (bytes, fl) = saved.expect("checkpoint taken");
+    let mut run = Run::new(sc.clone()).expect("builds");
+    assert!(run.pause_at(at_us), "the run ends before the checkpoint");
+    let s = run.sim();
+    let live = s.nodes().iter().filter(|n| n.alive);
+    let fl = InFlight {
+        queued: s.queued(),
+        pending_rpcs: live.map(|n| n.node.pending_rpcs()).sum(),
+        lookups: s.checker().oldest_inflight().is_some(),
+    };
+    let bytes = checkpoint::to_bytes(s).expect("encodes");
     let (sim, h) = checkpoint::from_bytes(&bytes).expect("restores");
     assert_eq!(h.at_us, at_us);
     assert_eq!(checkpoint::to_bytes(&sim).expect("encodes"), bytes, "restore then save must give the same bytes");
-    let f = run_from(sim, None, None, |_| Ok(()), |_| {}, |_| {}).expect("resumes");
-    let r = f.report.expect("report");
+    let r = Run::of(sim).finish().report;
     (r.to_json(), r.run.events, fl)
 }
 
@@ -192,13 +178,9 @@ fn bad_checkpoints_exit_1_with_a_clear_message() {
 
 /// Checkpoint bytes at `at_us` of a run started from `sim`.
 fn bytes_at(sim: Sim, at_us: u64) -> Vec<u8> {
-    let mut saved = None;
-    let save = |s: &Sim| {
-        saved = Some(checkpoint::to_bytes(s)?);
-        Ok(())
-    };
-    run_from(sim, None, Some((at_us, true)), save, |_| {}, |_| {}).expect("runs to the checkpoint");
-    saved.expect("checkpoint taken")
+    let mut run = Run::of(sim);
+    assert!(run.pause_at(at_us), "the run ends before the checkpoint");
+    checkpoint::to_bytes(run.sim()).expect("encodes")
 }
 
 /// A checkpoint taken by a resumed run is the very file the uninterrupted run writes at that time: the

@@ -8,8 +8,8 @@
 
 use crate::util::scenario;
 use chordsim::scenario::Scenario;
-use chordsim::sim::engine::Sim;
-use chordsim::tools::checkpoint::{self, run_from};
+use chordsim::tools::checkpoint;
+use chordsim::tools::run::Run;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use sha1::{Digest, Sha1};
@@ -30,14 +30,9 @@ fn bases() -> &'static [Vec<u8>] {
 
 fn at_time(name: &str, at_s: f64) -> Vec<u8> {
     let sc = Scenario::load(&scenario(name)).expect("shipped scenario");
-    let mut saved = None;
-    let save = |s: &Sim| {
-        saved = Some(checkpoint::to_bytes(s)?);
-        Ok(())
-    };
-    let sim = Sim::new(sc).expect("builds");
-    run_from(sim, None, Some(((at_s * 1e6) as u64, true)), save, |_| {}, |_| {}).expect("runs");
-    saved.expect("checkpoint taken")
+    let mut run = Run::new(sc).expect("builds");
+    assert!(run.pause_at((at_s * 1e6) as u64), "{name} ends before {at_s} s");
+    checkpoint::to_bytes(run.sim()).expect("encodes")
 }
 
 /// Rewrites the trailing SHA-1 after an edit.
@@ -102,12 +97,9 @@ pub fn decode_and_run(bytes: &[u8]) -> Result<bool, String> {
         Err(e) if e.lines().count() == 1 && !e.is_empty() => return Ok(false),
         Err(e) => return Err(format!("the error is not one line: {e:?}")),
     };
-    let until = sim.now.saturating_add(3 * sim.sc.round_us().max(1));
-    match run_from(sim, None, Some((until, true)), |_| Ok(()), |_| {}, |_| {}) {
-        Ok(_) => Ok(true),
-        Err(e) if e.lines().count() == 1 => Ok(true),
-        Err(e) => Err(format!("the run's error is not one line: {e:?}")),
-    }
+    let until = sim.now().saturating_add(3 * sim.sc().round_us().max(1));
+    Run::of(sim).pause_at(until);
+    Ok(true)
 }
 
 fn cases() -> u32 {

@@ -3,7 +3,7 @@
 
 use crate::scenarios::reduce;
 use chordsim::scenario::Scenario;
-use chordsim::tools::run::run_scenario;
+use chordsim::tools::run::Run;
 use std::path::Path;
 use std::process::Command;
 
@@ -12,7 +12,7 @@ fn churn(seed: u64) -> String {
     let mut sc = Scenario::load(&path).expect("loads");
     reduce(&mut sc, 150);
     sc.seed = seed;
-    run_scenario(sc, |_| {}).expect("runs").to_json()
+    Run::new(sc).and_then(Run::report).expect("runs").to_json()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use chordsim::protocol::msg::Addr;
 use chordsim::scenario::Scenario;
 use chordsim::sim::engine::Sim;
 use chordsim::sim::engine::apps::key_id;
-use chordsim::tools::run::run_scenario;
+use chordsim::tools::run::Run;
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -43,15 +43,15 @@ fn ring(ids: &[u64], replicas: u32, repair_ms: u32) -> Sim {
 }
 
 fn addr(sim: &Sim, id: u64) -> Addr {
-    sim.truth.by_id(Id(id)).expect("live").addr
+    sim.truth().by_id(Id(id)).expect("live").addr
 }
 
 fn holds(sim: &Sim, id: u64, key: u64) -> Option<u32> {
-    sim.nodes[addr(sim, id).0 as usize].app.dht().and_then(|d| d.store().get(&Id(key)).copied())
+    sim.nodes()[addr(sim, id).0 as usize].app.dht().and_then(|d| d.store().get(&Id(key)).copied())
 }
 
 fn run(sim: &mut Sim, secs: u64) {
-    let t = sim.now + secs * ROUND_US;
+    let t = sim.now() + secs * ROUND_US;
     sim.run_until(t);
 }
 
@@ -124,23 +124,23 @@ fn loss_accounting_matches_a_brute_force_recount() {
     sim.run_until(900 * ROUND_US);
     let acc = sim.dht_account().expect("dht");
     let (mut lost, mut owner_holds, mut items) = (0, 0, 0);
-    let truth = sim.checker.dht.as_ref().expect("dht truth");
+    let truth = sim.checker().dht.as_ref().expect("dht truth");
     for rank in 0..5000 {
-        let key = key_id(sim.params.space, rank);
+        let key = key_id(sim.params().space, rank);
         let acked = truth.acked(key);
         if acked == 0 {
             continue;
         }
         items += 1;
-        let holders: Vec<Addr> = (0..sim.nodes.len() as u32)
+        let holders: Vec<Addr> = (0..sim.nodes().len() as u32)
             .map(Addr)
-            .filter(|&a| sim.truth.is_alive(a))
+            .filter(|&a| sim.truth().is_alive(a))
             .filter(|&a| {
-                sim.nodes[a.0 as usize].app.dht().and_then(|d| d.store().get(&key)).is_some_and(|&v| v >= acked)
+                sim.nodes()[a.0 as usize].app.dht().and_then(|d| d.store().get(&key)).is_some_and(|&v| v >= acked)
             })
             .collect();
         lost += holders.is_empty() as u64;
-        let owner = sim.truth.successor(key).expect("ring").addr;
+        let owner = sim.truth().successor(key).expect("ring").addr;
         owner_holds += holders.contains(&owner) as u64;
     }
     assert_eq!((acc.items, acc.lost, acc.owner_holds), (items, lost, owner_holds));
@@ -150,8 +150,9 @@ fn loss_accounting_matches_a_brute_force_recount() {
 #[test]
 fn replication_three_loses_nothing_where_zero_loses_data() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let r3 = run_scenario(Scenario::load(&dir.join("dht-churn.toml")).expect("loads"), |_| {}).expect("runs");
-    let r0 = run_scenario(Scenario::load(&dir.join("dht-churn-r0.toml")).expect("loads"), |_| {}).expect("runs");
+    let r3 = Run::new(Scenario::load(&dir.join("dht-churn.toml")).expect("loads")).and_then(Run::report).expect("runs");
+    let r0 =
+        Run::new(Scenario::load(&dir.join("dht-churn-r0.toml")).expect("loads")).and_then(Run::report).expect("runs");
     let (d3, d0) = (r3.dht.expect("dht"), r0.dht.expect("dht"));
     assert_eq!(r3.run.crashes, r0.run.crashes, "same churn");
     assert_eq!(d3.lost_max, 0, "{d3:?}");
@@ -181,7 +182,7 @@ fn virtual_nodes_even_out_the_load() {
     "#;
     let p99_over_mean = |v: u32| {
         let sc = Scenario::parse(&base.replace("VN", &v.to_string()), "<vn>", "vn").expect("valid");
-        let rep = run_scenario(sc, |_| {}).expect("runs");
+        let rep = Run::new(sc).and_then(Run::report).expect("runs");
         let row = rep.dht.expect("dht").last_round.expect("a round");
         assert_eq!(row.keys_per_node_mean, 100.0, "load stats are per physical node");
         row.keys_per_node_p99 as f64 / row.keys_per_node_mean
@@ -222,13 +223,13 @@ fn gets_after_quiescence(seed: u64, ops: &[Op]) -> (u64, u64, u64, String) {
                 sim.join_new();
             }
             Op::Crash(i) => {
-                let ring = sim.truth.sorted();
+                let ring = sim.truth().sorted();
                 if ring.len() > 4 && !sim.crash_breaks_assumptions(ring[i % ring.len()].addr) {
                     sim.crash(ring[i % ring.len()].addr);
                 }
             }
             Op::Put(k) | Op::Get(k) => {
-                if let Some(&a) = sim.truth.joined().as_slice().first() {
+                if let Some(&a) = sim.truth().joined().as_slice().first() {
                     sim.dht_op(a, matches!(o, Op::Get(_)), Id(k as u64 * 0x100));
                 }
             }
@@ -236,16 +237,16 @@ fn gets_after_quiescence(seed: u64, ops: &[Op]) -> (u64, u64, u64, String) {
         }
     }
     run(&mut sim, 40);
-    let before = sim.checker.dht.as_ref().expect("dht").counts.clone();
+    let before = sim.checker().dht.as_ref().expect("dht").counts.clone();
     let acc = sim.dht_account().expect("dht");
-    let origin = sim.truth.joined().as_slice()[0];
+    let origin = sim.truth().joined().as_slice()[0];
     for k in 0..=255u64 {
-        if sim.checker.dht.as_ref().expect("dht").acked(Id(k * 0x100)) > 0 {
+        if sim.checker().dht.as_ref().expect("dht").acked(Id(k * 0x100)) > 0 {
             sim.dht_op(origin, true, Id(k * 0x100));
         }
     }
     run(&mut sim, 2);
-    let after = &sim.checker.dht.as_ref().expect("dht").counts;
+    let after = &sim.checker().dht.as_ref().expect("dht").counts;
     (after.gets - before.gets, after.gets_correct - before.gets_correct, acc.lost, format!("{after:?} {acc:?}"))
 }
 

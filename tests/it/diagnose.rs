@@ -5,12 +5,12 @@ use crate::util::{Tmp, chordsim, scenario, stderr};
 use chordsim::output::report::Verdict;
 use chordsim::scenario::Scenario;
 use chordsim::tools::diagnose::Diagnosis;
-use chordsim::tools::run::run_scenario;
+use chordsim::tools::run::Run;
 
 fn diagnosis(name: &str, seed: u64) -> Diagnosis {
     let mut sc = Scenario::load(&scenario(name)).expect("loads");
     sc.seed = seed;
-    let rep = run_scenario(sc, |_| {}).expect("runs");
+    let rep = Run::new(sc).and_then(Run::report).expect("runs");
     assert!(matches!(rep.verdict.verdict, Verdict::Safety | Verdict::NoConvergence), "{name} seed {seed}");
     rep.diagnosis.unwrap_or_else(|| panic!("{name} seed {seed}: failed without a diagnosis"))
 }
@@ -68,7 +68,7 @@ fn ring_split_by_partition() {
 #[test]
 fn passing_runs_carry_no_diagnosis_and_the_report_is_unchanged() {
     let sc = Scenario::load(&scenario("small-churn.toml")).expect("loads");
-    let rep = run_scenario(sc, |_| {}).expect("runs");
+    let rep = Run::new(sc).and_then(Run::report).expect("runs");
     assert_eq!(rep.verdict.verdict, Verdict::Pass);
     assert!(rep.diagnosis.is_none());
     assert!(!rep.to_json().contains("\"diagnosis\""));

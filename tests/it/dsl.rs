@@ -66,12 +66,12 @@ impl TestRing {
     }
 
     pub fn addr(&self, id: u64) -> Addr {
-        self.sim.truth.by_id(Id(id)).unwrap_or_else(|| panic!("no live node {id:#x}")).addr
+        self.sim.truth().by_id(Id(id)).unwrap_or_else(|| panic!("no live node {id:#x}")).addr
     }
 
     /// Crashes the live node of this rank (0-based, id order).
     pub fn crash(mut self, rank: usize) -> Self {
-        let a = self.sim.truth.sorted()[rank].addr;
+        let a = self.sim.truth().sorted()[rank].addr;
         self.sim.crash(a);
         self
     }
@@ -103,14 +103,14 @@ impl TestRing {
     }
 
     pub fn run_rounds(mut self, k: u64) -> Self {
-        let t = self.sim.now + k * ROUND_US;
+        let t = self.sim.now() + k * ROUND_US;
         self.sim.run_until(t);
         self
     }
 
     /// Lets in-flight messages and timeouts play out (0.5 s ≫ latency and RPC timeout).
     pub fn settle(mut self) -> Self {
-        let t = self.sim.now + 500_000;
+        let t = self.sim.now() + 500_000;
         self.sim.run_until(t);
         self
     }
@@ -126,11 +126,11 @@ impl TestRing {
     pub fn lookup(&mut self, from: u64, key: u64) -> Option<u64> {
         let a = self.addr(from);
         let sim = &mut self.sim;
-        sim.checker.probe(&sim.nodes, &sim.truth, a, Id(key)).0.map(|p| p.id.0)
+        sim.probe(a, Id(key)).0.map(|p| p.id.0)
     }
 
     pub fn truth(&self, key: u64) -> u64 {
-        self.sim.truth.successor(Id(key)).expect("non-empty ring").id.0
+        self.sim.truth().successor(Id(key)).expect("non-empty ring").id.0
     }
 
     pub fn succ_list(&self, id: u64) -> Vec<u64> {

@@ -5,12 +5,12 @@
 use crate::util::{Tmp, chordsim, scenario, stderr};
 use chordsim::output::report::{Report, Verdict};
 use chordsim::scenario::{LookupStyle, Scenario};
-use chordsim::tools::run::run_scenario;
+use chordsim::tools::run::Run;
 
 fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Report {
     let mut sc = Scenario::load(&scenario(name)).unwrap_or_else(|e| panic!("{e}"));
     edit(&mut sc);
-    run_scenario(sc, |_| {}).expect("runs")
+    Run::new(sc).and_then(Run::report).expect("runs")
 }
 
 #[test]

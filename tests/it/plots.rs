@@ -6,7 +6,7 @@
 use crate::util::{Tmp, chordsim, scenario, stderr};
 use chordsim::output::plot::{self, Capture, svg};
 use chordsim::scenario::Scenario;
-use chordsim::tools::run::{run_captured, run_scenario};
+use chordsim::tools::run::Run;
 use chordsim::tools::sweep::out::SeedSpan;
 use chordsim::tools::sweep::{self, Config};
 use std::path::Path;
@@ -27,9 +27,9 @@ fn files(dir: &Path) -> Vec<String> {
 #[test]
 fn capture_keeps_the_report_and_every_plot_is_well_formed() {
     let sc = Scenario::load(&scenario("plots-demo.toml")).expect("loads");
-    let plain = run_scenario(sc.clone(), |_| {}).expect("runs").to_json();
+    let plain = Run::new(sc.clone()).and_then(Run::report).expect("runs").to_json();
     let mut cap = Capture::new(&sc, None);
-    let (rep, _) = run_captured(sc.clone(), None, Some(&mut cap), |_| {}, |_| {}).expect("runs");
+    let rep = Run::new(sc.clone()).expect("builds").capture(&mut cap).finish().report;
     assert_eq!(rep.to_json(), plain, "a capture never changes the report");
     assert_eq!(cap.rounds.iter().map(|r| r.round).collect::<Vec<_>>(), (0..=60).collect::<Vec<_>>());
     let crashes: u64 = cap.rounds.iter().map(|r| r.crashes).sum();
@@ -74,7 +74,7 @@ fn capture_keeps_the_report_and_every_plot_is_well_formed() {
 fn default_pictures_are_the_first_problem_and_the_end() {
     let sc = Scenario::load(&scenario("small-churn.toml")).expect("loads");
     let mut cap = Capture::new(&sc, None);
-    let (rep, _) = run_captured(sc, None, Some(&mut cap), |_| {}, |_| {}).expect("runs");
+    let rep = Run::new(sc).expect("builds").capture(&mut cap).finish().report;
     let first = rep.rounds.iter().find(|r| r.succ_ok < 1.0 || !r.violated.is_empty()).expect("churn breaks something");
     let got: Vec<(u32, &str)> = cap.rings.iter().map(|r| (r.round, r.why.as_str())).collect();
     assert_eq!(

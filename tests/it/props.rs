@@ -122,13 +122,13 @@ pub fn build(c: &Case, variant: Variant) -> Sim {
 }
 
 fn ranked(sim: &Sim, i: usize) -> Option<Addr> {
-    let ring = sim.truth.sorted();
+    let ring = sim.truth().sorted();
     (!ring.is_empty()).then(|| ring[i % ring.len()].addr)
 }
 
 pub fn apply(sim: &mut Sim, op: &Op) {
     match *op {
-        Op::Join if sim.truth.live() < MAX_NODES => {
+        Op::Join if sim.truth().live() < MAX_NODES => {
             sim.join_new();
         }
         Op::Join => {}
@@ -143,18 +143,18 @@ pub fn apply(sim: &mut Sim, op: &Op) {
             }
         }
         Op::Lookup(key) => {
-            if let Some(a) = sim.truth.joined().as_slice().first().copied() {
-                let key = sim.params.space.id(key);
+            if let Some(a) = sim.truth().joined().as_slice().first().copied() {
+                let key = sim.params().space.id(key);
                 sim.lookup_from(a, key);
             }
         }
         Op::Advance(k) => {
-            let t = sim.now + k as u64 * ROUND_US;
+            let t = sim.now() + k as u64 * ROUND_US;
             sim.run_until(t);
         }
         Op::Cut(i, j, k) => {
             if let (Some(a), Some(b)) = (ranked(sim, i), ranked(sim, j)) {
-                let until = sim.now + k as u64 * ROUND_US;
+                let until = sim.now() + k as u64 * ROUND_US;
                 sim.block_link(a, b, until);
             }
         }
@@ -163,7 +163,7 @@ pub fn apply(sim: &mut Sim, op: &Op) {
 
 /// Unrepairable (and, for `zave`, invariant) properties violated now.
 pub fn safety_violations(sim: &Sim, zave: bool) -> Vec<&'static str> {
-    let view = SimView::build(&sim.nodes, &sim.truth, sim.params.r);
+    let view = SimView::build(sim.nodes(), sim.truth(), sim.params().r);
     check_all(&view)
         .into_iter()
         .filter(|v| {
@@ -176,7 +176,7 @@ pub fn safety_violations(sim: &Sim, zave: bool) -> Vec<&'static str> {
 
 /// Rounds of quiet that always suffice on these rings (lists repair one entry per round).
 fn quiesce(sim: &mut Sim, r: u32) {
-    let t = sim.now + (30 + 4 * r as u64) * ROUND_US;
+    let t = sim.now() + (30 + 4 * r as u64) * ROUND_US;
     sim.run_until(t);
 }
 
@@ -213,7 +213,7 @@ proptest! {
             apply(&mut sim, op);
         }
         quiesce(&mut sim, c.r);
-        if sim.truth.live() > c.r as usize {
+        if sim.truth().live() > c.r as usize {
             let broken = safety_violations(&sim, false);
             if broken.is_empty() {
                 prop_assert!(converged(&mut sim).is_ok(), "{:?}", converged(&mut sim));
@@ -228,7 +228,7 @@ proptest! {
         let mut sim = build(&c, Variant::Zave);
         for (i, op) in c.ops.iter().enumerate() {
             apply(&mut sim, op);
-            sim.run_until(sim.now + 1); // let the step's immediate effects happen
+            sim.run_until(sim.now() + 1); // let the step's immediate effects happen
             let broken = safety_violations(&sim, true);
             prop_assert!(broken.is_empty(), "after op {i} ({op:?}): {broken:?}");
         }
@@ -247,7 +247,7 @@ fn replay_ton03(c: &Case) -> Vec<&'static str> {
     }
     quiesce(&mut sim, c.r);
     let now = safety_violations(&sim, false);
-    sim.run_until(sim.now + 100 * ROUND_US);
+    sim.run_until(sim.now() + 100 * ROUND_US);
     assert_eq!(safety_violations(&sim, false), now, "violation changed: not permanent");
     now
 }
@@ -285,7 +285,7 @@ fn regression_quiescence_runs_to_its_end() {
         apply(&mut sim, op);
     }
     quiesce(&mut sim, c.r);
-    assert!(sim.now >= (1 + 34) * ROUND_US, "quiescence ran to its end: t = {}", sim.now);
+    assert!(sim.now() >= (1 + 34) * ROUND_US, "quiescence ran to its end: t = {}", sim.now());
     assert!(safety_violations(&sim, false).is_empty());
     assert_eq!(converged(&mut sim), Ok(()));
 }

@@ -103,7 +103,7 @@ fn regression_crash_guard_sees_joins_in_flight() {
     for seed in [1, 48, 52, 71, 78] {
         let mut sc = chordsim::scenario::Scenario::parse(text, "<join race>", "join-race").expect("valid");
         sc.seed = seed;
-        let rep = chordsim::tools::run::run_scenario(sc, |_| {}).expect("runs");
+        let rep = chordsim::tools::run::Run::new(sc).and_then(chordsim::tools::run::Run::report).expect("runs");
         assert!(rep.verdict.matches_expect, "seed {seed}: {:?}", rep.verdict);
         assert!(rep.run.crashes_refused > 0, "seed {seed}: the guard refused crashes");
     }
@@ -115,7 +115,7 @@ fn regression_crash_guard_sees_joins_in_flight() {
 /// from the same origin for the same key is run to its end, and their verdicts must agree.
 #[test]
 fn probes_agree_with_real_lookups_on_a_frozen_ring_with_many_crashes() {
-    use chordsim::protocol::msg::{Addr, Purpose};
+    use chordsim::protocol::msg::Addr;
     let text = r#"
         id_bits = 32
         duration_s = 100000
@@ -138,7 +138,7 @@ fn probes_agree_with_real_lookups_on_a_frozen_ring_with_many_crashes() {
     let sc = chordsim::scenario::Scenario::parse(text, "<frozen>", "frozen").expect("valid");
     let mut sim = chordsim::sim::engine::Sim::new(sc).expect("builds");
     sim.run_until(2_000_000);
-    let live: Vec<Addr> = sim.truth.alive().as_slice().to_vec();
+    let live: Vec<Addr> = sim.truth().alive().as_slice().to_vec();
     let (mut agree, mut wrong_probes, mut n) = (0, 0, 0);
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     for i in 0..300u64 {
@@ -147,15 +147,14 @@ fn probes_agree_with_real_lookups_on_a_frozen_ring_with_many_crashes() {
         x ^= x << 17;
         let origin = live[(x % live.len() as u64) as usize];
         let key = chordsim::id::Id(x.wrapping_mul(i + 1) >> 32);
-        let want = sim.truth.successor(key);
-        let (owner, _, _) = sim.checker.probe(&sim.nodes, &sim.truth, origin, key);
+        let want = sim.truth().successor(key);
+        let (owner, _, _) = sim.probe(origin, key);
         let probe_ok = owner.is_some() && owner == want;
-        let before = sim.checker.lookups.correct;
-        let now = sim.now;
-        let tag = sim.checker.lookup_started(now, key, origin, &sim.truth);
-        sim.with_node(origin, 0, |node, ctx| node.start_lookup(ctx, key, Purpose::User(tag), None));
+        let before = sim.checker().lookups.correct;
+        let now = sim.now();
+        sim.lookup_from(origin, key);
         sim.run_until(now + 30_000_000);
-        let real_ok = sim.checker.lookups.correct > before;
+        let real_ok = sim.checker().lookups.correct > before;
         n += 1;
         agree += (probe_ok == real_ok) as u32;
         wrong_probes += (!probe_ok) as u32;

@@ -2,7 +2,7 @@
 //! the main scenario also at full size.
 
 use chordsim::scenario::{Scenario, Workload};
-use chordsim::tools::run::run_scenario;
+use chordsim::tools::run::Run;
 use std::path::{Path, PathBuf};
 
 fn shipped() -> Vec<PathBuf> {
@@ -48,7 +48,7 @@ fn every_shipped_scenario_reduced_reaches_its_expect() {
             reduce(&mut sc, 200);
         }
         let expect = sc.expect;
-        let rep = run_scenario(sc, |_| {}).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let rep = Run::new(sc).and_then(Run::report).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             rep.verdict.matches_expect,
             "{}: expected {expect:?}, got {:?} ({:?})",
@@ -63,7 +63,7 @@ fn every_shipped_scenario_reduced_reaches_its_expect() {
 #[test]
 fn churn_scenario_full_size_converges_and_looks_up_well() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/churn.toml");
-    let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
+    let rep = Run::new(Scenario::load(&path).expect("loads")).and_then(Run::report).expect("runs");
     assert_eq!(rep.verdict.verdict, chordsim::output::report::Verdict::Pass, "{:?}", rep.verdict.reason);
     let o = &rep.lookups.outcomes;
     assert!(o.done > 30_000, "{o:?}");
@@ -79,7 +79,7 @@ fn churn_scenario_full_size_converges_and_looks_up_well() {
 #[test]
 fn bench_event_count_is_pinned() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench/pin-small.toml");
-    let rep = run_scenario(Scenario::load(&path).expect("loads"), |_| {}).expect("runs");
+    let rep = Run::new(Scenario::load(&path).expect("loads")).and_then(Run::report).expect("runs");
     assert_eq!(rep.verdict.verdict, chordsim::output::report::Verdict::Pass, "{:?}", rep.verdict.reason);
     assert_eq!(rep.run.events, 599_172, "the pinned event count of scenarios/bench/pin-small.toml changed");
 }
@@ -98,7 +98,7 @@ fn zave_runs_outside_her_assumptions_say_so() {
                 *end_s = end_s.min(200.0);
             }
         }
-        run_scenario(sc, |_| {}).expect("runs")
+        Run::new(sc).and_then(Run::report).expect("runs")
     };
     let mut lossy = base.clone();
     lossy.net.loss_ratio = 0.02;

@@ -12,7 +12,7 @@
 
 use chordsim::output::report::{Report, Verdict};
 use chordsim::scenario::{Scenario, Variant};
-use chordsim::tools::run::run_scenario;
+use chordsim::tools::run::Run;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -30,7 +30,7 @@ fn run_with(variant: Variant, seed: u64, loss: f64, ping_owner: bool) -> Report 
     sc.net.loss_ratio = loss;
     sc.protocol.ping_owner = ping_owner;
     sc.seed = seed;
-    run_scenario(sc, |_| {}).expect("runs")
+    Run::new(sc).and_then(Run::report).expect("runs")
 }
 
 fn seeds() -> u64 {
@@ -140,8 +140,8 @@ fn stop_ends_at_the_deciding_round_and_continue_runs_on() {
     let sc = Scenario::load(&path).expect("loads");
     let mut stop = sc.clone();
     stop.check.on_violation = chordsim::scenario::OnViolation::Stop;
-    let go_on = run_scenario(sc, |_| {}).expect("runs");
-    let stopped = run_scenario(stop, |_| {}).expect("runs");
+    let go_on = Run::new(sc).and_then(Run::report).expect("runs");
+    let stopped = Run::new(stop).and_then(Run::report).expect("runs");
     assert_eq!(go_on.verdict.verdict, Verdict::Safety);
     assert_eq!(stopped.verdict.verdict, Verdict::Safety);
     assert_eq!(go_on.verdict.reason, stopped.verdict.reason, "the first violation decides both");

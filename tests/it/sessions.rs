@@ -5,7 +5,7 @@
 use chordsim::id::Id;
 use chordsim::scenario::Scenario;
 use chordsim::sim::engine::Sim;
-use chordsim::tools::run::run_scenario;
+use chordsim::tools::run::Run;
 use std::collections::BTreeMap;
 
 /// 60 members around a 10-node core, stabilizing every 5 s, sessions until t = 1200 s: Pareto on
@@ -62,16 +62,16 @@ fn heavy_zave() -> String {
 /// Every id that had more than one slot had at most one live, and the truth names that one.
 fn assert_rejoined_with_same_ids(sim: &Sim, at_least: usize) {
     let mut slots: BTreeMap<Id, Vec<usize>> = BTreeMap::new();
-    for (a, s) in sim.nodes.iter().enumerate() {
+    for (a, s) in sim.nodes().iter().enumerate() {
         slots.entry(s.node.me().id).or_default().push(a);
     }
     let rejoined = slots.values().filter(|v| v.len() > 1).count();
     assert!(rejoined >= at_least, "only {rejoined} ids came back");
     for (id, v) in &slots {
-        let live: Vec<usize> = v.iter().copied().filter(|&a| sim.nodes[a].alive).collect();
+        let live: Vec<usize> = v.iter().copied().filter(|&a| sim.nodes()[a].alive).collect();
         assert!(live.len() <= 1, "{id}: live slots {live:?}");
         if let [a] = live[..] {
-            assert_eq!(sim.truth.by_id(*id).map(|p| p.addr.0 as usize), Some(a), "truth names the live slot");
+            assert_eq!(sim.truth().by_id(*id).map(|p| p.addr.0 as usize), Some(a), "truth names the live slot");
         }
     }
 }
@@ -87,7 +87,7 @@ fn members_rejoin_with_their_ids_and_the_ring_converges() {
         let mut sim = Sim::new(sc.clone()).expect("builds");
         sim.run();
         assert_rejoined_with_same_ids(&sim, rejoins);
-        let rep = run_scenario(sc, |_| {}).expect("runs");
+        let rep = Run::new(sc).and_then(Run::report).expect("runs");
         assert_eq!(rep.verdict.verdict.name(), "pass", "{:?}", rep.verdict.reason);
         assert!(rep.run.crashes > 20 && rep.run.nodes_created > 120, "{:?}", rep.run);
         let o = &rep.lookups.outcomes;
@@ -122,10 +122,10 @@ leave_probability = 0.3
         .iter()
         .map(|&t| {
             sim.run_until(t * 1_000_000);
-            sim.sessions.online()
+            sim.sessions().online()
         })
         .collect();
-    let m = &sim.metrics;
+    let m = sim.metrics();
     (online, 0.25 * 2000.0, m.leaves as f64 / (m.leaves + m.crashes) as f64)
 }
 
@@ -145,8 +145,9 @@ fn stationary_start_stays_at_equilibrium_and_leaves_are_the_given_share() {
 
 #[test]
 fn warmup_changes_only_the_summary() {
-    let full = run_scenario(parse(&small(PARETO_ON, "")).expect("valid"), |_| {}).expect("runs");
-    let warm = run_scenario(parse(&small(PARETO_ON, "warmup_s = 300")).expect("valid"), |_| {}).expect("runs");
+    let full = Run::new(parse(&small(PARETO_ON, "")).expect("valid")).and_then(Run::report).expect("runs");
+    let warm =
+        Run::new(parse(&small(PARETO_ON, "warmup_s = 300")).expect("valid")).and_then(Run::report).expect("runs");
     assert_eq!(full.run, warm.run, "same simulation");
     assert!(full.warmup.is_none() && full.rounds.iter().all(|r| r.warmup.is_none()));
     let w = warm.warmup.as_ref().expect("warm-up reported");

@@ -21,7 +21,7 @@ fn default_shell(seed: u64) -> Shell {
 }
 
 fn ring(shell: &Shell) -> Vec<Peer> {
-    shell.sim().truth.sorted()
+    shell.sim().truth().sorted()
 }
 
 /// The shortest hex prefix of `id` that starts no other id of `ids`.

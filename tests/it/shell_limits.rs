@@ -20,8 +20,8 @@ fn session(shell: &mut Shell, script: &str) -> String {
 
 /// Everything a session shows of the ring: the nodes, each node's routing state, the checker's view.
 fn state(sh: &mut Shell) -> String {
-    let dump: String = sh.sim().truth.sorted().iter().map(|p| format!("node {}\n", p.id)).collect();
-    let events = sh.sim().events;
+    let dump: String = sh.sim().truth().sorted().iter().map(|p| format!("node {}\n", p.id)).collect();
+    let events = sh.sim().events();
     format!("events {events}\n{}", session(sh, &format!("nodes\nring\ncheck\n{dump}")))
 }
 
@@ -45,8 +45,8 @@ fn an_interrupted_run_continued_reaches_the_state_of_an_uninterrupted_one() {
     stop.store(true, Ordering::Relaxed);
     presser.join().expect("joins");
     assert!(out.contains("interrupted (Ctrl-C) at t = ") && out.contains("short of t = 1000 s"), "{out}");
-    let t = sh.sim().now;
-    assert!(t < 1_000_000_000 && sh.sim().events < whole.sim().events, "stopped short: t = {t} µs");
+    let t = sh.sim().now();
+    assert!(t < 1_000_000_000 && sh.sim().events() < whole.sim().events(), "stopped short: t = {t} µs");
     let out = session(&mut sh, &format!("run {}us\n", 1_000_000_000 - t));
     assert!(out.starts_with("t = 1000 s  (+") && !out.contains("interrupted"), "{out}");
     assert_eq!(state(&mut sh), state(&mut whole), "interrupted + continued = uninterrupted");
@@ -66,7 +66,7 @@ fn one_run_is_capped_at_the_scenario_duration_unless_forced() {
              duration_s); `run 1000000000s force` goes beyond it (Ctrl-C stops a run)",
         ]
     );
-    assert_eq!(sh.sim().now, 0, "a refused run moves nothing");
+    assert_eq!(sh.sim().now(), 0, "a refused run moves nothing");
     let out = session(&mut sh, "run 901s force\nrun 900s\n");
     assert!(out.starts_with("t = 901 s  (+") && out.contains("t = 1801 s  (+"), "{out}");
     let mut d = Shell::new(Shell::default_scenario(Some(1))).expect("builds");
@@ -79,7 +79,7 @@ fn save_checks_its_path_before_anything_runs() {
     let t = Tmp::new("shell-save-path");
     let mut sh = Shell::new(Shell::default_scenario(Some(2))).expect("builds");
     session(&mut sh, "run 2s\nstep\n");
-    let (now, events) = (sh.sim().now, sh.sim().events);
+    let (now, events) = (sh.sim().now(), sh.sim().events());
     let missing = t.path("no/such/folder/s.toml").display().to_string();
     let out = session(&mut sh, &format!("save {missing}\nsave {}\nsave {}/s\0x.toml\n", t.0.display(), t.0.display()));
     let lines: Vec<&str> = out.lines().collect();
@@ -87,7 +87,7 @@ fn save_checks_its_path_before_anything_runs() {
     assert!(lines[0].starts_with("error: save ") && lines[0].contains("/no/such/folder\" does not exist"), "{out}");
     assert!(lines[1].starts_with("error: save ") && lines[1].ends_with(": is a folder, not a file"), "{out}");
     assert!(lines[2].starts_with("error: save ") && lines[2].contains("cannot write"), "{out}");
-    assert_eq!((sh.sim().now, sh.sim().events), (now, events), "the step's leftovers did not run");
+    assert_eq!((sh.sim().now(), sh.sim().events()), (now, events), "the step's leftovers did not run");
     let file = t.path("s.toml");
     let out = session(&mut sh, &format!("save {}\n", file.display()));
     assert!(out.contains("saved to") && file.is_file(), "the session goes on and saves: {out}");

@@ -80,8 +80,8 @@ impl Capture {
     }
 
     fn counters(sim: &Sim) -> (u64, u64, u64, Vec<u64>) {
-        let m = &sim.metrics;
-        (m.joins, m.crashes, m.leaves, sim.checker.hops.counts().to_vec())
+        let m = sim.metrics();
+        (m.joins, m.crashes, m.leaves, sim.checker().hops.counts().to_vec())
     }
 
     /// Before the first event: the counters' starting values (the initial ring counts as created).
@@ -127,7 +127,7 @@ impl Capture {
         if self.wanted.is_some() {
             return;
         }
-        let k = (sim.now / sim.sc.round_us().max(1)) as u32;
+        let k = (sim.now() / sim.sc().round_us().max(1)) as u32;
         if self.rings.last().is_some_and(|r| r.round == k) {
             return;
         }
@@ -137,18 +137,18 @@ impl Capture {
 
 /// The ring now: every live node judged, at most [`MAX_DRAWN`] kept.
 pub fn snapshot(sim: &Sim, round: u32, why: &str) -> RingSnap {
-    let ring = sim.truth.sorted();
+    let ring = sim.truth().sorted();
     let n = ring.len();
     let mut all = Vec::with_capacity(n);
     for (i, p) in ring.iter().enumerate() {
-        let node = &sim.nodes[p.addr.0 as usize].node;
+        let node = &sim.nodes()[p.addr.0 as usize].node;
         let s = node.successor();
         let truth = ring[(i + 1) % n];
         all.push(SnapNode {
             id: p.id.0,
             succ: s.id.0,
             succ_ok: node.is_joined() && s == truth,
-            succ_alive: sim.truth.is_alive(s.addr),
+            succ_alive: sim.truth().is_alive(s.addr),
             joined: node.is_joined(),
         });
     }
@@ -157,9 +157,9 @@ pub fn snapshot(sim: &Sim, round: u32, why: &str) -> RingSnap {
     let (nodes, stride) = thin(&all, wrong);
     RingSnap {
         round,
-        time_s: sim.now as f64 / 1e6,
+        time_s: sim.now() as f64 / 1e6,
         why: why.to_string(),
-        id_bits: sim.sc.id_bits,
+        id_bits: sim.sc().id_bits,
         live: n as u64,
         wrong: wrong as u64,
         joining,

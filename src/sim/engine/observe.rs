@@ -25,9 +25,3 @@ pub trait Observer: Any + Send {
     fn start(&mut self, _sim: &Sim) {}
     fn after_event(&mut self, sim: &Sim, ev: &Observed);
 }
-
-/// Takes the observer out of `sim` and returns it as its concrete type, if it is one.
-pub fn take_observer<T: Observer>(sim: &mut Sim) -> Option<Box<T>> {
-    let o: Box<dyn Any> = sim.observer.take()?;
-    o.downcast::<T>().ok()
-}

@@ -17,14 +17,14 @@ use crate::sim::engine::{Ev, Sim};
 /// Everything [`check`] refuses names the part of the state it found wrong.
 pub fn check(sim: &Sim) -> Result<(), String> {
     membership(sim)?;
-    let space = sim.params.space;
-    for (i, slot) in sim.nodes.iter().enumerate() {
+    let space = sim.params().space;
+    for (i, slot) in sim.nodes().iter().enumerate() {
         slot.node.check_restored(i, space)?;
     }
-    sim.checker.check_restored(&sim.sc)?;
-    sim.sessions.check_restored(&sim.sc.workloads, sim.hosts.len())?;
+    sim.checker().check_restored(sim.sc())?;
+    sim.sessions().check_restored(&sim.sc().workloads, sim.hosts().len())?;
     let (mut lists, mut batches) = (Vec::new(), Vec::new());
-    sim.queue.check_restored(sim.now, |ev| {
+    sim.queue().check_restored(sim.now(), |ev| {
         event(sim, ev)?;
         if let Ev::Deliver { msg, .. } = ev {
             lists.extend(msg.list().map(|l| l.0));
@@ -34,22 +34,22 @@ pub fn check(sim: &Sim) -> Result<(), String> {
         }
         Ok(())
     })?;
-    sim.lists.check_restored(&mut lists)?;
-    sim.items.check_restored(&mut batches)
+    sim.lists().check_restored(&mut lists)?;
+    sim.items().check_restored(&mut batches)
 }
 
 /// An event's own references: the script entry, workload or session member it names.
 fn event(sim: &Sim, ev: &Ev) -> Result<(), String> {
-    let w = |i: u16| sim.sc.workloads.get(i as usize);
+    let w = |i: u16| sim.sc().workloads.get(i as usize);
     // A destination is a node slot, never the placeholder address that list entries may hold.
-    let slot = |a: crate::protocol::msg::Addr| (a.0 as usize) < sim.nodes.len();
+    let slot = |a: crate::protocol::msg::Addr| (a.0 as usize) < sim.nodes().len();
     let ok = match *ev {
         Ev::Deliver { to, .. } | Ev::Timer { to, .. } | Ev::AppTimer { to, .. } | Ev::Join(to) if !slot(to) => false,
-        Ev::Script(i) => (i as usize) < sim.script.len(),
+        Ev::Script(i) => (i as usize) < sim.script().len(),
         Ev::Churn(i) => matches!(w(i), Some(Workload::Churn { .. })),
         Ev::Lookup(i) => matches!(w(i), Some(Workload::Lookups { .. })),
         Ev::Dht(i) => matches!(w(i), Some(Workload::Dht { .. })),
-        Ev::Session(m) => sim.sessions.has(m),
+        Ev::Session(m) => sim.sessions().has(m),
         Ev::Deliver { .. } | Ev::Timer { .. } | Ev::Join(_) | Ev::Round(_) | Ev::AppTimer { .. } => true,
     };
     if ok { Ok(()) } else { Err(format!("a queued event names what the run does not have: {ev:?}")) }
@@ -58,16 +58,16 @@ fn event(sim: &Sim, ev: &Ev) -> Result<(), String> {
 /// The membership sets and the host map against the state's own slots and hosts (indices the hot
 /// path uses without a bounds check; the addresses nodes and hosts name were checked on decoding).
 fn membership(sim: &Sim) -> Result<(), String> {
-    sim.truth.validate(sim.nodes.len())?;
-    sim.hosts_alive.validate(sim.hosts.len()).map_err(|e| format!("hosts_alive: {e}"))?;
-    if sim.host_of.len() != sim.nodes.len() {
-        return Err(format!("{} host entries for {} slots", sim.host_of.len(), sim.nodes.len()));
+    sim.truth().validate(sim.nodes().len())?;
+    sim.hosts_alive().validate(sim.hosts().len()).map_err(|e| format!("hosts_alive: {e}"))?;
+    if sim.host_of().len() != sim.nodes().len() {
+        return Err(format!("{} host entries for {} slots", sim.host_of().len(), sim.nodes().len()));
     }
-    if let Some(h) = sim.host_of.iter().find(|&&h| h as usize >= sim.hosts.len()) {
-        return Err(format!("host_of names host {h} of {}", sim.hosts.len()));
+    if let Some(h) = sim.host_of().iter().find(|&&h| h as usize >= sim.hosts().len()) {
+        return Err(format!("host_of names host {h} of {}", sim.hosts().len()));
     }
-    if let Some(a) = sim.hosts.iter().flatten().find(|a| a.0 as usize >= sim.nodes.len()) {
-        return Err(format!("a host names slot {} of {}", a.0, sim.nodes.len()));
+    if let Some(a) = sim.hosts().iter().flatten().find(|a| a.0 as usize >= sim.nodes().len()) {
+        return Err(format!("a host names slot {} of {}", a.0, sim.nodes().len()));
     }
     Ok(())
 }
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn an_event_for_no_slot_is_refused() {
         let mut s = sim("");
-        s.push(s.now + 1, Ev::Timer { to: Addr::PAD, timer: Timer::Stabilize });
+        s.push(s.now() + 1, Ev::Timer { to: Addr::PAD, timer: Timer::Stabilize });
         assert!(refused(&s).contains("names what the run does not have"), "{}", refused(&s));
     }
 
@@ -112,9 +112,9 @@ mod tests {
     #[test]
     fn a_message_to_no_slot_is_dropped_without_touching_the_network() {
         let mut s = sim("latency = { kind = \"euclidean\", dims = 2, side_ms = 200 }");
-        let (dropped, queued) = (s.metrics.dropped_dead, s.queued());
+        let (dropped, queued) = (s.metrics().dropped_dead, s.queued());
         s.apply_send(Addr(0), Peer::pad(Id(5)), Msg::Ping { req: 1, user: false });
-        assert_eq!((s.metrics.dropped_dead, s.queued()), (dropped + 1, queued));
+        assert_eq!((s.metrics().dropped_dead, s.queued()), (dropped + 1, queued));
         assert!(from_bytes(&to_bytes(&s).expect("encodes")).is_ok());
     }
 
@@ -123,14 +123,14 @@ mod tests {
     #[test]
     fn network_settings_other_than_the_scenarios_are_refused() {
         let mut s = sim("jitter_ms = 1");
-        s.net.jitter_us = u64::MAX / 2;
+        s.forge().0.jitter_us = u64::MAX / 2;
         assert!(refused(&s).contains("network: its settings"), "{}", refused(&s));
     }
 
     #[test]
     fn random_streams_of_another_seed_are_refused() {
         let mut s = sim("");
-        s.rng = crate::rng::SimRng::new(4);
+        *s.forge().1 = crate::rng::SimRng::new(4);
         assert!(refused(&s).contains("random streams"), "{}", refused(&s));
     }
 

@@ -53,9 +53,9 @@ pub struct Final {
 }
 
 fn node_at(sim: &Sim, a: Addr) -> NodeAt {
-    let s = &sim.nodes[a.0 as usize];
-    let alive = s.alive && sim.truth.is_alive(a);
-    let live = |p: Peer| !p.is_pad() && sim.truth.is_alive(p.addr);
+    let s = &sim.nodes()[a.0 as usize];
+    let alive = s.alive && sim.truth().is_alive(a);
+    let live = |p: Peer| !p.is_pad() && sim.truth().is_alive(p.addr);
     let list = if alive { s.node.succ_list().iter().map(|&p| (p, live(p))).collect() } else { Vec::new() };
     NodeAt {
         peer: s.node.me(),
@@ -68,11 +68,11 @@ fn node_at(sim: &Sim, a: Addr) -> NodeAt {
 
 /// Live joined nodes whose first successor or predecessor differs from the truth.
 fn wrong_nodes(sim: &Sim) -> Vec<Addr> {
-    let ring = sim.truth.sorted();
+    let ring = sim.truth().sorted();
     let n = ring.len();
     let mut out = Vec::new();
     for (i, me) in ring.iter().enumerate() {
-        let node = &sim.nodes[me.addr.0 as usize].node;
+        let node = &sim.nodes()[me.addr.0 as usize].node;
         let (succ, pred) = (ring[(i + 1) % n], ring[(i + n - 1) % n]);
         if node.is_joined() && (node.successor() != succ || node.predecessor() != Some(pred)) {
             out.push(me.addr);
@@ -87,13 +87,13 @@ fn wrong_nodes(sim: &Sim) -> Vec<Addr> {
 impl Final {
     /// Reads the state the checker judged at this moment.
     pub fn capture(sim: &Sim) -> Final {
-        let view = SimView::build(&sim.nodes, &sim.truth, sim.params.r);
+        let view = SimView::build(sim.nodes(), sim.truth(), sim.params().r);
         let (violations, _) = check_all_counting(&view);
-        let n = sim.nodes.len();
+        let n = sim.nodes().len();
         let mut focus_addrs: Vec<Addr> = Vec::new();
         // The deciding violation is the first safety one (as the checker names it); others only when
         // none is.
-        let zave = sim.sc.protocol.variant == crate::scenario::Variant::Zave;
+        let zave = sim.sc().protocol.variant == crate::scenario::Variant::Zave;
         let deciding: Vec<_> = match violations.iter().find(|v| is_safety(v.property, zave)) {
             Some(v) => vec![v],
             None => violations.iter().collect(),
@@ -120,7 +120,7 @@ impl Final {
         }
         let mut violated: Vec<&'static str> = violations.iter().map(|v| v.property.name()).collect();
         violated.dedup();
-        Final { at: sim.now, violated, focus, relevant }
+        Final { at: sim.now(), violated, focus, relevant }
     }
 
     fn is_focus(&self, a: Addr) -> bool {

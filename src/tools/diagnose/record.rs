@@ -108,8 +108,8 @@ impl Recorder {
     }
 
     fn seen(sim: &Sim, a: usize) -> Seen {
-        let s = &sim.nodes[a];
-        let alive = s.alive && sim.truth.is_alive(Addr(a as u32));
+        let s = &sim.nodes()[a];
+        let alive = s.alive && sim.truth().is_alive(Addr(a as u32));
         Seen {
             alive,
             joined: alive && s.node.is_joined(),
@@ -120,9 +120,9 @@ impl Recorder {
 
     fn begin(&mut self, sim: &Sim) {
         self.started = true;
-        self.seen = (0..sim.nodes.len()).map(|a| Recorder::seen(sim, a)).collect();
-        self.lost = sim.metrics.lost;
-        self.leaves = sim.metrics.leaves;
+        self.seen = (0..sim.nodes().len()).map(|a| Recorder::seen(sim, a)).collect();
+        self.lost = sim.metrics().lost;
+        self.leaves = sim.metrics().leaves;
     }
 
     /// Compares node `a` with what was last seen of it and logs the differences.
@@ -137,17 +137,17 @@ impl Recorder {
             return;
         }
         if old.alive && !now.alive {
-            let left = sim.metrics.leaves > self.leaves;
+            let left = sim.metrics().leaves > self.leaves;
             self.push(sim, a, cause, if left { What::Left } else { What::Crashed });
             return;
         }
         if !old.joined && now.joined {
             let succ = now.list.first().copied();
-            let succ_alive = succ.is_some_and(|p| sim.truth.is_alive(p.addr));
+            let succ_alive = succ.is_some_and(|p| sim.truth().is_alive(p.addr));
             self.push(sim, a, cause, What::Joined { succ, succ_alive });
         } else if old.list.first() != now.list.first() && now.alive {
             let new = now.list.first().copied();
-            let alive = new.is_some_and(|p| sim.truth.is_alive(p.addr));
+            let alive = new.is_some_and(|p| sim.truth().is_alive(p.addr));
             self.push(sim, a, cause, What::Succ { old: old.list.first().copied(), new, alive });
         }
         if old.pred != now.pred && now.alive {
@@ -160,14 +160,14 @@ impl Recorder {
         let timeout = cause == kind_code(&Ev::Timer { to: Addr(0), timer: crate::protocol::msg::Timer::RpcCheck });
         for p in old.list.iter().filter(|p| !now.list.contains(p) && p.addr.0 as usize != a) {
             // A live entry pushed off the end by a closer newcomer is routine; one declared dead is not.
-            if sim.truth.is_alive(p.addr) && (timeout || now.list.len() < old.list.len()) {
+            if sim.truth().is_alive(p.addr) && (timeout || now.list.len() < old.list.len()) {
                 self.push(sim, a, cause, What::DroppedLive { peer: *p, after_timeout: timeout });
             }
         }
     }
 
     fn push(&mut self, sim: &Sim, a: usize, cause: u16, what: What) {
-        self.entries.push(Entry { at: sim.now, node: sim.nodes[a].node.me(), cause, what });
+        self.entries.push(Entry { at: sim.now(), node: sim.nodes()[a].node.me(), cause, what });
     }
 
     fn prune(&mut self, now: u64) {
@@ -200,23 +200,23 @@ impl Observer for Recorder {
         let t = target(&ev.ev);
         if let Some(a) = t {
             self.check(sim, a.0 as usize, cause);
-            let lost = sim.metrics.lost - self.lost;
+            let lost = sim.metrics().lost - self.lost;
             if lost > 0 {
                 self.push(sim, a.0 as usize, cause, What::Lost(lost.min(u32::MAX as u64) as u32));
             }
         }
-        for c in sim.truth.changes_since(sim.now) {
+        for c in sim.truth().changes_since(sim.now()) {
             if Some(c.peer.addr) != t {
                 self.check(sim, c.peer.addr.0 as usize, cause);
             }
         }
-        for a in self.seen.len()..sim.nodes.len() {
+        for a in self.seen.len()..sim.nodes().len() {
             self.check(sim, a, cause);
         }
-        self.lost = sim.metrics.lost;
-        self.leaves = sim.metrics.leaves;
+        self.lost = sim.metrics().lost;
+        self.leaves = sim.metrics().leaves;
         if let Ev::Round(k) = ev.ev {
-            self.prune(sim.now);
+            self.prune(sim.now());
             if self.at_round == Some(k) {
                 self.captured = Some(super::classify::Final::capture(sim));
             }

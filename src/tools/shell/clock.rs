@@ -15,21 +15,12 @@
 
 use super::Shell;
 use super::show::{fmt_time, row_brief};
-use crate::output::trace::{Fanout, Observed, Observer, kind_code, kind_name, take_observer, target};
-use crate::sim::engine::{Ev, Sim, Stop};
+use crate::output::trace::{kind_code, kind_name, target};
+use crate::sim::engine::{Ev, Stop};
 use std::sync::atomic::Ordering;
 
 /// Events run between two looks at the interrupt flag (well under a millisecond of wall time).
 const BATCH: u64 = 4096;
-
-/// Remembers the one event a `step` ran.
-struct StepSeen(Option<Observed>);
-
-impl Observer for StepSeen {
-    fn after_event(&mut self, _sim: &Sim, ev: &Observed) {
-        self.0.get_or_insert(*ev);
-    }
-}
 
 /// What moving time found besides the events themselves.
 #[derive(Default)]
@@ -45,43 +36,39 @@ impl Shell {
     /// the interrupt flag when `interruptible`).
     fn advance(&mut self, target: u64, interruptible: bool) -> Moved {
         let mut m = Moved::default();
-        let limit = self.sim.sc.limits.max_events;
+        let limit = self.sim.sc().limits.max_events;
         loop {
             if interruptible && self.interrupt.swap(false, Ordering::Relaxed) {
                 m.interrupted = Some(target);
                 break;
             }
-            let batch_end = if interruptible { limit.min(self.sim.events.saturating_add(BATCH)) } else { limit };
-            self.sim.sc.limits.max_events = batch_end;
-            let stop = self.sim.run_until(target - 1);
-            self.sim.sc.limits.max_events = limit;
-            match stop {
+            let batch_end = if interruptible { limit.min(self.sim.events().saturating_add(BATCH)) } else { limit };
+            match self.sim.run_capped(target - 1, batch_end) {
                 Stop::Verdict => self.take_notices(&mut m),
-                Stop::EventLimit if self.sim.events < limit => {}
+                Stop::EventLimit if self.sim.events() < limit => {}
                 Stop::EventLimit => {
                     m.limit = true;
                     break;
                 }
                 Stop::Reached | Stop::Duration => {
-                    self.sim.now = target;
+                    self.sim.wait_until(target);
                     break;
                 }
             }
         }
         // Stopped mid-stretch, events at `now` may be left (as after a `step`).
         self.mid = m.interrupted.is_some();
-        let oldest = self.sim.checker.oldest_inflight().unwrap_or(self.sim.now);
-        self.sim.truth.prune_changes(oldest);
+        self.sim.prune_truth();
         m
     }
 
     /// The checker stopped the run: say why, and let the simulation go on.
     fn take_notices(&mut self, m: &mut Moved) {
-        self.sim.stop_early = false;
-        if let Some(e) = self.sim.script_error.take() {
+        let (script, verdict) = self.sim.clear_stop();
+        if let Some(e) = script {
             m.notices.push(format!("scripted event failed: {e}"));
         }
-        if let Some(s) = self.sim.checker.take_verdict() {
+        if let Some(s) = verdict {
             m.notices.push(format!("checker: {s}"));
         }
     }
@@ -92,7 +79,7 @@ impl Shell {
         if !self.mid {
             return String::new();
         }
-        let t = self.sim.now;
+        let t = self.sim.now();
         let m = self.advance(t + 1, false);
         let mut s =
             format!("(the events left at t = {} ran first; this acts at t = {})\n", fmt_time(t), fmt_time(t + 1));
@@ -101,31 +88,31 @@ impl Shell {
     }
 
     pub(super) fn run_for(&mut self, d: u64) -> String {
-        let target = self.sim.now.saturating_add(d);
+        let target = self.sim.now().saturating_add(d);
         self.moved_to(target)
     }
 
     /// To the next round boundary after now; the round due there is checked by the next move.
     pub(super) fn round(&mut self) -> String {
-        let r = self.sim.sc.round_us().max(1);
-        let target = (self.sim.now / r + 1) * r;
+        let r = self.sim.sc().round_us().max(1);
+        let target = (self.sim.now() / r + 1) * r;
         self.moved_to(target)
     }
 
     fn moved_to(&mut self, target: u64) -> String {
-        let (events, rounds, from) = (self.sim.events, self.sim.checker.rounds.len(), self.sim.now);
+        let (events, rounds, from) = (self.sim.events(), self.sim.checker().rounds.len(), self.sim.now());
         // A Ctrl-C before this move (at the prompt) does not stop it.
         self.interrupt.store(false, Ordering::Relaxed);
         let m = self.advance(target, true);
-        let mut s = format!("t = {}  (+{} events", fmt_time(self.sim.now), self.sim.events - events);
-        let rows = &self.sim.checker.rounds[rounds..];
+        let mut s = format!("t = {}  (+{} events", fmt_time(self.sim.now()), self.sim.events() - events);
+        let rows = &self.sim.checker().rounds[rounds..];
         if let Some(last) = rows.last() {
             let n = rows.len();
             s.push_str(&format!("; {n} round{} checked, last {}", if n == 1 { "" } else { "s" }, row_brief(last)));
         }
         s.push_str(")\n");
-        let end = self.sim.sc.duration_us();
-        if from <= end && end < self.sim.now {
+        let end = self.sim.sc().duration_us();
+        if from <= end && end < self.sim.now() {
             s.push_str(&format!("  past the scenario's duration_s ({}): no more rounds are checked\n", fmt_time(end)));
         }
         s.push_str(&self.tail(&m));
@@ -134,27 +121,15 @@ impl Shell {
 
     /// `step`: runs the next event alone and says what it was.
     pub(super) fn step(&mut self) -> Result<String, String> {
-        let limit = self.sim.sc.limits.max_events;
+        let limit = self.sim.sc().limits.max_events;
         if self.sim.queued() == 0 {
             return Err("nothing left to run: the event queue is empty".into());
         }
-        if self.sim.events >= limit {
+        if self.sim.events() >= limit {
             return Err(format!("the event limit is reached (limits.max_events = {limit})"));
         }
-        self.sim.sc.limits.max_events = self.sim.events + 1;
         // The session's own observer (the `check` recorder) sees the step too.
-        let mut fan: Vec<Box<dyn Observer>> = self.sim.observer.take().into_iter().collect();
-        fan.push(Box::new(StepSeen(None)));
-        self.sim.observer = Some(Box::new(Fanout(fan)));
-        let stop = self.sim.run_until(u64::MAX);
-        self.sim.sc.limits.max_events = limit;
-        let mut fan = take_observer::<Fanout>(&mut self.sim).map(|f| *f).unwrap_or(Fanout(Vec::new()));
-        let seen = fan.take::<StepSeen>().and_then(|s| s.0);
-        self.sim.observer = fan.0.pop();
-        let Some(o) = seen else { return Err("no event ran".into()) };
-        if stop == Stop::Reached {
-            self.sim.now = o.at; // the queue ran dry: time stays at the event
-        }
+        let Some((o, stop)) = self.sim.step() else { return Err("no event ran".into()) };
         let mut m = Moved::default();
         if stop == Stop::Verdict {
             self.take_notices(&mut m);
@@ -167,16 +142,16 @@ impl Shell {
 
     /// `recv:get_state at 0x3a10 from 0x51c2`, `timer:stabilize at 0x3a10`, `round 3`, …
     fn describe(&self, ev: &Ev) -> String {
-        let id = |a: crate::protocol::msg::Addr| self.sim.nodes[a.0 as usize].node.me().id;
+        let id = |a: crate::protocol::msg::Addr| self.sim.nodes()[a.0 as usize].node.me().id;
         let mut s = kind_name(kind_code(ev));
         match ev {
             Ev::Round(k) => {
-                s = match self.sim.checker.rounds.last().filter(|r| r.round == *k) {
+                s = match self.sim.checker().rounds.last().filter(|r| r.round == *k) {
                     Some(row) => format!("the checker ran: {}", row_brief(row)),
                     None => format!("round {k} boundary (not a checked round)"),
                 };
             }
-            Ev::Script(i) => s.push_str(&format!(" (scripted event {}: {:?})", i, self.sim.script[*i as usize])),
+            Ev::Script(i) => s.push_str(&format!(" (scripted event {}: {:?})", i, self.sim.script()[*i as usize])),
             _ => {}
         }
         if let Some(a) = target(ev) {
@@ -194,14 +169,14 @@ impl Shell {
         if let Some(t) = m.interrupted {
             s.push_str(&format!(
                 "  interrupted (Ctrl-C) at t = {}, short of t = {}: the session goes on (`run` again to go on)\n",
-                fmt_time(self.sim.now),
+                fmt_time(self.sim.now()),
                 fmt_time(t)
             ));
         }
         if m.limit {
             s.push_str(&format!(
                 "  event limit reached (limits.max_events = {}): time stops here\n",
-                self.sim.sc.limits.max_events
+                self.sim.sc().limits.max_events
             ));
         }
         if let Some(first) = m.notices.first() {
@@ -210,7 +185,7 @@ impl Shell {
                 s.push_str(&format!("  (and {} more such notices in this stretch)\n", m.notices.len() - 1));
             }
         }
-        let l = &self.sim.checker.lookups;
+        let l = &self.sim.checker().lookups;
         let was = &self.reported.lookups;
         let parts = [
             (l.correct - was.correct, "correct"),
@@ -220,7 +195,7 @@ impl Shell {
         ];
         push_counts(&mut s, "lookups completed", &parts);
         self.reported.lookups = l.clone();
-        if let Some(d) = self.sim.checker.dht.as_ref() {
+        if let Some(d) = self.sim.checker().dht.as_ref() {
             let (c, was) = (&d.counts, &self.reported.dht);
             let parts = [
                 (c.puts_acked - was.puts_acked, "put acknowledged"),

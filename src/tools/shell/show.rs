@@ -26,7 +26,7 @@ pub fn fmt_time(us: u64) -> String {
 
 /// Width of an id as shown (`0x` and the hex digits of the space), for columns.
 pub fn id_width(sim: &Sim) -> usize {
-    2 + sim.params.space.bits().div_ceil(4) as usize
+    2 + sim.params().space.bits().div_ceil(4) as usize
 }
 
 fn id_or(p: Option<Peer>, none: &str) -> String {
@@ -80,9 +80,9 @@ fn expected(ring: &[Peer], i: usize, r: usize, held_len: usize) -> (Peer, Vec<Pe
 /// `node <id>`: header, predecessor, successor list and fingers (grouped where equal) next to the
 /// truth — or, for a dead node, its state as it was when it stopped — and its DHT items.
 pub fn node_state(sim: &Sim, a: Addr) -> String {
-    let slot = &sim.nodes[a.0 as usize];
+    let slot = &sim.nodes()[a.0 as usize];
     let (node, me) = (&slot.node, slot.node.me());
-    let ring = sim.truth.sorted();
+    let ring = sim.truth().sorted();
     let pos = if slot.alive { ring.iter().position(|p| *p == me) } else { None };
     let status = match node.status() {
         Status::Joining => "joining",
@@ -96,7 +96,7 @@ pub fn node_state(sim: &Sim, a: Addr) -> String {
         wrong: 0,
         entries: 0,
     };
-    let truth = pos.map(|i| expected(&ring, i, sim.params.r, node.succ_list().len()));
+    let truth = pos.map(|i| expected(&ring, i, sim.params().r, node.succ_list().len()));
     // A lone node is right with itself or nothing as predecessor.
     let lone_nil = ring.len() == 1 && node.predecessor().is_none();
     let pred_want = truth.as_ref().map(|(p, _)| if lone_nil { "nil".to_string() } else { p.id.to_string() });
@@ -114,7 +114,7 @@ pub fn node_state(sim: &Sim, a: Addr) -> String {
         let store = d.store();
         let own = match &truth {
             Some((p, _)) if ring.len() > 1 => {
-                let n = store.keys().filter(|&&k| sim.params.space.in_half_open(k, p.id, me.id)).count();
+                let n = store.keys().filter(|&&k| sim.params().space.in_half_open(k, p.id, me.id)).count();
                 format!(", {n} of them in its own range (truth)")
             }
             _ => String::new(),
@@ -133,10 +133,10 @@ pub fn node_state(sim: &Sim, a: Addr) -> String {
 
 /// Fingers 1..=m, consecutive ones that hold and should hold the same node on one row.
 fn finger_rows(t: &mut Table, sim: &Sim, node: &Node, with_truth: bool) {
-    let space = sim.params.space;
+    let space = sim.params().space;
     let me = node.me().id;
     let fingers = node.fingers();
-    let want = |k: usize| with_truth.then(|| sim.truth.successor(space.finger_start(me, k as u32)));
+    let want = |k: usize| with_truth.then(|| sim.truth().successor(space.finger_start(me, k as u32)));
     let m = fingers.len();
     let mut k = 1;
     while k <= m {
@@ -153,8 +153,8 @@ fn finger_rows(t: &mut Table, sim: &Sim, node: &Node, with_truth: bool) {
 
 /// `nodes`: the live ids in ring order, eight to a line; `*` marks a node still joining.
 pub fn nodes_list(sim: &Sim) -> String {
-    let ring = sim.truth.sorted();
-    let joining = ring.iter().filter(|p| !sim.truth.is_joined(p.addr)).count();
+    let ring = sim.truth().sorted();
+    let joining = ring.iter().filter(|p| !sim.truth().is_joined(p.addr)).count();
     let mut s = format!("{} live nodes in ring order", ring.len());
     if joining > 0 {
         s.push_str(&format!(" ({joining} still joining, marked *)"));
@@ -164,7 +164,7 @@ pub fn nodes_list(sim: &Sim) -> String {
     for chunk in ring.chunks(8) {
         let ids: Vec<String> = chunk
             .iter()
-            .map(|p| format!("{:<w$}", format!("{}{}", p.id, if sim.truth.is_joined(p.addr) { "" } else { "*" })))
+            .map(|p| format!("{:<w$}", format!("{}{}", p.id, if sim.truth().is_joined(p.addr) { "" } else { "*" })))
             .collect();
         s.push_str(&format!("  {}\n", ids.join(" ").trim_end()));
     }
@@ -173,7 +173,7 @@ pub fn nodes_list(sim: &Sim) -> String {
 
 /// Zave's properties violated now, each as `Name (tag)` and, for `check`, witnesses and detail.
 fn violations(sim: &Sim, detail: bool) -> Vec<String> {
-    let view = SimView::build(&sim.nodes, &sim.truth, sim.params.r);
+    let view = SimView::build(sim.nodes(), sim.truth(), sim.params().r);
     check_all(&view)
         .iter()
         .map(|v| {
@@ -200,12 +200,12 @@ pub fn ring_summary(sim: &mut Sim) -> String {
     let (row, _) = sim.snapshot();
     let n = row.live;
     let c = |f: f64| (f * n as f64).round() as u64;
-    let m = &sim.metrics;
-    let mut s = format!("ring at t = {}: {} live nodes, {} joined\n", fmt_time(sim.now), n, row.joined);
+    let m = sim.metrics();
+    let mut s = format!("ring at t = {}: {} live nodes, {} joined\n", fmt_time(sim.now()), n, row.joined);
     s.push_str(&format!(
         "  {:<12} {} created, {} crashed ({} refused), {} left\n",
         "membership",
-        sim.nodes.len(),
+        sim.nodes().len(),
         m.crashes,
         m.crashes_refused,
         m.leaves
@@ -249,16 +249,16 @@ pub fn ring_summary(sim: &mut Sim) -> String {
 /// `check`: every live node whose state is wrong, by kind, the probes and the properties violated.
 pub fn check_report(sim: &mut Sim) -> String {
     let (row, reason) = sim.snapshot();
-    let ring = sim.truth.sorted();
+    let ring = sim.truth().sorted();
     let n = ring.len();
     let (mut joining, mut succ, mut pred, mut list) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, me) in ring.iter().enumerate() {
-        let node = &sim.nodes[me.addr.0 as usize].node;
+        let node = &sim.nodes()[me.addr.0 as usize].node;
         if !node.is_joined() {
             joining.push(me.id.to_string());
             continue;
         }
-        let (p, l) = expected(&ring, i, sim.params.r, node.succ_list().len());
+        let (p, l) = expected(&ring, i, sim.params().r, node.succ_list().len());
         if node.successor() != ring[(i + 1) % n] {
             succ.push(format!("{} (holds {}, truth {})", me.id, node.successor().id, ring[(i + 1) % n].id));
         }
@@ -284,7 +284,7 @@ pub fn check_report(sim: &mut Sim) -> String {
         lines.push(format!("  {:<18} {}/{} correct{why}", "probes", row.probes_ok, row.probes));
     }
     lines.extend(v.iter().map(|v| format!("  {v}")));
-    let head = format!("check at t = {}: ", fmt_time(sim.now));
+    let head = format!("check at t = {}: ", fmt_time(sim.now()));
     if lines.is_empty() {
         return format!(
             "{head}consistent\n  every successor, predecessor and successor list of the {n} live nodes correct\n  \
@@ -293,11 +293,8 @@ pub fn check_report(sim: &mut Sim) -> String {
         );
     }
     let kinds = lines.len();
-    let rec = crate::output::trace::take_observer::<crate::tools::diagnose::record::Recorder>(sim);
-    let d = crate::tools::diagnose::of_state(sim, rec.as_ref().map_or(&[][..], |r| &r.entries));
-    if let Some(r) = rec {
-        sim.observer = Some(r);
-    }
+    let rec = sim.observer::<crate::tools::diagnose::record::Recorder>();
+    let d = crate::tools::diagnose::of_state(sim, rec.map_or(&[][..], |r| &r.entries));
     lines.extend(crate::tools::diagnose::lines(&d).into_iter().map(|l| format!("  {l}")));
     format!("{head}{kinds} kinds of problem\n{}\n", lines.join("\n"))
 }
@@ -353,11 +350,11 @@ mod tests {
     #[test]
     fn ideal_node_is_all_correct_and_crash_marks_entries() {
         let mut s = sim(&[0x10, 0x40, 0x80, 0xc0]);
-        let a = s.truth.by_id(crate::id::Id(0x10)).unwrap().addr;
+        let a = s.truth().by_id(crate::id::Id(0x10)).unwrap().addr;
         let text = node_state(&s, a);
         assert!(text.contains("predecessor   0xc0") && text.contains("all "), "{text}");
         assert!(!text.contains(MARK), "{text}");
-        let b = s.truth.by_id(crate::id::Id(0x40)).unwrap().addr;
+        let b = s.truth().by_id(crate::id::Id(0x40)).unwrap().addr;
         s.crash(b);
         let text = node_state(&s, a);
         assert!(text.contains(&format!("successor 1   0x40 {MARK} truth 0x80")), "{text}");

@@ -28,9 +28,9 @@ pub struct Step {
 /// The walk of a probe lookup: its steps, the owner it found (None: gave up), hops and timeouts.
 pub fn walk(sim: &Sim, origin: Addr, key: Id) -> (Vec<Step>, Option<Peer>, u16, u16) {
     let (mut steps, mut hops, mut touts) = (Vec::new(), 0u16, 0u16);
-    let mut cur = &sim.nodes[origin.0 as usize].node;
+    let mut cur = &sim.nodes()[origin.0 as usize].node;
     let mut skip: Vec<Peer> = Vec::new();
-    for _ in 0..sim.params.lookup_max_steps {
+    for _ in 0..sim.params().lookup_max_steps {
         let (next, done) = match cur.route(key, &skip) {
             Route::Done(s) => (s, true),
             Route::Next(h) => (h, false),
@@ -40,7 +40,7 @@ pub fn walk(sim: &Sim, origin: Addr, key: Id) -> (Vec<Step>, Option<Peer>, u16, 
             let pinged = (cur.me().addr != origin) as u16;
             return (steps, Some(next), hops + pinged, touts);
         }
-        let answered = if done { sim.truth.is_alive(next.addr) } else { sim.truth.is_joined(next.addr) };
+        let answered = if done { sim.truth().is_alive(next.addr) } else { sim.truth().is_joined(next.addr) };
         steps.push(Step { at: cur.me(), next, done, answered });
         if !answered {
             touts += 1;
@@ -51,7 +51,7 @@ pub fn walk(sim: &Sim, origin: Addr, key: Id) -> (Vec<Step>, Option<Peer>, u16, 
         if done {
             return (steps, Some(next), hops, touts);
         }
-        cur = &sim.nodes[next.addr.0 as usize].node;
+        cur = &sim.nodes()[next.addr.0 as usize].node;
         skip.clear();
     }
     (steps, None, hops, touts)
@@ -73,24 +73,23 @@ fn step_line(sim: &Sim, s: &Step, key: Id) -> String {
     if s.answered {
         return format!("  {col}  {what}");
     }
-    let why = if sim.truth.is_alive(s.next.addr) { "not joined yet, cannot route" } else { "dead" };
+    let why = if sim.truth().is_alive(s.next.addr) { "not joined yet, cannot route" } else { "dead" };
     format!("  {col}  {what} — {why}: timeout, {at} is asked again without it")
 }
 
 /// `lookup <key> [from <node>]`: the hops, then the checker's probe result next to the truth.
 pub fn lookup_text(sim: &mut Sim, origin: Addr, key: Id, label: &str) -> String {
     let (steps, owner, _, _) = walk(sim, origin, key);
-    let from = sim.nodes[origin.0 as usize].node.me().id;
+    let from = sim.nodes()[origin.0 as usize].node.me().id;
     let mut s =
         format!("lookup {label} from {from} (a probe over the current routing state: no messages, no time passes)\n");
     for st in &steps {
         s.push_str(&step_line(sim, st, key));
         s.push('\n');
     }
-    let sim = &mut *sim;
-    let (got, hops, touts) = sim.checker.probe(&sim.nodes, &sim.truth, origin, key);
+    let (got, hops, touts) = sim.probe(origin, key);
     debug_assert_eq!(got, owner, "the shell's walk and the checker's probe disagree");
-    let truth = sim.truth.successor(key);
+    let truth = sim.truth().successor(key);
     let verdict = match got {
         None => format!("failed: gave up after {} steps (protocol.lookup_max_steps)", steps.len()),
         Some(o) if Some(o) == truth => "correct".to_string(),
@@ -125,19 +124,18 @@ mod tests {
     #[test]
     fn walk_agrees_with_the_checkers_probe() {
         let mut s = sim();
-        let ring = s.truth.sorted();
+        let ring = s.truth().sorted();
         for p in ring.iter().step_by(3) {
             s.crash(p.addr);
         }
         s.join_new();
         s.run_until(5_000);
-        let origins = s.truth.sorted();
+        let origins = s.truth().sorted();
         for (i, o) in origins.iter().enumerate() {
             for k in 0..40u64 {
-                let key = s.params.space.id(k * 977 + i as u64 * 131);
+                let key = s.params().space.id(k * 977 + i as u64 * 131);
                 let (_, owner, hops, touts) = walk(&s, o.addr, key);
-                let sim = &mut s;
-                assert_eq!(sim.checker.probe(&sim.nodes, &sim.truth, o.addr, key), (owner, hops, touts));
+                assert_eq!(s.probe(o.addr, key), (owner, hops, touts));
             }
         }
     }
@@ -145,7 +143,7 @@ mod tests {
     #[test]
     fn text_names_hops_timeouts_and_the_truth() {
         let mut s = sim();
-        let ring = s.truth.sorted();
+        let ring = s.truth().sorted();
         let origin = ring[0];
         let key = Id(ring[3].id.0 - 1);
         let ok = lookup_text(&mut s, origin.addr, key, "k");
