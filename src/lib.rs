@@ -3,9 +3,9 @@
 //! Architecture (see DESIGN.md in the project's shared notes; this is the map of the code):
 //!
 //! ```text
-//! scenario.toml → scenario::Scenario::load (+ scenario::check) → Scenario─┐
-//! seed → rng::SimRng {ids, net, churn, workload, check, node} ────────────┤
-//!                                                                         ▼
+//! scenario.toml → scenario::Scenario::load (+ scenario::check) → Scenario ──────────┐
+//! seed → rng::SimRng {ids, net, churn, workload, check, node, coords, partition} ───┤
+//!                                                                                   ▼
 //!   sim::engine::Sim: pop (time, seq) → Deliver → node.on_message | Timer → node.on_timer
 //!             | AppTimer → app | Script / Churn / Lookup (engine/churn.rs)
 //!             | Session (engine/session.rs) | Round → oracle::checker.check_round
@@ -14,37 +14,40 @@
 //!   end → output::report::Report {seed, version, resolved scenario, rounds, stats, verdict}
 //! ```
 //!
-//! Streams: the run's seed feeds named ChaCha8 streams ([`rng::Stream`]): `ids`, `net`, `churn`,
-//! `workload`, `check` and `node` in [`rng::SimRng`]; `coords` and `partition` inside the network;
-//! `swarm` for a sweep's scenario variants, drawn before any run.
+//! Streams: the run's seed feeds named ChaCha8 streams ([`rng::Stream`]), all handed out by
+//! [`rng::SimRng`]: `ids`, `net`, `churn`, `workload`, `check`, `node`, `coords` (Euclidean host
+//! coordinates) and `partition` (a scripted partition's sides) for the run; `swarm`
+//! ([`rng::SimRng::swarm`]) for a sweep's scenario variants, drawn before any run.
 //!
 //! The folder list is the architecture: one folder per layer, lowest first. A module names only its
 //! own layer or those below, with no cycle (`tests/it/layers.rs` checks both, that every top-level
 //! file or folder belongs to a layer, and that the protocol layer is sans-IO):
 //! - ground (files at the top): [`id`] ring ids and intervals · [`rng`] seeded named streams ·
-//!   [`prefetch`] cache hints (the one `unsafe` block) · [`bounds`] limits restored state must respect,
-//!   and how much input a message quotes · [`out`](mod@out) stdout and stderr that end quietly on a broken pipe.
-//! - [`protocol`] (sans-IO): [`protocol::peer`] addresses and peers · [`protocol::options`] the
-//!   node's own options · [`protocol::msg`] the node's vocabulary (messages, timers, effects, the list
-//!   arena) · [`protocol::node`] the Chord state machine · [`protocol::app`] the application layer
-//!   and the DHT.
+//!   [`time`] simulated µs and its conversions · [`prefetch`] cache hints (the one `unsafe` block)
+//!   · [`bounds`] limits restored state must respect, and how much input a message quotes ·
+//!   [`out`](mod@out) stdout and stderr that end quietly on a broken pipe.
+//! - [`protocol`] (sans-IO): [`protocol::peer`] addresses, peers and the list arena ·
+//!   [`protocol::options`] the node's options and parameters · [`protocol::msg`] the node's
+//!   vocabulary (messages, timers, effects, the handler's context) · [`protocol::node`] the Chord
+//!   state machine · [`protocol::app`] the application layer and the DHT.
 //! - [`scenario`]: the TOML schema, validation, the latency matrix, the memory estimate.
-//! - [`oracle`]: [`oracle::truth`] ground truth · [`oracle::checker`] the outside oracle (reads nodes
-//!   through [`oracle::checker::NodeView`]) · [`oracle::metrics`] counters · [`oracle::zave`] Zave's
-//!   properties, model and search.
-//! - [`sim`]: [`sim::engine`] the engine (membership changes, session churn, application and network
-//!   glue, the observer hook) · [`sim::queue`] the event queue · [`sim::net`] latency, jitter, loss,
-//!   partitions.
+//! - [`oracle`]: [`oracle::truth`] ground truth · [`oracle::checker`] the outside oracle (reads
+//!   nodes through [`oracle::checker::NodeView`]) · [`oracle::metrics`] counters · [`oracle::zave`]
+//!   Zave's properties, model and search.
+//! - [`sim`]: [`sim::engine`] the engine (run control and the observer hook, saved state,
+//!   membership changes, session churn, application and network glue) · [`sim::queue`] the event
+//!   queue · [`sim::net`] latency, jitter, loss, partitions.
 //! - [`output`]: [`output::report`] the JSON report and verdict · [`output::csv`] tables ·
 //!   [`output::trace`] observers and the state trace · [`output::plot`] SVG plots ·
 //!   [`output::outdir`] output folders checked before a run · [`output::progress`] the progress
-//!   display, the wall-clock reader · [`output::invocation`] how the user called chordsim (for repro
-//!   lines) · [`output::stats`] statistics across seeds.
-//! - [`tools`]: [`tools::run`] driving a run · [`tools::determinism`] two runs compared event by event
-//!   · [`tools::replay`] rerunning a report · [`tools::diagnose`] the failure class and causal slice
-//!   of a failed run · [`tools::checkpoint`] save and resume · [`tools::shell`] an interactive prompt
-//!   over one simulation · [`tools::sweep`] many seeds on all cores (summaries, shards, merge and its
-//!   checks) · [`tools::swarm`] scenario variants · [`tools::paper`] the papers' experiments.
+//!   display, the wall-clock reader · [`output::invocation`] how the user called chordsim (for
+//!   repro lines) · [`output::stats`] statistics across seeds.
+//! - [`tools`]: [`tools::run`] driving a run · [`tools::determinism`] two runs compared event by
+//!   event · [`tools::replay`] rerunning a report · [`tools::diagnose`] the failure class and
+//!   causal slice of a failed run · [`tools::checkpoint`] save and resume · [`tools::shell`] an
+//!   interactive prompt over one simulation · [`tools::sweep`] many seeds on all cores (summaries,
+//!   shards, merge and its checks) · [`tools::swarm`] scenario variants · [`tools::paper`] the
+//!   papers' experiments.
 //! - the binary (`main.rs`, `cli.rs`, `cli/`): parses, dispatches and prints.
 //!
 //! Running a scenario from code:
@@ -67,6 +70,7 @@ pub mod id;
 pub mod out;
 pub mod prefetch;
 pub mod rng;
+pub mod time;
 
 pub mod oracle;
 pub mod output;

@@ -267,7 +267,7 @@ fn run(args: RunArgs) -> u8 {
         Err(e) => return fail(e),
     };
     if let Some(s) = args.seed {
-        sc.seed = s;
+        sc.reseed(s);
     }
     let reach = swarm_reach(args.swarm, args.swarm_outside);
     let repro = repro_line(&path, sc.seed, reach);

@@ -4,7 +4,9 @@
 //! imports `rand`; the sampling arithmetic is our own (Lemire's multiply-and-reject for ranges, 53-bit
 //! floats, `libm` for logarithms and powers) so a `rand` upgrade or another platform's libm cannot change
 //! a run. Each stream is `ChaCha8Rng::seed_from_u64(seed)` with its own `set_stream`, so extra draws on
-//! one stream (say, the network's) never shift another (say, the churn schedule).
+//! one stream (say, the network's) never shift another (say, the churn schedule). Streams are created
+//! in one place: [`SimRng::new`] gives a run all eight of its streams and [`SimRng::swarm`] a sweep's
+//! variant stream; [`Rng`] has no public constructor besides a checkpoint's [`Rng::at_position`].
 //! Never: `thread_rng`, `StdRng`, `rand::random`, or a stream shared between two concerns.
 
 use rand::{RngCore, SeedableRng};
@@ -38,7 +40,7 @@ pub enum Stream {
 pub struct Rng(ChaCha8Rng);
 
 impl Rng {
-    pub fn new(seed: u64, stream: Stream) -> Self {
+    fn new(seed: u64, stream: Stream) -> Self {
         let mut r = ChaCha8Rng::seed_from_u64(seed);
         r.set_stream(stream as u64);
         Rng(r)
@@ -183,16 +185,14 @@ pub struct SimRng {
     pub workload: Rng,
     pub check: Rng,
     pub node: Rng,
+    pub coords: Rng,
+    pub partition: Rng,
 }
 
 impl SimRng {
-    /// Whether every stream is the one `SimRng::new` seeds for the same seed (positions may differ):
-    /// a checkpoint's streams against its header's seed.
-    pub fn same_streams(&self, other: &SimRng) -> bool {
-        let key = |r: &SimRng| [&r.ids, &r.net, &r.churn, &r.workload, &r.check, &r.node].map(Rng::identity);
-        key(self) == key(other)
-    }
-
+    /// Every stream of a run of `seed`, at its start. This and [`SimRng::swarm`] are the only places
+    /// a stream is created.
+    #[must_use]
     pub fn new(seed: u64) -> Self {
         SimRng {
             ids: Rng::new(seed, Stream::Ids),
@@ -201,7 +201,26 @@ impl SimRng {
             workload: Rng::new(seed, Stream::Workload),
             check: Rng::new(seed, Stream::Check),
             node: Rng::new(seed, Stream::Node),
+            coords: Rng::new(seed, Stream::Coords),
+            partition: Rng::new(seed, Stream::Partition),
         }
+    }
+
+    /// The `swarm` stream of `seed`: a sweep draws a scenario variant from it before the run, so it is
+    /// not part of a run's state.
+    #[must_use]
+    pub fn swarm(seed: u64) -> Rng {
+        Rng::new(seed, Stream::Swarm)
+    }
+
+    /// Whether every stream is the one `SimRng::new` seeds for the same seed (positions may differ):
+    /// a checkpoint's streams against its header's seed.
+    #[must_use]
+    pub fn same_streams(&self, other: &SimRng) -> bool {
+        let key = |r: &SimRng| {
+            [&r.ids, &r.net, &r.churn, &r.workload, &r.check, &r.node, &r.coords, &r.partition].map(Rng::identity)
+        };
+        key(self) == key(other)
     }
 }
 

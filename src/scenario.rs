@@ -8,6 +8,7 @@
 //! Never: panic on bad input, or silently replace a bad value by a default.
 
 use crate::id::IdSpace;
+use crate::time::Time;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -496,26 +497,33 @@ impl Scenario {
         IdSpace::new(self.id_bits)
     }
 
+    /// Sets the run's seed: the one place it is written after loading (the CLI's `--seed`, a sweep's
+    /// seed, a replay's or a checkpoint's recorded seed, the papers' experiments); every stream of the
+    /// run comes from it ([`crate::rng::SimRng::new`]).
+    pub fn reseed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     /// Length of a round (the stabilize interval) in µs.
     pub fn round_us(&self) -> u64 {
-        ms_to_us(self.protocol.stabilize_interval_ms)
+        Time::from_ms(self.protocol.stabilize_interval_ms).us()
     }
 
     pub fn duration_us(&self) -> u64 {
-        s_to_us(self.duration_s)
+        Time::from_s(self.duration_s).us()
     }
 
     /// Time of the last scheduled membership change (scripted event or end of a churn or session
     /// window), or of the last partition heal, in µs.
     pub fn last_change_us(&self) -> u64 {
-        let events = self.events.iter().map(|e| s_to_us(e.end_s()));
+        let events = self.events.iter().map(|e| Time::from_s(e.end_s()).us());
         let churn = self.workloads.iter().filter_map(|w| match w {
             Workload::Churn { end_s, join_per_s, crash_per_s, leave_per_s, .. }
                 if join_per_s + crash_per_s + leave_per_s > 0.0 =>
             {
-                Some(s_to_us(*end_s))
+                Some(Time::from_s(*end_s).us())
             }
-            Workload::Sessions { end_s, population, .. } if *population > 0 => Some(s_to_us(*end_s)),
+            Workload::Sessions { end_s, population, .. } if *population > 0 => Some(Time::from_s(*end_s).us()),
             _ => None,
         });
         events.chain(churn).max().unwrap_or(0)
@@ -544,7 +552,7 @@ impl Scenario {
             Latency::Uniform { max_ms, .. } => *max_ms,
             Latency::Exponential { .. } => return false,
             Latency::Euclidean { dims, side_ms } => side_ms * (*dims as f64).sqrt(),
-            Latency::Matrix { data: Some(m), .. } => m.max() as f64 / 1e3,
+            Latency::Matrix { data: Some(m), .. } => Time(m.max()).as_ms_f64(),
             Latency::Matrix { data: None, .. } => return false,
         };
         let max_ms = max_ms * (1.0 + self.net.jitter_fraction) + self.net.jitter_ms;
@@ -583,14 +591,4 @@ impl Scenario {
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_else(|e| format!("# cannot serialize scenario: {e}\n"))
     }
-}
-
-/// Seconds → integer µs (rounded to nearest).
-pub fn s_to_us(s: f64) -> u64 {
-    (s * 1e6).round() as u64
-}
-
-/// Milliseconds → integer µs (rounded to nearest).
-pub fn ms_to_us(ms: f64) -> u64 {
-    (ms * 1e3).round() as u64
 }

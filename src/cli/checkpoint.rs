@@ -10,8 +10,9 @@
 use crate::{DiagArgs, REPRO, ShowArgs, fail};
 use chordsim::output::progress::{self, RunProgress, Stopwatch};
 use chordsim::output::report::{self, Report, VERSION};
-use chordsim::scenario::{Scenario, s_to_us};
+use chordsim::scenario::Scenario;
 use chordsim::sim::engine::Sim;
+use chordsim::time::Time;
 use chordsim::tools::checkpoint;
 use chordsim::tools::run::Run;
 use chordsim::{errln, out, outln};
@@ -116,7 +117,7 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
     if diag.check_determinism || diag.trace.is_some() {
         return Err("--check-determinism and --trace cannot be combined with --checkpoint-at-s".into());
     }
-    let at_us = s_to_us(plan.at_s);
+    let at_us = Time::from_s(plan.at_s).us();
     if at_us >= sc.duration_us() {
         return Err(format!(
             "--checkpoint-at-s {}: must be before the end of the run (duration_s = {})",
@@ -130,7 +131,7 @@ pub fn execute(sc: Scenario, show: &ShowArgs, diag: &DiagArgs, plan: &Plan) -> R
         let bytes = checkpoint::save(sim, &path)?;
         errln!(
             "checkpoint: t = {} s, {} events, {} nodes: {:.1} MB written to {} in {:.2} s",
-            sim.now() as f64 / 1e6,
+            Time(sim.now()).as_secs_f64(),
             sim.events(),
             sim.nodes().len(),
             bytes as f64 / 1e6,
@@ -175,7 +176,7 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         "chordsim {VERSION}: resuming {file}: scenario {}, seed {}, from t = {} s ({} events, {} nodes; loaded in {:.2} s)",
         h.scenario.name,
         h.seed,
-        h.at_us as f64 / 1e6,
+        Time(h.at_us).as_secs_f64(),
         h.events,
         h.nodes,
         clock.secs()

@@ -23,7 +23,7 @@ pub fn shell_cmd(args: ShellArgs) -> u8 {
         },
         None => (Shell::default_scenario(None), "built-in ring".to_string()),
     };
-    sc.seed = args.seed.unwrap_or(sc.seed);
+    sc.reseed(args.seed.unwrap_or(sc.seed));
     if let Err(e) = chordsim::scenario::memory::check_before_run(&sc, &file, args.mem_limit, 1) {
         return fail(e);
     }

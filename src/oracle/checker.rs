@@ -11,10 +11,12 @@
 use crate::id::{Id, IdSpace};
 use crate::oracle::metrics::{Hist, round6};
 pub use crate::oracle::truth::Truth;
-use crate::protocol::msg::{Addr, Params, Peer};
+use crate::protocol::msg::{Addr, Peer};
 use crate::protocol::node::{Node, Route};
+use crate::protocol::options::Params;
 use crate::rng::Rng;
 use crate::scenario::{Expect, Scenario};
+use crate::time::Time;
 use serde::Serialize;
 
 /// How a workload lookup ended, judged against the truth when it completed.
@@ -223,7 +225,7 @@ impl Checker {
             guarded: sc.guard_crashes(),
             dht: sc.dht.enabled.then(DhtTruth::default),
             assumption_broken: false,
-            warmup_us: crate::scenario::s_to_us(sc.check.warmup_s),
+            warmup_us: Time::from_s(sc.check.warmup_s).us(),
             warmup_started: 0,
             summarise_probes: true,
             partitions: split::windows(sc),
@@ -361,7 +363,7 @@ impl Checker {
             self.assumption_broken = false;
         }
         self.rounds.push(row);
-        self.last_safety = safety.map(|s| format!("round {k} (t = {:.3} s): {s}", now as f64 / 1e6));
+        self.last_safety = safety.map(|s| format!("round {k} (t = {:.3} s): {s}", Time(now).as_secs_f64()));
         if self.verdict_round.is_some() {
             if converged && self.converged_round.is_none() && now > self.quiet_start {
                 self.converged_round = Some(k);
@@ -415,7 +417,7 @@ impl Checker {
         let mean = |x: u64| if probes == 0 { 0.0 } else { round6(x as f64 / probes as f64) };
         let row = RoundRow {
             round: 0,
-            time_s: now as f64 / 1e6,
+            time_s: Time(now).as_secs_f64(),
             live: n,
             joined: truth.joined().len() as u64,
             checked,

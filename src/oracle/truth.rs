@@ -322,14 +322,14 @@ impl Truth {
     /// Node-seconds lived so far, up to `now`.
     pub fn node_seconds(&mut self, now: u64) -> f64 {
         self.tick(now);
-        self.node_us as f64 / 1e6
+        self.node_us as f64 / 1e6 // node-µs (u128), not a `Time`
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Stream;
+    use crate::rng::SimRng;
 
     /// A decoded address set is checked before use: an index out of step with its items, or an
     /// address beyond the slots (the 6 GB `resize` of a forged checkpoint), is refused.
@@ -367,7 +367,7 @@ mod tests {
         s.remove(Addr(4));
         assert_eq!(s.len(), 3);
         assert!(!s.contains(Addr(1)) && s.contains(Addr(3)));
-        let mut r = Rng::new(0, Stream::Check);
+        let mut r = SimRng::new(0).check;
         for _ in 0..20 {
             assert!(s.contains(s.pick(&mut r).unwrap()));
         }
@@ -394,13 +394,13 @@ mod tests {
 #[cfg(test)]
 mod index_tests {
     use super::*;
-    use crate::rng::{Rng, Stream};
+    use crate::rng::SimRng;
 
     /// The sorted copy answers exactly as the map, before and after membership changes.
     #[test]
     fn indexed_successor_matches_the_map() {
         let mut t = Truth::default();
-        let mut r = Rng::new(3, Stream::Check);
+        let mut r = SimRng::new(3).check;
         let peer = |x: u64| Peer { id: Id(x), addr: Addr(x as u32) };
         for _ in 0..200 {
             t.add(peer(r.below(1 << 16)), 0);
@@ -427,7 +427,7 @@ mod index_tests {
     /// Tiny rings, ids at both ends of the 64-bit space, and a lone node at id 0.
     #[test]
     fn index_edges_match_the_map() {
-        let mut r = Rng::new(5, Stream::Check);
+        let mut r = SimRng::new(5).check;
         for n in [1usize, 2, 3, 7, 40] {
             for full in [false, true] {
                 let mut t = Truth::default();

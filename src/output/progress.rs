@@ -6,6 +6,7 @@
 //! any file, so outputs stay byte-identical.
 //! Never: influence a run (it only receives numbers), or draw when stderr is not a terminal.
 
+use crate::time::Time;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -64,7 +65,7 @@ impl RunProgress {
     pub fn new(show: bool, duration_us: u64) -> RunProgress {
         let len = duration_us.div_ceil(1_000_000).max(1);
         let bar = show.then(|| bar(len, "{elapsed:>4} [{bar:20}] sim {msg}"));
-        RunProgress { bar, clock: Stopwatch::start(), duration_s: duration_us as f64 / 1e6 }
+        RunProgress { bar, clock: Stopwatch::start(), duration_s: Time(duration_us).as_secs_f64() }
     }
 
     /// After each round of simulated time.
@@ -74,7 +75,7 @@ impl RunProgress {
         b.set_position(now_us / 1_000_000);
         b.set_message(format!(
             "{:.1}/{:.1} s · {}events · {}events/s",
-            now_us as f64 / 1e6,
+            Time(now_us).as_secs_f64(),
             self.duration_s,
             si(events as f64),
             si(rate)

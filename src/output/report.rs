@@ -11,6 +11,7 @@ use crate::oracle::metrics::{Dist, round6};
 use crate::protocol::msg::MSG_KINDS;
 use crate::scenario::{Expect, Scenario};
 use crate::sim::engine::{Sim, Stop};
+use crate::time::Time;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -223,7 +224,7 @@ pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
         let why = format!(
             "limits.max_events = {} reached at t = {:.3} s",
             sim.sc().limits.max_events,
-            sim.now() as f64 / 1e6
+            Time(sim.now()).as_secs_f64()
         );
         return (Verdict::LimitHit, Some(why));
     }
@@ -350,7 +351,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             expected: sim.sc().expect,
             matches_expect: v.matches(sim.sc().expect),
             reason,
-            quiet_start_s: sim.sc().last_change_us() as f64 / 1e6,
+            quiet_start_s: Time(sim.sc().last_change_us()).as_secs_f64(),
             converged_round: c.converged_round,
             outside_assumptions: outside_assumptions(sim),
             decided_round: c.verdict_round,
@@ -363,7 +364,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             lookups_started: c.warmup_started,
         }),
         run: RunInfo {
-            sim_time_s: sim.now() as f64 / 1e6,
+            sim_time_s: Time(sim.now()).as_secs_f64(),
             events: sim.events(),
             rounds_checked: c.rounds.len() as u64,
             live_final: sim.truth().live() as u64,

@@ -1,4 +1,4 @@
-//! Watching a run event by event: observers on the simulator's [`Observer`] hook (`sim/engine/observe.rs`,
+//! Watching a run event by event: observers on the simulator's [`Observer`] hook (`sim/engine/control.rs`,
 //! re-exported here), the compact [`EventRecord`] of an event with its rolling 64-bit FNV-1a hash, and the state
 //! [`Tracer`] that writes one line per node state transition (`--trace FILE`).
 //!
@@ -12,7 +12,7 @@ use crate::sim::engine::{Ev, Sim};
 use std::any::Any;
 use std::io::Write;
 
-pub use crate::sim::engine::observe::{Observed, Observer};
+pub use crate::sim::engine::{Observed, Observer};
 
 /// No node for this event (scripted, churn, lookup arrival, round boundary).
 pub const NO_NODE: u32 = u32::MAX;

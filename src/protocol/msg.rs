@@ -1,21 +1,19 @@
 //! The node's vocabulary: peers, messages, timers and the effects a handler emits.
 //!
-//! Owns: [`Peer`], [`Msg`], [`Timer`], [`Effect`], the [`Lists`] arena that carries successor lists
-//! between nodes, and [`Ctx`], the only thing a node handler may touch besides its own state.
+//! Owns: [`Msg`], [`Timer`], [`Effect`] and [`Ctx`], the only thing a node handler may touch besides
+//! its own state (the peers and the list arena are `peer.rs`'s, the parameters `options.rs`').
 //! Invariant: every type that sits in the event queue is small and `Copy`; a successor list travels
 //! as a [`ListId`] into the arena, never as a `Vec` inside an event.
 //! Never: time, randomness or the queue live here; a `Ctx` only carries values the simulator chose.
 
-use crate::id::{Id, IdSpace};
+use crate::id::Id;
 
+use crate::protocol::options::Params;
 pub use crate::protocol::peer::{Addr, Peer};
+use crate::protocol::peer::{ListId, Lists};
 
 /// Request id, unique per node (wrapping counter).
 pub type ReqId = u32;
-
-/// Handle of a successor list in [`Lists`].
-#[derive(Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
-pub struct ListId(pub u32);
 
 /// Messages between nodes. `user` marks traffic caused by the lookup workload, so that maintenance
 /// traffic can be reported on its own.
@@ -220,116 +218,6 @@ pub enum Effect {
     JoinFailed,
     /// The node found its successor and is now part of the overlay.
     Joined,
-}
-
-/// Protocol parameters shared by all nodes of a run (resolved from the scenario).
-#[derive(Clone, Debug)]
-pub struct Params {
-    pub variant: crate::protocol::options::Variant,
-    pub space: IdSpace,
-    /// Successor-list length r.
-    pub r: usize,
-    pub stabilize_us: u64,
-    /// Each stabilize interval is drawn from `[(1-j)T, (1+j)T]`.
-    pub stabilize_jitter: f64,
-    pub fix_fingers_us: u64,
-    pub check_pred_us: u64,
-    pub rpc_timeout_us: u64,
-    /// A lookup gives up after this many steps (messages sent, counting retries).
-    pub lookup_max_steps: u16,
-    /// ToN'03 Sec. V-A: when a node's predecessor changes it tells the old predecessor the new one.
-    pub notify_old_predecessor: bool,
-    /// Pending RPCs per node; beyond this a new RPC is not sent and counted as dropped (limit).
-    pub max_pending: usize,
-    pub join_retry_us: u64,
-    /// Join and finger lookups ping the owner before adopting it (a named deviation; see `Protocol`).
-    pub ping_owner: bool,
-    /// A node with an all-dead successor list falls back to its nearest finger (a named deviation).
-    pub successor_fallback: bool,
-    /// A ton03 joiner fetches its new successor's list before it counts as joined (see `Protocol`).
-    pub join_fetches_list: bool,
-    pub finger_refresh: crate::protocol::options::FingerRefresh,
-    /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
-    pub lookup_retries: bool,
-    pub stabilize_on_join: bool,
-    /// `maintenance = "joint"`: run fix_fingers every `.0`-th and check_predecessor every `.1`-th
-    /// stabilize tick of the one maintenance timer; `None`: three separate timers.
-    pub joint: Option<(u32, u32)>,
-    /// Workload and application lookups are recursive (`node/recursive.rs`), not iterative.
-    pub recursive: bool,
-    /// Proximity neighbour selection: candidates per finger, the finger included (≤ 1: off).
-    pub finger_alternates: usize,
-}
-
-/// Successor lists in flight, each with the node that sent it. Slots are recycled, so steady state
-/// allocates nothing.
-#[derive(Default, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Lists {
-    slots: Vec<Vec<Peer>>,
-    owners: Vec<Option<Peer>>,
-    used: Vec<bool>,
-    free: Vec<u32>,
-}
-
-impl Lists {
-    pub fn alloc(&mut self, peers: &[Peer]) -> ListId {
-        self.alloc_from(None, peers)
-    }
-
-    /// A list sent by `owner` (its own successor list).
-    pub fn alloc_from(&mut self, owner: Option<Peer>, peers: &[Peer]) -> ListId {
-        if let Some(i) = self.free.pop() {
-            let v = &mut self.slots[i as usize];
-            v.clear();
-            v.extend_from_slice(peers);
-            self.owners[i as usize] = owner;
-            self.used[i as usize] = true;
-            ListId(i)
-        } else {
-            self.slots.push(peers.to_vec());
-            self.owners.push(owner);
-            self.used.push(true);
-            ListId(self.slots.len() as u32 - 1)
-        }
-    }
-
-    /// Every list in flight with its sender, in slot order.
-    pub fn in_flight(&self) -> impl Iterator<Item = (Option<Peer>, &[Peer])> {
-        self.slots.iter().zip(&self.owners).zip(&self.used).filter(|(_, u)| **u).map(|((l, o), _)| (*o, l.as_slice()))
-    }
-
-    pub fn get(&self, id: ListId) -> &[Peer] {
-        &self.slots[id.0 as usize]
-    }
-
-    pub fn release(&mut self, id: ListId) {
-        self.used[id.0 as usize] = false;
-        self.free.push(id.0);
-    }
-
-    /// Read back from a checkpoint: the arena's columns agree, the free slots are the unused ones, and
-    /// `refs`, the lists the messages in flight carry, are in use and each carried once.
-    pub fn check_restored(&self, refs: &mut [u32]) -> Result<(), String> {
-        let n = self.slots.len();
-        if self.owners.len() != n || self.used.len() != n {
-            return Err(format!("list arena: {n} lists, {} owners, {} flags", self.owners.len(), self.used.len()));
-        }
-        crate::bounds::check_arena("successor list", n, &self.free, refs)?;
-        if self.free.len() + self.used.iter().filter(|&&u| u).count() != n
-            || self.free.iter().any(|&f| self.used[f as usize])
-        {
-            return Err("list arena: the free lists are not the unused ones".into());
-        }
-        if let Some(r) = refs.iter().find(|&&r| !self.used[r as usize]) {
-            return Err(format!("successor list {r} is carried by a message but unused"));
-        }
-        Ok(())
-    }
-
-    /// Lists currently allocated (for leak checks in tests).
-    pub fn live(&self) -> usize {
-        self.slots.len() - self.free.len()
-    }
 }
 
 /// What a handler gets from the simulator: the time, the parameters, entropy for timer jitter, the

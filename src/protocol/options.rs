@@ -1,10 +1,13 @@
-//! The options a node itself reads, as the scenario's `[protocol]` section spells them: which Chord
-//! ([`Variant`]) and how fingers are refreshed ([`FingerRefresh`]).
+//! What a node is configured with: the options the scenario's `[protocol]` section spells — which
+//! Chord ([`Variant`]) and how fingers are refreshed ([`FingerRefresh`]) — and the resolved
+//! [`Params`] every node of a run shares (intervals in µs, list length, the named deviations).
 //!
-//! Owns: these enums and their serde names. They sit in the protocol layer, below the scenario (which
-//! re-exports them), so that `node/` and `msg.rs` need nothing from the scenario's schema.
-//! Never: depend on anything but serde.
+//! Owns: these types and the enums' serde names. They sit in the protocol layer, below the scenario
+//! (which re-exports the enums and resolves `Params`), so that `node/` and `msg.rs` need nothing from
+//! the scenario's schema.
+//! Never: depend on anything but the id space and serde.
 
+use crate::id::IdSpace;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -41,4 +44,43 @@ impl FingerRefresh {
     pub fn uses_fix_fingers_timer(self) -> bool {
         matches!(self, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick)
     }
+}
+
+/// Protocol parameters shared by all nodes of a run (resolved from the scenario).
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub variant: Variant,
+    pub space: IdSpace,
+    /// Successor-list length r.
+    pub r: usize,
+    pub stabilize_us: u64,
+    /// Each stabilize interval is drawn from `[(1-j)T, (1+j)T]`.
+    pub stabilize_jitter: f64,
+    pub fix_fingers_us: u64,
+    pub check_pred_us: u64,
+    pub rpc_timeout_us: u64,
+    /// A lookup gives up after this many steps (messages sent, counting retries).
+    pub lookup_max_steps: u16,
+    /// ToN'03 Sec. V-A: when a node's predecessor changes it tells the old predecessor the new one.
+    pub notify_old_predecessor: bool,
+    /// Pending RPCs per node; beyond this a new RPC is not sent and counted as dropped (limit).
+    pub max_pending: usize,
+    pub join_retry_us: u64,
+    /// Join and finger lookups ping the owner before adopting it (a named deviation; see `Protocol`).
+    pub ping_owner: bool,
+    /// A node with an all-dead successor list falls back to its nearest finger (a named deviation).
+    pub successor_fallback: bool,
+    /// A ton03 joiner fetches its new successor's list before it counts as joined (see `Protocol`).
+    pub join_fetches_list: bool,
+    pub finger_refresh: FingerRefresh,
+    /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
+    pub lookup_retries: bool,
+    pub stabilize_on_join: bool,
+    /// `maintenance = "joint"`: run fix_fingers every `.0`-th and check_predecessor every `.1`-th
+    /// stabilize tick of the one maintenance timer; `None`: three separate timers.
+    pub joint: Option<(u32, u32)>,
+    /// Workload and application lookups are recursive (`node/recursive.rs`), not iterative.
+    pub recursive: bool,
+    /// Proximity neighbour selection: candidates per finger, the finger included (≤ 1: off).
+    pub finger_alternates: usize,
 }

@@ -7,6 +7,7 @@
 use crate::scenario::{
     Event, Expect, Latency, Lifetime, NodeRef, Popularity, Scenario, ScenarioError, StartMode, Variant, Workload,
 };
+use crate::time::Time;
 
 /// Collects every problem found, so the user fixes them all in one go.
 pub struct Validator<'a> {
@@ -174,7 +175,7 @@ impl<'a> Validator<'a> {
     /// intervals must be whole multiples of the stabilize interval (in microseconds) — where they are
     /// used: not fix_fingers' under a per-stabilize finger refresh, not check_predecessor's for `zave`.
     fn joint_intervals(&mut self, p: &crate::scenario::Protocol) {
-        let stab = crate::scenario::ms_to_us(p.stabilize_interval_ms).max(1);
+        let stab = Time::from_ms(p.stabilize_interval_ms).us().max(1);
         let fix_used = p.finger_refresh.uses_fix_fingers_timer();
         let check_used = p.variant != Variant::Zave;
         let used = [
@@ -182,7 +183,7 @@ impl<'a> Validator<'a> {
             ("protocol.check_predecessor_interval_ms", p.check_predecessor_interval_ms, check_used),
         ];
         for (key, ms) in used.into_iter().filter(|u| u.2).map(|(k, ms, _)| (k, ms)) {
-            let us = crate::scenario::ms_to_us(ms);
+            let us = Time::from_ms(ms).us();
             if us < stab || !us.is_multiple_of(stab) {
                 let msg = format!(
                     "{ms} ms: with maintenance = \"joint\" it must be a whole multiple (1, 2, 3, …) of \
@@ -424,9 +425,9 @@ impl<'a> Validator<'a> {
                 "only {} full rounds remain after the last membership change at {:.3} s; check.quiet_rounds_max = {} \
                  needs duration_s >= {:.3} (or set expect = \"no_check\")",
                 room / round,
-                last as f64 / 1e6,
+                Time(last).as_secs_f64(),
                 s.check.quiet_rounds_max,
-                (last + need) as f64 / 1e6
+                Time(last + need).as_secs_f64()
             );
             self.err("duration_s", msg);
         }

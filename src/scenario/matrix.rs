@@ -7,6 +7,7 @@
 //! Never: draw randomness or know about hosts (the network maps hosts to rows, `net.rs`).
 
 use super::{Latency, MatrixValues, Scenario};
+use crate::time::Time;
 use std::path::Path;
 
 /// A measured delay matrix (King / PlanetLab style), stored as one-way µs.
@@ -41,7 +42,7 @@ impl Matrix {
                         c + 1
                     ));
                 }
-                row.push((v / div * 1e3).round() as u64);
+                row.push(Time::from_ms(v / div).us());
             }
             rows.push((i + 1, row));
         }
@@ -129,7 +130,7 @@ mod tests {
 
     #[test]
     fn a_matrix_written_out_reads_back_to_the_same_delays() {
-        let mut r = crate::rng::Rng::new(5, crate::rng::Stream::Coords);
+        let mut r = crate::rng::SimRng::new(5).coords;
         for values in [MatrixValues::Rtt, MatrixValues::OneWay] {
             let us: Vec<u64> = (0..49).map(|_| r.below(5_000_000_000)).collect();
             let m = Matrix::from_parts(7, us).expect("7×7");

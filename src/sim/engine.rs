@@ -8,22 +8,24 @@
 
 use crate::oracle::checker::{Checker, Truth};
 use crate::oracle::metrics::Metrics;
-use crate::protocol::msg::{Addr, Ctx, Effect, Lists, Msg, Params, Peer, Timer};
+use crate::protocol::msg::{Addr, Ctx, Effect, Msg, Peer, Timer};
 use crate::protocol::node::Node;
+use crate::protocol::options::Params;
+use crate::protocol::peer::Lists;
 use crate::rng::SimRng;
-use crate::scenario::{Scenario, ms_to_us};
+use crate::scenario::Scenario;
 use crate::sim::net::Network;
-use observe::{Observed, Observer};
+use crate::time::Time;
 
 pub mod apps;
 pub mod churn;
 pub mod hosts;
-pub mod observe;
 pub mod session;
 pub mod state;
 
 mod control;
 use crate::sim::queue::EventQueue;
+pub use control::{Observed, Observer};
 
 /// The wall clock the engine times the checker with (`Sim::check_secs`), if the program installed one
 /// ([`set_wall_clock`]): the CLI does, for `--timing`; tests, sweeps and library callers do not, and
@@ -194,15 +196,15 @@ impl Sim {
             variant: p.variant,
             space,
             r: p.successor_list_len as usize,
-            stabilize_us: ms_to_us(p.stabilize_interval_ms).max(1),
+            stabilize_us: Time::from_ms(p.stabilize_interval_ms).us().max(1),
             stabilize_jitter: p.stabilize_jitter,
-            fix_fingers_us: ms_to_us(p.fix_fingers_interval_ms).max(1),
-            check_pred_us: ms_to_us(p.check_predecessor_interval_ms).max(1),
-            rpc_timeout_us: ms_to_us(sc.net.rpc_timeout_ms).max(1),
+            fix_fingers_us: Time::from_ms(p.fix_fingers_interval_ms).us().max(1),
+            check_pred_us: Time::from_ms(p.check_predecessor_interval_ms).us().max(1),
+            rpc_timeout_us: Time::from_ms(sc.net.rpc_timeout_ms).us().max(1),
             lookup_max_steps: p.lookup_max_steps.min(u16::MAX as u32) as u16,
             notify_old_predecessor: p.notify_old_predecessor,
             max_pending: p.max_pending_rpcs as usize,
-            join_retry_us: ms_to_us(p.join_retry_ms).max(1),
+            join_retry_us: Time::from_ms(p.join_retry_ms).us().max(1),
             ping_owner: p.ping_owner,
             successor_fallback: p.successor_fallback,
             join_fetches_list: p.join_fetches_list,
@@ -210,8 +212,8 @@ impl Sim {
             lookup_retries: p.lookup_retries,
             stabilize_on_join: p.stabilize_on_join,
             joint: (p.maintenance == crate::scenario::Maintenance::Joint).then(|| {
-                let stab = ms_to_us(p.stabilize_interval_ms).max(1);
-                let every = |ms| (ms_to_us(ms) / stab).clamp(1, u32::MAX as u64) as u32;
+                let stab = Time::from_ms(p.stabilize_interval_ms).us().max(1);
+                let every = |ms| (Time::from_ms(ms).us() / stab).clamp(1, u32::MAX as u64) as u32;
                 (every(p.fix_fingers_interval_ms), every(p.check_predecessor_interval_ms))
             }),
             recursive: p.lookup_style == crate::scenario::LookupStyle::Recursive,
@@ -220,7 +222,7 @@ impl Sim {
         let mut script = sc.events.clone();
         script.sort_by(|a, b| a.at_s().total_cmp(&b.at_s()));
         let mut sim = Sim {
-            net: Network::from_scenario(&sc.net, sc.seed)?,
+            net: Network::from_scenario(&sc.net)?,
             rng: SimRng::new(sc.seed),
             checker: Checker::new(&sc),
             metrics: Metrics::default(),
@@ -346,7 +348,7 @@ impl Sim {
         }
         let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
         let (ha, hb) = (self.host(a), self.host(to.addr));
-        match self.net.transit(&mut self.rng.net, self.now, ha, hb).filter(|_| !cut) {
+        match self.net.transit(&mut self.rng, self.now, ha, hb).filter(|_| !cut) {
             Some(d) => {
                 let from = self.nodes[a.0 as usize].node.me();
                 self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });

@@ -11,10 +11,11 @@
 //! Never: look at message contents or node state; deliver to or from a crashed node (the simulator
 //! drops those at delivery time); allocate per message (coordinates grow only when a new host appears).
 
-use crate::rng::{Rng, Stream};
+use crate::rng::{Rng, SimRng};
 #[cfg(test)]
 use crate::scenario::MatrixValues;
 use crate::scenario::{Latency, Matrix, Net};
+use crate::time::Time;
 use std::sync::Arc;
 
 /// Latency distribution in µs.
@@ -63,18 +64,16 @@ pub struct Network {
     pub jitter_us: u64,
     /// Uniform `[0, jitter_fraction × delay]` added to every message (0: off, nothing drawn).
     pub jitter_fraction: f64,
-    /// Host coordinates (`dims` per host, µs), drawn in host order from `coords_rng`.
+    /// Host coordinates (`dims` per host, µs), drawn in host order from the run's `coords` stream.
     coords: Vec<f64>,
-    coords_rng: Rng,
-    partition_rng: Rng,
     cuts: Vec<Cut>,
 }
 
 impl Network {
     /// The network of a scenario. Fails only for a matrix that was never loaded (a scenario built in
     /// memory, or one replayed from a report: the matrix file is not embedded in reports).
-    pub fn from_scenario(n: &Net, seed: u64) -> Result<Self, String> {
-        let us = crate::scenario::ms_to_us;
+    pub fn from_scenario(n: &Net) -> Result<Self, String> {
+        let us = |ms: f64| Time::from_ms(ms).us();
         let latency = match &n.latency {
             Latency::Constant { ms } => LatencyModel::Constant(us(*ms)),
             Latency::Uniform { min_ms, max_ms } => LatencyModel::Uniform { min: us(*min_ms), max: us(*max_ms) },
@@ -96,15 +95,13 @@ impl Network {
             jitter_us: us(n.jitter_ms),
             jitter_fraction: n.jitter_fraction,
             coords: Vec::new(),
-            coords_rng: Rng::new(seed, Stream::Coords),
-            partition_rng: Rng::new(seed, Stream::Partition),
             cuts: Vec::new(),
         })
     }
 
     /// A network with a distribution latency and loss only (tests).
     pub fn simple(latency: LatencyModel, loss_ratio: f64) -> Self {
-        let mut net = Network::from_scenario(&Net::default(), 0).expect("default net");
+        let mut net = Network::from_scenario(&Net::default()).expect("default net");
         net.latency = latency;
         net.loss_ratio = loss_ratio;
         net
@@ -112,35 +109,36 @@ impl Network {
 
     /// `None` if the message from host `a` to host `b` is lost (cut by a partition, or drawn lost),
     /// else its delay in µs. Loss is drawn only when the loss ratio is positive, so a lossless run's
-    /// latency draws do not depend on it.
-    pub fn transit(&mut self, rng: &mut Rng, now: u64, a: u32, b: u32) -> Option<u64> {
+    /// latency draws do not depend on it. Draws come from the run's `net` stream (and `coords`, for a
+    /// host's first Euclidean coordinates).
+    pub fn transit(&mut self, rng: &mut SimRng, now: u64, a: u32, b: u32) -> Option<u64> {
         if !self.cuts.is_empty() && self.is_cut(now, a, b) {
             return None;
         }
-        if self.loss_ratio > 0.0 && rng.chance(self.loss_ratio) {
+        if self.loss_ratio > 0.0 && rng.net.chance(self.loss_ratio) {
             return None;
         }
         let base = self.delay(rng, a, b);
-        Some(base + self.jitter(rng, base))
+        Some(base + self.jitter(&mut rng.net, base))
     }
 
     /// The delay before jitter: a draw from the distribution, or the pair's fixed delay.
-    pub fn delay(&mut self, rng: &mut Rng, a: u32, b: u32) -> u64 {
+    pub fn delay(&mut self, rng: &mut SimRng, a: u32, b: u32) -> u64 {
         match self.latency {
             LatencyModel::Constant(d) => d,
-            LatencyModel::Uniform { min, max } => rng.range_inclusive(min, max),
-            LatencyModel::Exponential { mean } => rng.exponential(mean).round() as u64,
-            LatencyModel::Euclidean { .. } | LatencyModel::Matrix(_) => self.pair_delay(a, b).unwrap_or(0),
+            LatencyModel::Uniform { min, max } => rng.net.range_inclusive(min, max),
+            LatencyModel::Exponential { mean } => rng.net.exponential(mean).round() as u64,
+            LatencyModel::Euclidean { .. } | LatencyModel::Matrix(_) => self.pair_delay(rng, a, b).unwrap_or(0),
         }
     }
 
     /// The fixed one-way delay between two hosts under a per-pair model (`None` for distributions).
-    pub fn pair_delay(&mut self, a: u32, b: u32) -> Option<u64> {
+    pub fn pair_delay(&mut self, rng: &mut SimRng, a: u32, b: u32) -> Option<u64> {
         match &self.latency {
             LatencyModel::Matrix(m) => Some(m.get(a as usize, b as usize)),
             LatencyModel::Euclidean { dims, .. } => {
                 let d = *dims;
-                self.ensure_coords(a.max(b) as usize);
+                self.ensure_coords(&mut rng.coords, a.max(b) as usize);
                 let (x, y) = (&self.coords[a as usize * d..][..d], &self.coords[b as usize * d..][..d]);
                 let sq: f64 = x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum();
                 Some(libm::round(libm::sqrt(sq)) as u64)
@@ -151,10 +149,10 @@ impl Network {
 
     /// Draws coordinates for every host up to `h`, in host order (so a host's coordinate is the same
     /// whenever it is first needed: the stream is the network's own).
-    fn ensure_coords(&mut self, h: usize) {
+    fn ensure_coords(&mut self, coords: &mut Rng, h: usize) {
         let LatencyModel::Euclidean { dims, side } = self.latency else { return };
         while self.coords.len() < (h + 1) * dims {
-            let u = self.coords_rng.unit();
+            let u = coords.unit();
             self.coords.push(u * side);
         }
     }
@@ -185,12 +183,12 @@ impl Network {
 
     /// Starts a partition until `until`: `round(fraction × live)` of the live hosts (drawn from the
     /// partition stream) on one side, the rest on the other.
-    pub fn start_partition(&mut self, until: u64, fraction: f64, live_hosts: &[u32]) {
+    pub fn start_partition(&mut self, rng: &mut SimRng, until: u64, fraction: f64, live_hosts: &[u32]) {
         let mut pool = live_hosts.to_vec();
         pool.sort_unstable();
         let k = ((fraction * pool.len() as f64).round() as usize).min(pool.len());
         for i in 0..k {
-            let j = i + self.partition_rng.below((pool.len() - i) as u64) as usize;
+            let j = i + rng.partition.below((pool.len() - i) as u64) as usize;
             pool.swap(i, j);
         }
         let top = live_hosts.iter().copied().max().map_or(0, |h| h as usize + 1);
@@ -209,13 +207,10 @@ impl Network {
     }
 
     /// A network read back from a checkpoint, against `fresh`, the one the run's scenario builds: the
-    /// same loss and jitter settings and random streams, and coordinates as `ensure_coords` draws them
+    /// same loss and jitter settings, and coordinates as `ensure_coords` draws them
     /// (whole points, each within the square).
     pub fn check_restored(&self, fresh: &Network) -> Result<(), String> {
-        let settings = |n: &Network| {
-            let streams = (n.coords_rng.identity(), n.partition_rng.identity());
-            (n.loss_ratio.to_bits(), n.jitter_us, n.jitter_fraction.to_bits(), streams)
-        };
+        let settings = |n: &Network| (n.loss_ratio.to_bits(), n.jitter_us, n.jitter_fraction.to_bits());
         if settings(self) != settings(fresh) {
             return Err("network: its settings are not those of the checkpoint's scenario".into());
         }
@@ -244,7 +239,7 @@ mod tests {
 
     #[test]
     fn constant_and_uniform() {
-        let mut r = Rng::new(0, Stream::Net);
+        let mut r = SimRng::new(0);
         let mut c = Network::simple(LatencyModel::Constant(50), 0.0);
         assert_eq!(c.transit(&mut r, 0, 0, 1), Some(50));
         let mut u = Network::simple(LatencyModel::Uniform { min: 10, max: 20 }, 0.0);
@@ -257,7 +252,7 @@ mod tests {
 
     #[test]
     fn loss_ratio_is_respected() {
-        let mut r = Rng::new(0, Stream::Net);
+        let mut r = SimRng::new(0);
         let mut n = Network::simple(LatencyModel::Exponential { mean: 50_000.0 }, 0.25);
         let lost = (0..10_000).filter(|_| n.transit(&mut r, 0, 0, 1).is_none()).count();
         assert!((2300..2700).contains(&lost), "{lost}");
@@ -266,26 +261,27 @@ mod tests {
     #[test]
     fn euclidean_is_symmetric_bounded_and_stable() {
         let mut n = Network::simple(LatencyModel::Euclidean { dims: 2, side: 200_000.0 }, 0.0);
-        let d01 = n.pair_delay(0, 1).unwrap();
-        assert_eq!(n.pair_delay(1, 0), Some(d01));
-        assert_eq!(n.pair_delay(3, 3), Some(0));
+        let r = &mut SimRng::new(0);
+        let d01 = n.pair_delay(r, 0, 1).unwrap();
+        assert_eq!(n.pair_delay(r, 1, 0), Some(d01));
+        assert_eq!(n.pair_delay(r, 3, 3), Some(0));
         for a in 0..20 {
             for b in 0..20 {
-                assert!(n.pair_delay(a, b).unwrap() <= 282_843);
+                assert!(n.pair_delay(r, a, b).unwrap() <= 282_843);
             }
         }
         // Coordinates do not depend on the order in which hosts are first needed.
         let mut m = Network::simple(LatencyModel::Euclidean { dims: 2, side: 200_000.0 }, 0.0);
-        assert_eq!(m.pair_delay(19, 7), n.pair_delay(19, 7));
+        assert_eq!(m.pair_delay(&mut SimRng::new(0), 19, 7), n.pair_delay(r, 19, 7));
         assert_eq!(n.max_round_trip_us(), Some(2 * 282_843));
     }
 
     #[test]
     fn jitter_is_bounded_and_only_drawn_when_on() {
         let mut n = Network::simple(LatencyModel::Constant(1000), 0.0);
-        let (mut r1, mut r2) = (Rng::new(1, Stream::Net), Rng::new(1, Stream::Net));
+        let (mut r1, mut r2) = (SimRng::new(1), SimRng::new(1));
         n.transit(&mut r1, 0, 0, 1);
-        assert_eq!(r1.next_u64(), r2.next_u64(), "no jitter, no draw");
+        assert_eq!(r1.net.next_u64(), r2.net.next_u64(), "no jitter, no draw");
         n.jitter_us = 100;
         n.jitter_fraction = 0.5;
         let ds: Vec<u64> = (0..500).map(|_| n.transit(&mut r1, 0, 0, 1).unwrap()).collect();
@@ -301,15 +297,15 @@ mod tests {
         let one = Matrix::parse("0 4\n4 0\n", "m.txt", MatrixValues::OneWay).unwrap();
         assert_eq!(one.get(0, 1), 4000);
         let mut n = Network::simple(LatencyModel::Matrix(Arc::new(m)), 0.0);
-        assert_eq!(n.pair_delay(3, 1), Some(5_000));
+        assert_eq!(n.pair_delay(&mut SimRng::new(0), 3, 1), Some(5_000));
     }
 
     #[test]
     fn partition_cuts_across_sides_until_it_heals() {
         let mut n = Network::simple(LatencyModel::Constant(10), 0.0);
-        let mut r = Rng::new(0, Stream::Net);
+        let mut r = SimRng::new(0);
         let hosts: Vec<u32> = (0..10).collect();
-        n.start_partition(1000, 0.3, &hosts);
+        n.start_partition(&mut r, 1000, 0.3, &hosts);
         let minority: Vec<u32> = hosts.iter().copied().filter(|&h| n.cuts[0].side[h as usize]).collect();
         assert_eq!(minority.len(), 3);
         let (a, b) = (minority[0], hosts.iter().copied().find(|h| !minority.contains(h)).unwrap());

@@ -37,8 +37,9 @@ use sha1::{Digest, Sha1};
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"CHORDCKP";
-/// Bump when the file layout or the encoding changes.
-pub const FORMAT_VERSION: u32 = 6;
+/// Bump when the file layout or the encoding changes. 7: the coordinate and partition streams moved
+/// from the network into the run's `SimRng`.
+pub const FORMAT_VERSION: u32 = 7;
 const SUM_LEN: usize = 20;
 
 /// A cheap guard against reading state written by a build whose types differ although the version
@@ -249,7 +250,7 @@ fn one_line(e: &str) -> String {
 /// The simulation a checked header and its state describe.
 fn restore(h: Header, payload: &[u8]) -> Result<(Sim, Header), String> {
     let mut sc = h.scenario.clone();
-    sc.seed = h.seed;
+    sc.reseed(h.seed);
     sc.validate("checkpoint scenario").map_err(|e| e.to_string())?;
     let slots = u32::try_from(h.nodes)
         .map_err(|_| format!("corrupt checkpoint header: nodes = {} (more than 2^32 slots)", h.nodes))?;

@@ -19,6 +19,7 @@ use crate::oracle::zave::properties::Property;
 use crate::output::report::{Report, Verdict};
 use crate::scenario::Scenario;
 use crate::sim::engine::Sim;
+use crate::time::Time;
 use classify::{Context, Final, secs};
 use record::{Entry, Recorder, What};
 
@@ -38,7 +39,7 @@ pub fn explain(report: &Report) -> Option<Diagnosis> {
     let k = v.decided_round?;
     let sc = &report.scenario;
     let (b, from) = window(report, k)?;
-    let t_b = report.rounds.iter().find(|r| r.round == b).map(|r| (r.time_s * 1e6).round() as u64)?;
+    let t_b = report.rounds.iter().find(|r| r.round == b).map(|r| Time::from_s(r.time_s).us())?;
     let (fin, entries, row) = rerun(sc, from, b)?;
     let same = report.rounds.iter().find(|r| r.round == b) == row.as_ref();
     let ctx = Context {
@@ -55,7 +56,7 @@ pub fn explain(report: &Report) -> Option<Diagnosis> {
         } else {
             format!("the diagnostic re-run diverged from the run at round {b} (please report); {}", named.summary)
         },
-        window_s: [from as f64 / 1e6, t_b as f64 / 1e6],
+        window_s: [Time(from).as_secs_f64(), Time(t_b).as_secs_f64()],
         nodes: fin.focus.iter().map(node_line).collect(),
         slice,
         slice_omitted: omitted as u64,
@@ -77,7 +78,7 @@ pub fn of_state(sim: &Sim, entries: &[Entry]) -> Diagnosis {
     Diagnosis {
         class: named.class,
         summary: named.summary,
-        window_s: [from as f64 / 1e6, sim.now() as f64 / 1e6],
+        window_s: [Time(from).as_secs_f64(), Time(sim.now()).as_secs_f64()],
         nodes: fin.focus.iter().map(node_line).collect(),
         slice,
         slice_omitted: omitted as u64,
@@ -112,7 +113,7 @@ fn window(report: &Report, k: u32) -> Option<(u32, u64)> {
             b -= 1;
         }
     }
-    let us = |i: usize| (rows[i].time_s * 1e6).round() as u64;
+    let us = |i: usize| Time::from_s(rows[i].time_s).us();
     let span = WINDOW_ROUNDS * sc.check.every_rounds as u64 * sc.round_us();
     Some((rows[b].round, us(b).saturating_sub(span)))
 }

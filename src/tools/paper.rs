@@ -89,7 +89,7 @@ pub fn fig8(dir: &Path, seeds: u64) -> Result<Experiment, String> {
     let (mut p99, mut max, mut zero_p1) = (0.0, 0.0, 0);
     for seed in 1..=seeds {
         let mut sc = base.clone();
-        sc.seed = seed;
+        sc.reseed(seed);
         let (p1, q99, mx) = load_ratios(&run(sc)?)?;
         p99 += q99 / seeds as f64;
         max += mx / seeds as f64;
@@ -189,7 +189,7 @@ pub fn fig10(dir: &Path, seeds: u64) -> Result<Experiment, String> {
         for seed in 1..=seeds {
             let mut sc = base.clone();
             sc.initial.nodes = 1 << k;
-            sc.seed = seed;
+            sc.reseed(seed);
             let rep = run(sc)?;
             if rep.probes.correct != rep.probes.total {
                 return Err(format!("N = 2^{k}, seed {seed}: probe lookups failed on an ideal ring"));

@@ -68,7 +68,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     if scenario.seed != head.seed {
         return Err(format!("{file}: seed is {} but scenario.seed is {} (edited by hand?)", head.seed, scenario.seed));
     }
-    scenario.seed = head.seed;
+    scenario.reseed(head.seed);
     scenario.validate(&format!("{file}: scenario")).map_err(|e| e.to_string())?;
     read_side_files(&path, &mut scenario)?;
     Ok(Loaded { path, text, schema_version: head.schema_version, chordsim_version: head.chordsim_version, scenario })
@@ -158,7 +158,7 @@ mod tests {
     fn small(seed: u64) -> crate::output::report::Report {
         let text = "duration_s = 200\n[initial]\nnodes = 10\n[protocol]\nstabilize_interval_ms = 10000\n";
         let mut sc = Scenario::parse(text, "<test>", "small").expect("valid");
-        sc.seed = seed;
+        sc.reseed(seed);
         Run::new(sc).and_then(Run::report).expect("runs")
     }
 

@@ -86,7 +86,7 @@ impl Shell {
     pub fn default_scenario(seed: Option<u64>) -> Scenario {
         let mut sc = Scenario::parse(DEFAULT_SCENARIO, "<built-in shell ring>", "shell")
             .expect("the built-in shell scenario is valid");
-        sc.seed = seed.unwrap_or(sc.seed);
+        sc.reseed(seed.unwrap_or(sc.seed));
         sc
     }
 

@@ -17,7 +17,7 @@
 //! crash guard.
 
 use crate::oracle::metrics::round6;
-use crate::rng::{Rng, Stream};
+use crate::rng::{Rng, SimRng};
 use crate::scenario::{Event, Latency, Scenario, Variant, Workload};
 use serde::Serialize;
 
@@ -189,10 +189,10 @@ pub fn flag(reach: Reach) -> &'static str {
 /// An error means the drawn variant failed validation: a bug in the ranges above.
 pub fn variant(base: &Scenario, seed: u64, reach: Reach) -> Result<(Scenario, SwarmParams), String> {
     let mut sc = base.clone();
-    sc.seed = seed;
+    sc.reseed(seed);
     sc.name = name(&base.name, reach);
     let unreliable = reach == Reach::Outside || base.protocol.variant != Variant::Zave;
-    let mut r = Rng::new(seed, Stream::Swarm);
+    let mut r = SimRng::swarm(seed);
     let mut p = SwarmParams {
         join_per_s: 0.0,
         crash_per_s: 0.0,

@@ -145,7 +145,7 @@ fn run_seed(cfg: &Config, meta: &SweepMeta, dir: &Path, seed: u64) -> SeedRow {
         }
     } else {
         let mut sc = cfg.base.clone();
-        sc.seed = seed;
+        sc.reseed(seed);
         (sc, Vec::new())
     };
     CURRENT_REPRO.with(|c| *c.borrow_mut() = Some(meta.repro(seed)));

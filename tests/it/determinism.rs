@@ -11,7 +11,7 @@ fn churn(seed: u64) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/churn.toml");
     let mut sc = Scenario::load(&path).expect("loads");
     reduce(&mut sc, 150);
-    sc.seed = seed;
+    sc.reseed(seed);
     Run::new(sc).and_then(Run::report).expect("runs").to_json()
 }
 

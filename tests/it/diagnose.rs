@@ -9,7 +9,7 @@ use chordsim::tools::run::Run;
 
 fn diagnosis(name: &str, seed: u64) -> Diagnosis {
     let mut sc = Scenario::load(&scenario(name)).expect("loads");
-    sc.seed = seed;
+    sc.reseed(seed);
     let rep = Run::new(sc).and_then(Run::report).expect("runs");
     assert!(matches!(rep.verdict.verdict, Verdict::Safety | Verdict::NoConvergence), "{name} seed {seed}");
     rep.diagnosis.unwrap_or_else(|| panic!("{name} seed {seed}: failed without a diagnosis"))

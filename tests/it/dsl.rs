@@ -61,7 +61,7 @@ impl TestRing {
 
     fn from_toml(text: &str, seed: u64) -> Self {
         let mut sc = Scenario::parse(text, "<test ring>", "test-ring").expect("test ring scenario is valid");
-        sc.seed = seed;
+        sc.reseed(seed);
         TestRing { sim: Sim::new(sc).expect("test ring builds") }
     }
 

@@ -33,7 +33,7 @@ enum Kind {
 }
 
 /// The ground layer's files at the top of `src/`.
-const GROUND: &[&str] = &["id", "rng", "prefetch", "bounds", "out"];
+const GROUND: &[&str] = &["id", "rng", "time", "prefetch", "bounds", "out"];
 
 /// The crate roots and the binary's command-line layer, which sit above every library layer.
 const ROOTS: &[&str] = &["lib", "main", "cli"];
@@ -278,6 +278,41 @@ fn the_protocol_layer_is_sans_io() {
                 let hit = words.iter().any(|w| w == bad || w.starts_with(&format!("{bad}::")));
                 assert!(!hit, "{} (protocol layer) uses {bad}", f.display());
             }
+        }
+    }
+}
+
+/// Every file of `src/` (the crate roots and `cli/` included), with its text.
+fn all_sources() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![src()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("src is readable").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).expect("readable");
+                out.push((p, text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn streams_and_the_seed_are_made_in_one_place() {
+    for (p, text) in all_sources() {
+        let rel = p.strip_prefix(src()).expect("under src").to_string_lossy().replace('\\', "/");
+        if rel != "rng.rs" {
+            for made in ["ChaCha8Rng", "Rng::new(", "Stream::"] {
+                let bare = text.match_indices(made).any(|(i, _)| !text[..i].ends_with("Sim"));
+                assert!(!bare, "{rel} makes a random stream ({made}): take it from SimRng");
+            }
+        }
+        if rel != "scenario.rs" {
+            assert!(!text.contains(".seed = "), "{rel} sets a seed: use Scenario::reseed");
         }
     }
 }

@@ -59,8 +59,8 @@ fn latency_section_only_when_the_network_model_is_used() {
     let json = m.to_json();
     assert!(json.contains("\"lookup_latency\"") && json.contains("\"stretch\""), "report has the section");
     assert!(m.rounds.iter().all(|r| r.latency.is_some()), "every round row has its means");
-    let a = run("net-matrix.toml", |sc| sc.seed = 9).to_json();
-    assert_eq!(a, run("net-matrix.toml", |sc| sc.seed = 9).to_json(), "same seed, same bytes");
+    let a = run("net-matrix.toml", |sc| sc.reseed(9)).to_json();
+    assert_eq!(a, run("net-matrix.toml", |sc| sc.reseed(9)).to_json(), "same seed, same bytes");
 }
 
 #[test]

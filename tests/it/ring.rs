@@ -102,7 +102,7 @@ fn regression_crash_guard_sees_joins_in_flight() {
     "#;
     for seed in [1, 48, 52, 71, 78] {
         let mut sc = chordsim::scenario::Scenario::parse(text, "<join race>", "join-race").expect("valid");
-        sc.seed = seed;
+        sc.reseed(seed);
         let rep = chordsim::tools::run::Run::new(sc).and_then(chordsim::tools::run::Run::report).expect("runs");
         assert!(rep.verdict.matches_expect, "seed {seed}: {:?}", rep.verdict);
         assert!(rep.run.crashes_refused > 0, "seed {seed}: the guard refused crashes");

@@ -29,7 +29,7 @@ fn run_with(variant: Variant, seed: u64, loss: f64, ping_owner: bool) -> Report 
     sc.faults.respect_assumptions = Some(true);
     sc.net.loss_ratio = loss;
     sc.protocol.ping_owner = ping_owner;
-    sc.seed = seed;
+    sc.reseed(seed);
     Run::new(sc).and_then(Run::report).expect("runs")
 }
 

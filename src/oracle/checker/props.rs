@@ -12,6 +12,7 @@ use super::Checker;
 use super::NodeView;
 use crate::oracle::truth::Truth;
 use crate::oracle::zave::properties::{Property, RingView, Violation, check_all_counting};
+use crate::time::Time;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -196,7 +197,7 @@ impl Checker {
         let t = self.props.by_property.entry(p.name()).or_default();
         t.rounds_violated += 1;
         t.first_round.get_or_insert(k);
-        t.first_time_s.get_or_insert(now as f64 / 1e6);
+        t.first_time_s.get_or_insert(Time(now).as_secs_f64());
         t.last_round = Some(k);
         t.unrepairable = p.unrepairable();
         t.warning = p.is_warning();
@@ -207,7 +208,7 @@ impl Checker {
         let nodes = v.nodes.iter().take(MAX_WITNESSES).map(|&n| format!("{:#x}", view.id(n))).collect();
         self.props.records.push(ViolationRecord {
             round: k,
-            time_s: now as f64 / 1e6,
+            time_s: Time(now).as_secs_f64(),
             property: p.name(),
             nodes,
             detail: v.detail.clone(),

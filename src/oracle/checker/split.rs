@@ -11,7 +11,8 @@
 //! Never: judge anything during a partition (the split may still be forming), or change node state.
 
 use super::Checker;
-use crate::scenario::{Event, Scenario, s_to_us};
+use crate::scenario::{Event, Scenario};
+use crate::time::Time;
 
 /// `(start, heal)` of every scripted partition, in µs.
 pub fn windows(sc: &Scenario) -> Vec<(u64, u64)> {
@@ -19,7 +20,7 @@ pub fn windows(sc: &Scenario) -> Vec<(u64, u64)> {
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::Partition { at_s, heal_at_s, .. } => Some((s_to_us(*at_s), s_to_us(*heal_at_s))),
+            Event::Partition { at_s, heal_at_s, .. } => Some((Time::from_s(*at_s).us(), Time::from_s(*heal_at_s).us())),
             _ => None,
         })
         .collect();
@@ -47,9 +48,9 @@ impl Checker {
         Some(format!(
             "ring split during partition {:.0}–{:.0} s: {rings} remain at round {k} (t = {:.3} s); ToN'03/Zave \
              stabilization cannot merge them (AtMostOneRing is unrepairable; SIGCOMM'01 Sec. 5.1)",
-            start as f64 / 1e6,
-            heal as f64 / 1e6,
-            now as f64 / 1e6
+            Time(start).as_secs_f64(),
+            Time(heal).as_secs_f64(),
+            Time(now).as_secs_f64()
         ))
     }
 }

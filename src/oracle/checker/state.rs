@@ -11,8 +11,9 @@
 use super::Checker;
 use super::NodeView;
 use crate::id::Id;
-use crate::protocol::msg::{Params, Peer};
+use crate::protocol::msg::Peer;
 use crate::protocol::node::Node;
+use crate::protocol::options::Params;
 
 /// Counts of correct state over the live nodes, and the first problem found (in id order).
 #[derive(Default, Debug)]

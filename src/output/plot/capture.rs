@@ -14,6 +14,7 @@
 use crate::oracle::checker::RoundRow;
 use crate::scenario::Scenario;
 use crate::sim::engine::Sim;
+use crate::time::Time;
 
 /// At most this many nodes are drawn in a ring picture.
 pub const MAX_DRAWN: usize = 500;
@@ -157,7 +158,7 @@ pub fn snapshot(sim: &Sim, round: u32, why: &str) -> RingSnap {
     let (nodes, stride) = thin(&all, wrong);
     RingSnap {
         round,
-        time_s: sim.now() as f64 / 1e6,
+        time_s: Time(sim.now()).as_secs_f64(),
         why: why.to_string(),
         id_bits: sim.sc().id_bits,
         live: n as u64,

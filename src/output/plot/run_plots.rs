@@ -15,6 +15,7 @@ use super::ring;
 use crate::oracle::checker::RoundRow;
 use crate::output::report::Report;
 use crate::scenario::{Event, Expect};
+use crate::time::Time;
 use std::path::{Path, PathBuf};
 
 const GREEN: &str = "#2ca02c";
@@ -52,7 +53,7 @@ pub fn write(dir: &Path, rep: &Report, cap: &Capture) -> std::io::Result<Vec<Pat
 }
 
 fn round_s(rep: &Report) -> f64 {
-    rep.scenario.round_us().max(1) as f64 / 1e6
+    Time(rep.scenario.round_us().max(1)).as_secs_f64()
 }
 
 /// A chart with the run's common parts: subtitle, x axis, markers and the membership strip.

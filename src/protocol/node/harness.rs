@@ -5,8 +5,10 @@
 
 use super::Node;
 use crate::id::{Id, IdSpace};
-use crate::protocol::msg::{Addr, Ctx, Effect, Lists, Msg, Params, Peer, Timer};
+use crate::protocol::msg::{Addr, Ctx, Effect, Msg, Peer, Timer};
+use crate::protocol::options::Params;
 use crate::protocol::options::Variant;
+use crate::protocol::peer::Lists;
 
 pub fn n(x: u64) -> Peer {
     Peer { id: Id(x), addr: Addr(x as u32) }

@@ -44,7 +44,7 @@ impl Node {
     }
 
     /// `join_fetches_list`: the owner `s` answered with its list; join with `[s] ++ list`, cut to r.
-    pub(super) fn join_with_list(&mut self, ctx: &mut Ctx, s: Peer, list: crate::protocol::msg::ListId) {
+    pub(super) fn join_with_list(&mut self, ctx: &mut Ctx, s: Peer, list: crate::protocol::peer::ListId) {
         if self.status != Status::Joining {
             return;
         }

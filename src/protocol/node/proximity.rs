@@ -15,7 +15,8 @@
 //! Never: probe when the option is off (then no message, timer or allocation differs).
 
 use super::{Node, Waiting};
-use crate::protocol::msg::{Ctx, ListId, Msg, Peer, ReqId};
+use crate::protocol::msg::{Ctx, Msg, Peer, ReqId};
+use crate::protocol::peer::ListId;
 
 impl Node {
     /// When the pending RPC `req` to `from` was sent (only tracked with alternates on).

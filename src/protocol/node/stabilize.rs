@@ -6,8 +6,9 @@
 //! Never: decide liveness by anything but an RPC timeout (there is no oracle inside a node).
 
 use super::{Node, Status, Waiting};
-use crate::protocol::msg::{Ctx, ListId, Msg, Peer, Purpose, ReqId, Timer};
+use crate::protocol::msg::{Ctx, Msg, Peer, Purpose, ReqId, Timer};
 use crate::protocol::options::FingerRefresh;
+use crate::protocol::peer::ListId;
 
 impl Node {
     /// Arms the three periodic timers at random phases in `[0, period)`, so that nodes do not act in

@@ -9,8 +9,9 @@
 //! Never: adopt a pointer learned second-hand without querying its owner first.
 
 use super::{Node, Status, Waiting};
-use crate::protocol::msg::{Ctx, Effect, ListId, Msg, Peer, Timer};
+use crate::protocol::msg::{Ctx, Effect, Msg, Peer, Timer};
 use crate::protocol::options::Variant;
+use crate::protocol::peer::ListId;
 
 impl Node {
     pub(super) fn is_zave(&self, ctx: &Ctx) -> bool {

@@ -10,8 +10,9 @@
 use crate::id::Id;
 use crate::protocol::app::{App, AppCtx, AppEffect, AppMsg, AppParams, AppTimer};
 use crate::protocol::msg::{Addr, Msg, Peer, Purpose};
-use crate::scenario::{Popularity, Workload, ms_to_us};
+use crate::scenario::{Popularity, Workload};
 use crate::sim::engine::{Ev, Sim};
+use crate::time::Time;
 
 impl Sim {
     pub(crate) fn app_params(&self) -> AppParams {
@@ -19,7 +20,7 @@ impl Sim {
         AppParams {
             space: self.params.space,
             replicas: d.replicas as usize,
-            repair_us: ms_to_us(d.repair_interval_ms).max(1),
+            repair_us: Time::from_ms(d.repair_interval_ms).us().max(1),
             repair_items: d.repair_items_per_period as usize,
             batch_items: d.batch_items as usize,
             rpc_timeout_us: self.params.rpc_timeout_us,

@@ -11,8 +11,9 @@ use crate::id::Id;
 use crate::protocol::msg::{Addr, Peer, Purpose};
 use crate::protocol::node::Node;
 use crate::rng::Rng;
-use crate::scenario::{Event, NodeRef, StartMode, Workload, s_to_us};
+use crate::scenario::{Event, NodeRef, StartMode, Workload};
 use crate::sim::engine::{Ev, Sim, Slot};
+use crate::time::Time;
 
 /// Redraws allowed when a drawn id collides with a live node's.
 const ID_ATTEMPTS: u32 = 10_000;
@@ -127,7 +128,7 @@ impl Sim {
     /// Schedules scripted events, churn and lookup generators, and the first round boundary.
     pub(crate) fn schedule_generators(&mut self) {
         for i in 0..self.script.len() {
-            let at = s_to_us(self.script[i].at_s());
+            let at = Time::from_s(self.script[i].at_s()).us();
             self.push(at, Ev::Script(i as u32));
         }
         for w in 0..self.sc.workloads.len() {
@@ -140,7 +141,7 @@ impl Sim {
                 Workload::Lookups { start_s, .. } => (start_s, Ev::Lookup(w as u16)),
                 Workload::Dht { start_s, .. } => (start_s, Ev::Dht(w as u16)),
             };
-            self.schedule_arrival(w, s_to_us(start), ev);
+            self.schedule_arrival(w, Time::from_s(start).us(), ev);
         }
         self.push(self.sc.round_us().max(1), Ev::Round(1));
     }
@@ -166,7 +167,7 @@ impl Sim {
         }
         let gap = rng.exponential(1e6 / rate).round() as u64;
         let at = from + gap.max(1);
-        if at <= s_to_us(end_s) {
+        if at <= Time::from_s(end_s).us() {
             self.push(at, ev);
         }
     }

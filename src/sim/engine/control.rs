@@ -1,11 +1,14 @@
 //! How tools drive and read the engine: running to a time or one event at a time, moving the clock,
-//! going on past a verdict, the truth's bookkeeping between rounds, observers, and read access to
-//! every part of the state.
+//! going on past a verdict, the truth's bookkeeping between rounds, the observer hook ([`Observer`],
+//! called after every dispatched event with read access to the whole simulation, and the
+//! [`Observed`] record of that event), and read access to every part of the state.
 //!
 //! Owns: the engine's whole public surface besides building it (`engine.rs`) and saving it
 //! (`state.rs`). The engine's fields are private to `sim::engine`; the run loop, the shell and the
 //! checkpoint go through these methods, so the invariants they keep (the clock never goes back, no
 //! event is skipped, the truth's change log keeps what in-flight lookups need) live in one place.
+//! Observers themselves (the determinism hash, the state trace, the diagnosis recorder) live with
+//! their tools; the hook gives them `&Sim` only.
 //! Never: hand out `&mut` to a part of the state, or run anything but the queue's next event.
 
 use crate::id::Id;
@@ -13,16 +16,35 @@ use crate::oracle::checker::Checker;
 use crate::oracle::metrics::Metrics;
 use crate::oracle::truth::{AddrSet, Truth};
 use crate::protocol::app::Items;
-use crate::protocol::msg::{Addr, Lists, Params, Peer};
+use crate::protocol::msg::{Addr, Peer};
 use crate::protocol::node::Node;
+use crate::protocol::options::Params;
+use crate::protocol::peer::Lists;
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
-use crate::sim::engine::observe::{Observed, Observer};
 use crate::sim::engine::session::Sessions;
 use crate::sim::engine::{Ev, Sim, Slot, Stop};
 use crate::sim::net::Network;
 use crate::sim::queue::EventQueue;
 use std::any::Any;
+
+/// An event the simulator has just dispatched.
+#[derive(Copy, Clone, Debug)]
+pub struct Observed {
+    /// 0-based position in the run's event sequence.
+    pub index: u64,
+    /// Simulated time (µs) and global insertion counter: the queue order.
+    pub at: u64,
+    pub seq: u64,
+    pub ev: Ev,
+}
+
+/// Sees every event after it was dispatched, with read access to the whole simulation.
+pub trait Observer: Any + Send {
+    /// Called once, when the initial ring is built and before the first event.
+    fn start(&mut self, _sim: &Sim) {}
+    fn after_event(&mut self, sim: &Sim, ev: &Observed);
+}
 
 impl Sim {
     /// Runs to the end of the scenario (or an early verdict, or the event limit).

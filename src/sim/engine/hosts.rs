@@ -11,8 +11,8 @@
 
 use crate::id::Id;
 use crate::protocol::msg::{Addr, Peer};
-use crate::scenario::s_to_us;
 use crate::sim::engine::Sim;
+use crate::time::Time;
 
 impl Sim {
     /// The physical node of slot `a` (the slot itself for an address the simulator never created).
@@ -25,7 +25,7 @@ impl Sim {
     /// physical nodes and the rest are lost.
     pub(crate) fn start_partition(&mut self, heal_at_s: f64, fraction: f64) {
         let hosts = self.live_hosts();
-        self.net.start_partition(s_to_us(heal_at_s), fraction, &hosts);
+        self.net.start_partition(&mut self.rng, Time::from_s(heal_at_s).us(), fraction, &hosts);
     }
 
     /// A workload lookup of node `a` completed: the checker judges it, with its end-to-end latency and,
@@ -35,8 +35,8 @@ impl Sim {
         let direct = match (owner, self.truth.successor(key)) {
             (Some(_), Some(t)) if self.sc.net.per_pair() => {
                 let (ha, ht) = (self.host(a), self.host(t.addr));
-                let out = self.net.pair_delay(ha, ht);
-                out.zip(self.net.pair_delay(ht, ha)).map(|(o, b)| o + b)
+                let out = self.net.pair_delay(&mut self.rng, ha, ht);
+                out.zip(self.net.pair_delay(&mut self.rng, ht, ha)).map(|(o, b)| o + b)
             }
             _ => None,
         };

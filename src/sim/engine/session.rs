@@ -13,8 +13,9 @@
 
 use crate::id::Id;
 use crate::rng::Rng;
-use crate::scenario::{Lifetime, SessionStart, Workload, s_to_us};
+use crate::scenario::{Lifetime, SessionStart, Workload};
 use crate::sim::engine::{Ev, Sim};
+use crate::time::Time;
 use std::collections::BTreeSet;
 
 /// One member of a session population.
@@ -99,18 +100,13 @@ pub fn residual(l: &Lifetime, rng: &mut Rng) -> f64 {
     }
 }
 
-/// Seconds → µs, at least 1 (a period always ends after it starts), saturating.
-fn period_us(s: f64) -> u64 {
-    (s * 1e6).round().max(1.0) as u64
-}
-
 impl Sim {
     /// Creates the population of `sessions` workload `w` and schedules each member's first transition.
     pub(crate) fn start_sessions(&mut self, w: usize) {
         let Workload::Sessions { start_s, end_s, population, on, off, start_state, .. } = self.sc.workloads[w] else {
             return;
         };
-        let (start, end) = (s_to_us(start_s), s_to_us(end_s));
+        let (start, end) = (Time::from_s(start_s).us(), Time::from_s(end_s).us());
         let p_on = on.mean_s() / (on.mean_s() + off.mean_s());
         for _ in 0..population {
             let mut ids = Vec::with_capacity(self.sc.initial.virtual_nodes as usize);
@@ -135,7 +131,7 @@ impl Sim {
                 (false, true) => residual(&off, &mut self.rng.churn),
                 (false, false) => sample(&off, &mut self.rng.churn),
             };
-            let first_end = start.saturating_add(period_us(first));
+            let first_end = start.saturating_add(Time::from_s_at_least_1us(first).us());
             let m = self.sessions.members.len() as u32;
             self.sessions.members.push(Member { w: w as u16, ids, host: None, first_end_us: None });
             if online {
@@ -156,10 +152,10 @@ impl Sim {
         let next = match host {
             None if self.member_online(m) => match self.sessions.members[m].first_end_us.take() {
                 Some(t) => t,
-                None => self.now.saturating_add(period_us(sample(&on, &mut self.rng.churn))),
+                None => self.now.saturating_add(Time::from_s_at_least_1us(sample(&on, &mut self.rng.churn)).us()),
             },
             // Every id is taken by another node (only possible with explicit joins of that id).
-            None => self.now.saturating_add(period_us(sample(&off, &mut self.rng.churn))),
+            None => self.now.saturating_add(Time::from_s_at_least_1us(sample(&off, &mut self.rng.churn)).us()),
             Some(h) => {
                 let graceful = self.rng.churn.chance(leave_probability);
                 for a in self.hosts[h as usize].clone() {
@@ -172,10 +168,10 @@ impl Sim {
                     self.sessions.members[m].host = None;
                     sample(&off, &mut self.rng.churn)
                 };
-                self.now.saturating_add(period_us(period))
+                self.now.saturating_add(Time::from_s_at_least_1us(period).us())
             }
         };
-        if next <= s_to_us(end_s) {
+        if next <= Time::from_s(end_s).us() {
             self.push(next, Ev::Session(m as u32));
         }
     }
@@ -203,7 +199,7 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Stream;
+    use crate::rng::SimRng;
 
     fn mean_of(n: usize, mut f: impl FnMut() -> f64) -> f64 {
         (0..n).map(|_| f()).sum::<f64>() / n as f64
@@ -215,7 +211,7 @@ mod tests {
 
     #[test]
     fn sampled_periods_have_the_given_mean() {
-        let mut r = Rng::new(21, Stream::Churn);
+        let mut r = SimRng::new(21).churn;
         for l in [
             Lifetime::Exponential { mean_s: 600.0 },
             Lifetime::Weibull { mean_s: 3600.0, shape: 0.5 },
@@ -229,7 +225,7 @@ mod tests {
     /// The residual mean is E[X²] / (2 E[X]).
     #[test]
     fn residual_periods_have_the_equilibrium_mean() {
-        let mut r = Rng::new(22, Stream::Churn);
+        let mut r = SimRng::new(22).churn;
         close(mean_of(200_000, || residual(&Lifetime::Exponential { mean_s: 50.0 }, &mut r)), 50.0);
         for k in [0.5, 2.0] {
             let l = Lifetime::Weibull { mean_s: 100.0, shape: k };
@@ -245,8 +241,8 @@ mod tests {
 
     #[test]
     fn periods_are_at_least_one_microsecond() {
-        assert_eq!(period_us(0.0), 1);
-        assert_eq!(period_us(1.5), 1_500_000);
-        assert_eq!(period_us(f64::INFINITY), u64::MAX);
+        assert_eq!(Time::from_s_at_least_1us(0.0).us(), 1);
+        assert_eq!(Time::from_s_at_least_1us(1.5).us(), 1_500_000);
+        assert_eq!(Time::from_s_at_least_1us(f64::INFINITY).us(), u64::MAX);
     }
 }

@@ -24,6 +24,7 @@ use crate::oracle::checker::{SimView, is_safety};
 use crate::oracle::zave::properties::check_all_counting;
 use crate::protocol::msg::{Addr, Peer};
 use crate::sim::engine::Sim;
+use crate::time::Time;
 
 /// At most this many focus nodes (violating or wrong) are named.
 pub const MAX_FOCUS: usize = 8;
@@ -144,7 +145,7 @@ pub struct Context<'a> {
 }
 
 pub fn secs(us: u64) -> String {
-    format!("{:.3} s", us as f64 / 1e6)
+    format!("{:.3} s", Time(us).as_secs_f64())
 }
 
 /// Applies the rules of the module doc in order.

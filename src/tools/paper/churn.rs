@@ -78,7 +78,7 @@ pub fn fig12(dir: &Path, seeds: u64) -> Result<Experiment, String> {
         let mut fractions = Vec::new();
         for s in 0..seeds.max(1) {
             let mut sc = with_churn(&base, rate, rate, 0.0);
-            sc.seed = base.seed + s;
+            sc.reseed(base.seed + s);
             let rep = run(sc)?;
             fractions.push(failed_fraction(&rep));
             max_ambiguous = max_ambiguous.max(ambiguous_fraction(&rep));

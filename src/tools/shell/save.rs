@@ -13,7 +13,8 @@
 //! `lookup!` as anything but comments (no scripted event exists for them).
 
 use super::show::fmt_time;
-use crate::scenario::{Event, Expect, Scenario, Workload, s_to_us};
+use crate::scenario::{Event, Expect, Scenario, Workload};
+use crate::time::Time;
 
 /// A command that changed the simulation, at the time it took effect.
 #[derive(Clone, Debug)]
@@ -57,9 +58,9 @@ fn shown(path: &str) -> String {
     if path.chars().count() > 200 { crate::bounds::excerpt(path) } else { format!("{path:?}") }
 }
 
-/// µs → seconds, exact enough that [`s_to_us`] gives the µs back.
+/// µs → seconds, exact enough that [`Time::from_s`] gives the µs back.
 pub fn at_s(us: u64) -> f64 {
-    us as f64 / 1e6
+    Time(us).as_secs_f64()
 }
 
 fn set_at(e: &mut Event, t: f64) {
@@ -85,10 +86,10 @@ fn cut(w: &mut Workload, last: u64) {
         | Workload::Dht { start_s, end_s, .. }
         | Workload::Sessions { start_s, end_s, .. } => (start_s, end_s),
     };
-    if s_to_us(*end_s) > last {
+    if Time::from_s(*end_s).us() > last {
         *end_s = at_s(last);
     }
-    if s_to_us(*start_s) > s_to_us(*end_s) {
+    if Time::from_s(*start_s).us() > Time::from_s(*end_s).us() {
         *start_s = *end_s;
     }
 }
@@ -110,7 +111,7 @@ pub fn session_scenario(base: &Scenario, log: &[Logged], now: u64) -> Scenario {
         }
     }
     for (i, e) in base.events.iter().enumerate() {
-        let t = s_to_us(e.at_s());
+        let t = Time::from_s(e.at_s()).us();
         if t < now {
             events.push((t, 1, i, e.clone()));
         }

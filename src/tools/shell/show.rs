@@ -11,6 +11,7 @@ use crate::oracle::zave::properties::{RingView, check_all};
 use crate::protocol::msg::{Addr, Peer};
 use crate::protocol::node::{Node, Status};
 use crate::sim::engine::Sim;
+use crate::time::Time;
 
 /// Marks an entry that differs from the truth.
 pub const MARK: &str = "✗";
@@ -301,7 +302,7 @@ pub fn check_report(sim: &mut Sim) -> String {
 
 /// One checked round in a line: `round 29 (t = 29 s): converged`, or what is off.
 pub fn row_brief(row: &RoundRow) -> String {
-    let t = fmt_time((row.time_s * 1e6).round() as u64);
+    let t = fmt_time(Time::from_s(row.time_s).us());
     if row.converged && row.violated.is_empty() {
         return format!("round {} (t = {t}): converged", row.round);
     }
