@@ -84,6 +84,7 @@ pub fn check_tags<T>(what: &str, slots: &[Option<T>], free: &[u32]) -> Result<()
 
 /// A user-given text as a short quoted excerpt for messages: at most 40 characters, control
 /// characters escaped, so an error never echoes a huge or binary value whole.
+#[must_use]
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 40;
     let mut out = String::from("\"");

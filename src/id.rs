@@ -55,33 +55,39 @@ pub struct IdSpace {
 
 impl IdSpace {
     /// `bits` must be in `1..=64` (the scenario validator guarantees it).
+    #[must_use]
     pub fn new(bits: u32) -> Self {
         assert!((1..=64).contains(&bits), "id_bits must be in 1..=64");
         let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
         IdSpace { bits, mask }
     }
 
+    #[must_use]
     pub fn bits(&self) -> u32 {
         self.bits
     }
 
     /// Number of ids in the space, saturating at `u64::MAX` for `m = 64`.
+    #[must_use]
     pub fn size(&self) -> u64 {
         if self.bits == 64 { u64::MAX } else { 1u64 << self.bits }
     }
 
+    #[must_use]
     pub fn id(&self, raw: u64) -> Id {
         Id(raw & self.mask)
     }
 
     /// Clockwise distance from `a` to `b` (0 when equal).
     #[inline]
+    #[must_use]
     pub fn dist(&self, a: Id, b: Id) -> u64 {
         b.0.wrapping_sub(a.0) & self.mask
     }
 
     /// `x ∈ (a, b)`. With `a == b` the interval is the whole circle except `a` (ToN'03 Fig. 5).
     #[inline]
+    #[must_use]
     pub fn in_open(&self, x: Id, a: Id, b: Id) -> bool {
         let dx = self.dist(a, x);
         if a == b { dx != 0 } else { dx != 0 && dx < self.dist(a, b) }
@@ -90,6 +96,7 @@ impl IdSpace {
     /// `x ∈ (a, b]`. With `a == b` the interval is the whole circle: a node that is its own
     /// successor owns every key (ToN'03 Fig. 5, `n.create()`).
     #[inline]
+    #[must_use]
     pub fn in_half_open(&self, x: Id, a: Id, b: Id) -> bool {
         if a == b {
             return true;
@@ -100,17 +107,20 @@ impl IdSpace {
 
     /// `x ∈ [a, b)`. With `a == b` the whole circle.
     #[inline]
+    #[must_use]
     pub fn in_closed_open(&self, x: Id, a: Id, b: Id) -> bool {
         a == b || self.dist(a, x) < self.dist(a, b)
     }
 
     /// Start of finger `i` (1-based, `1..=m`): `n + 2^(i-1) mod 2^m` (ToN'03 Table I).
     #[inline]
+    #[must_use]
     pub fn finger_start(&self, n: Id, i: u32) -> Id {
         Id(n.0.wrapping_add(1u64 << (i - 1)) & self.mask)
     }
 
     /// The first `m` bits of SHA-1(`name`) (ToN'03 Sec. IV-A: consistent hashing).
+    #[must_use]
     pub fn hash(&self, name: &[u8]) -> Id {
         let digest = Sha1::digest(name);
         let mut top = [0u8; 8];

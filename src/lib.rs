@@ -48,7 +48,8 @@
 //!   interactive prompt over one simulation · [`tools::sweep`] many seeds on all cores (summaries,
 //!   shards, merge and its checks) · [`tools::swarm`] scenario variants · [`tools::paper`] the
 //!   papers' experiments.
-//! - the binary (`main.rs`, `cli.rs`, `cli/`): parses, dispatches and prints.
+//! - the binary: `main.rs` parses and dispatches; `cli.rs` and `cli/` hold the clap types and one file
+//!   per command, which print.
 //!
 //! Running a scenario from code:
 //!

@@ -59,6 +59,7 @@ macro_rules! errln {
 }
 
 /// Is `e` the reader of a pipe going away? The shell ends its session quietly on it.
+#[must_use]
 pub fn is_broken_pipe(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::BrokenPipe
 }

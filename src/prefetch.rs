@@ -14,7 +14,7 @@
 pub fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     {
-        let base = (value as *const T).cast::<i8>();
+        let base = std::ptr::from_ref::<T>(value).cast::<i8>();
         let mut off = 0;
         while off < std::mem::size_of::<T>() {
             // SAFETY: `_mm_prefetch` is a hint: it never faults, reads nothing into the program and

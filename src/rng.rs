@@ -47,17 +47,20 @@ impl Rng {
     }
 
     /// The stream's exact position (for checkpoints): seed, stream number, word position.
+    #[must_use]
     pub fn position(&self) -> ([u8; 32], u64, u128) {
         (self.0.get_seed(), self.0.get_stream(), self.0.get_word_pos())
     }
 
     /// Which stream this is, whatever its position: its seed and stream number (a checkpoint's
     /// streams are checked against the ones its seed gives).
+    #[must_use]
     pub fn identity(&self) -> ([u8; 32], u64) {
         (self.0.get_seed(), self.0.get_stream())
     }
 
     /// A stream at a position returned by [`Rng::position`]; it continues with the same draws.
+    #[must_use]
     pub fn at_position((seed, stream, word_pos): ([u8; 32], u64, u128)) -> Self {
         let mut r = ChaCha8Rng::from_seed(seed);
         r.set_stream(stream);
@@ -154,11 +157,11 @@ impl<'de> serde::Deserialize<'de> for Rng {
 /// Unbiased `0..n` from a source of `u64`s (Lemire's nearly-divisionless method).
 pub fn below(n: u64, mut next: impl FnMut() -> u64) -> u64 {
     assert!(n > 0, "below(0)");
-    let mut m = (next() as u128) * (n as u128);
+    let mut m = u128::from(next()) * u128::from(n);
     if (m as u64) < n {
         let threshold = n.wrapping_neg() % n;
         while (m as u64) < threshold {
-            m = (next() as u128) * (n as u128);
+            m = u128::from(next()) * u128::from(n);
         }
     }
     (m >> 64) as u64
@@ -166,11 +169,13 @@ pub fn below(n: u64, mut next: impl FnMut() -> u64) -> u64 {
 
 /// Maps 64 random bits to `[0, 1)`.
 #[inline]
+#[must_use]
 pub fn unit_from(bits: u64) -> f64 {
     (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// Exponential sample with `mean` from 64 random bits.
+#[must_use]
 pub fn exponential_from(bits: u64, mean: f64) -> f64 {
     // 1 - u is in (0, 1], so the log is finite.
     -mean * libm::log(1.0 - unit_from(bits))
@@ -310,8 +315,8 @@ mod tests {
         }
         let n = 200_000;
         let xs: Vec<f64> = (0..n).map(|_| r.normal()).collect();
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
+        let mean = xs.iter().sum::<f64>() / f64::from(n);
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / f64::from(n);
         assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.02, "mean {mean}, var {var}");
     }
 
@@ -319,7 +324,7 @@ mod tests {
     fn exponential_mean() {
         let mut r = Rng::new(3, Stream::Net);
         let n = 20000;
-        let mean: f64 = (0..n).map(|_| r.exponential(10.0)).sum::<f64>() / n as f64;
+        let mean: f64 = (0..n).map(|_| r.exponential(10.0)).sum::<f64>() / f64::from(n);
         assert!((mean - 10.0).abs() < 0.3, "{mean}");
     }
 }

@@ -37,6 +37,7 @@ pub enum Expect {
 
 impl Expect {
     /// The name as a scenario file and the report spell it (`no_convergence`).
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Expect::Pass => "pass",
@@ -203,6 +204,7 @@ pub struct Net {
     pub jitter_fraction: f64,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
@@ -221,6 +223,7 @@ impl Default for Net {
 
 impl Net {
     /// Per-pair latency (Euclidean or matrix): lookup stretch is defined.
+    #[must_use]
     pub fn per_pair(&self) -> bool {
         matches!(self.latency, Latency::Euclidean { .. } | Latency::Matrix { .. })
     }
@@ -314,6 +317,7 @@ pub struct ReportOpts {
 }
 
 impl ReportOpts {
+    #[must_use]
     pub fn is_default(&self) -> bool {
         *self == ReportOpts::default()
     }
@@ -368,6 +372,7 @@ pub enum Event {
 }
 
 impl Event {
+    #[must_use]
     pub fn at_s(&self) -> f64 {
         match self {
             Event::Join { at_s, .. }
@@ -381,6 +386,7 @@ impl Event {
     }
 
     /// When the disturbance ends: the heal time of a partition, else the event's time.
+    #[must_use]
     pub fn end_s(&self) -> f64 {
         match self {
             Event::Partition { heal_at_s, .. } => *heal_at_s,
@@ -443,13 +449,13 @@ pub enum Lifetime {
     Exponential {
         mean_s: f64,
     },
-    /// Weibull with shape k: scale λ = mean_s / Γ(1 + 1/k); k < 1 is heavy-tailed.
+    /// Weibull with shape k: scale λ = `mean_s` / Γ(1 + 1/k); k < 1 is heavy-tailed.
     Weibull {
         mean_s: f64,
         shape: f64,
     },
     /// Pareto of the second kind (Lomax), P(X > x) = (1 + x/β)^(−α) with α = shape > 1 and
-    /// β = mean_s·(α − 1): the form of Yao et al. (ICNP'06) and OverSim's ParetoChurn.
+    /// β = `mean_s`·(α − 1): the form of Yao et al. (ICNP'06) and OverSim's `ParetoChurn`.
     Pareto {
         mean_s: f64,
         shape: f64,
@@ -457,6 +463,7 @@ pub enum Lifetime {
 }
 
 impl Lifetime {
+    #[must_use]
     pub fn mean_s(&self) -> f64 {
         match *self {
             Lifetime::Exponential { mean_s } | Lifetime::Weibull { mean_s, .. } | Lifetime::Pareto { mean_s, .. } => {
@@ -493,6 +500,7 @@ fn d_id_bits() -> u32 {
 }
 
 impl Scenario {
+    #[must_use]
     pub fn space(&self) -> IdSpace {
         IdSpace::new(self.id_bits)
     }
@@ -505,16 +513,19 @@ impl Scenario {
     }
 
     /// Length of a round (the stabilize interval) in µs.
+    #[must_use]
     pub fn round_us(&self) -> u64 {
         Time::from_ms(self.protocol.stabilize_interval_ms).us()
     }
 
+    #[must_use]
     pub fn duration_us(&self) -> u64 {
         Time::from_s(self.duration_s).us()
     }
 
     /// Time of the last scheduled membership change (scripted event or end of a churn or session
     /// window), or of the last partition heal, in µs.
+    #[must_use]
     pub fn last_change_us(&self) -> u64 {
         let events = self.events.iter().map(|e| Time::from_s(e.end_s()).us());
         let churn = self.workloads.iter().filter_map(|w| match w {
@@ -530,6 +541,7 @@ impl Scenario {
     }
 
     /// Whether the failure injector refuses crashes outside Zave's operating assumptions.
+    #[must_use]
     pub fn guard_crashes(&self) -> bool {
         self.faults.respect_assumptions.unwrap_or(self.protocol.variant == Variant::Zave)
     }
@@ -537,6 +549,7 @@ impl Scenario {
     /// No loss and every round trip shorter than the RPC timeout: a timeout then always means a
     /// crash (Zave's "perfect failure detection").
     /// A partition makes live nodes look dead, so none may be scripted.
+    #[must_use]
     pub fn perfect_failure_detection(&self) -> bool {
         self.net.loss_ratio == 0.0 && !self.has_partitions() && self.round_trips_below_timeout()
     }
@@ -546,12 +559,13 @@ impl Scenario {
     }
 
     /// Every round trip (latency bound, jitter included) is shorter than the RPC timeout.
+    #[must_use]
     pub fn round_trips_below_timeout(&self) -> bool {
         let max_ms = match &self.net.latency {
             Latency::Constant { ms } => *ms,
             Latency::Uniform { max_ms, .. } => *max_ms,
             Latency::Exponential { .. } => return false,
-            Latency::Euclidean { dims, side_ms } => side_ms * (*dims as f64).sqrt(),
+            Latency::Euclidean { dims, side_ms } => side_ms * f64::from(*dims).sqrt(),
             Latency::Matrix { data: Some(m), .. } => Time(m.max()).as_ms_f64(),
             Latency::Matrix { data: None, .. } => return false,
         };
@@ -564,6 +578,7 @@ impl Scenario {
     /// failure detection, and failures that leave every member a live successor (the crash guard).
     /// A safety verdict under any of these is not the protocol's fault (README, "Blame outside the
     /// assumptions"). `ton03` claims nothing of the network, so nothing is listed for it.
+    #[must_use]
     pub fn assumption_breaks(&self) -> Vec<String> {
         if self.protocol.variant != Variant::Zave {
             return Vec::new();
@@ -588,6 +603,7 @@ impl Scenario {
     }
 
     /// Serialized back to TOML (the resolved scenario, defaults included).
+    #[must_use]
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_else(|e| format!("# cannot serialize scenario: {e}\n"))
     }

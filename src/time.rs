@@ -89,6 +89,6 @@ mod tests {
         assert_eq!(Time(1_500_000).as_secs_f64(), 1.5);
         assert_eq!(Time(250_000).as_secs_f64(), 0.25);
         assert_eq!(Time(2500).as_ms_f64(), 2.5);
-        assert_eq!(Time::from_s(123.456789).as_secs_f64(), 123.456789);
+        assert_eq!(Time::from_s(123.456_789).as_secs_f64(), 123.456_789);
     }
 }

@@ -99,7 +99,7 @@ pub(crate) struct ShowArgs {
     /// No per-round lines and no progress bar (the summary and verdict are still printed).
     #[arg(long)]
     pub(crate) quiet: bool,
-    /// Print a line every K checked rounds (overrides check.print_every_rounds; 0 = never).
+    /// Print a line every K checked rounds (overrides `check.print_every_rounds`; 0 = never).
     #[arg(long, value_name = "K")]
     pub(crate) print_every: Option<u32>,
     /// After the run, print events per wall-clock second for each tenth of simulated time, and the checker's share of the wall time, on stderr

@@ -7,7 +7,8 @@
 //! Never: simulation logic (`chordsim::tools::checkpoint` does the work); write a report for a run that
 //! stopped at its checkpoint.
 
-use crate::{DiagArgs, REPRO, ShowArgs, fail};
+use crate::cli::args::{DiagArgs, ShowArgs};
+use crate::cli::{REPRO, fail};
 use chordsim::output::progress::{self, RunProgress, Stopwatch};
 use chordsim::output::report::{self, Report, VERSION};
 use chordsim::scenario::Scenario;
@@ -20,6 +21,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
+#[allow(clippy::struct_field_names)] // the fields are the `--checkpoint-*` flags
 pub struct CheckpointArgs {
     /// Save the whole simulation state to --checkpoint-out once every event at or before this
     /// simulated time (seconds) has run; the run then goes on (see --checkpoint-stop).
@@ -191,7 +193,7 @@ pub fn resume_cmd(args: ResumeArgs) -> u8 {
         Ok(p) => outln!("  report        {}", p.display()),
         Err(e) => return fail(format!("cannot write results under {}: {e}", args.out.display())),
     }
-    if let Err(code) = crate::tell_outcome(&file, &rep, &args.out, &repro) {
+    if let Err(code) = crate::cli::tell_outcome(&file, &rep, &args.out, &repro) {
         return code;
     }
     chordsim::output::report::run_exit_code(&rep.verdict)

@@ -6,14 +6,15 @@
 //! `run` in progress and never ends the session (at the terminal prompt it clears the line).
 //! Never: interpret a command (the library's `shell` module does).
 
-use crate::{REPRO, ShellArgs, fail};
+use crate::cli::args::ShellArgs;
+use crate::cli::{REPRO, fail};
 use chordsim::errln;
 use chordsim::out;
 use chordsim::output::invocation;
 use chordsim::output::report::VERSION;
 use chordsim::scenario::Scenario;
 use chordsim::tools::shell::{Flow, Shell};
-use std::io;
+use std::io::{self, IsTerminal};
 
 pub fn shell_cmd(args: ShellArgs) -> u8 {
     let (mut sc, file) = match &args.scenario {
@@ -38,7 +39,6 @@ pub fn shell_cmd(args: ShellArgs) -> u8 {
     if let Err(e) = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed)) {
         errln!("note: Ctrl-C cannot be caught here ({e}): it ends the session");
     }
-    use std::io::IsTerminal;
     let result = if std::io::stdin().is_terminal() {
         interactive(&mut shell)
     } else {
@@ -68,7 +68,7 @@ fn interactive(shell: &mut Shell) -> io::Result<()> {
                     return Ok(());
                 }
             }
-            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Interrupted) => {}
             Err(ReadlineError::Eof) => return Ok(()),
             Err(e) => return Err(io::Error::other(e)),
         }

@@ -194,9 +194,9 @@ impl Checker {
             space: sc.space(),
             r: sc.protocol.successor_list_len as usize,
             probe_keys: sc.check.probe_keys,
-            max_steps: sc.protocol.lookup_max_steps.min(u16::MAX as u32) as u16,
+            max_steps: sc.protocol.lookup_max_steps.min(u32::from(u16::MAX)) as u16,
             quiet_start: sc.last_change_us(),
-            quiet_rounds_max: sc.check.quiet_rounds_max as u64,
+            quiet_rounds_max: u64::from(sc.check.quiet_rounds_max),
             round_us: sc.round_us().max(1),
             check_convergence: sc.expect != Expect::NoCheck,
             inflight: Vec::new(),
@@ -241,15 +241,12 @@ impl Checker {
             self.started += 1;
         }
         let f = Inflight { start: now, key, origin, want: truth.successor(key), version: truth.version() };
-        match self.free.pop() {
-            Some(t) => {
-                self.inflight[t as usize] = Some(f);
-                t
-            }
-            None => {
-                self.inflight.push(Some(f));
-                self.inflight.len() as u32 - 1
-            }
+        if let Some(t) = self.free.pop() {
+            self.inflight[t as usize] = Some(f);
+            t
+        } else {
+            self.inflight.push(Some(f));
+            self.inflight.len() as u32 - 1
         }
     }
 
@@ -261,7 +258,7 @@ impl Checker {
             {
                 *slot = None;
                 self.free.push(t as u32);
-                self.abandoned += (f.start >= self.warmup_us) as u64;
+                self.abandoned += u64::from(f.start >= self.warmup_us);
             }
         }
     }
@@ -285,13 +282,13 @@ impl Checker {
         }
         self.lookups.add(outcome);
         if outcome != LookupOutcome::Failed {
-            self.hops.add(hops as u64);
+            self.hops.add(u64::from(hops));
             if let Some(l) = self.latency.as_mut() {
                 let direct = done.direct_us.filter(|_| outcome == LookupOutcome::Correct);
                 l.add(done.now.saturating_sub(f.start), direct);
             }
         }
-        self.timeouts.add(timeouts as u64);
+        self.timeouts.add(u64::from(timeouts));
     }
 
     /// Was `o` the true successor of `key` at some moment since `since`? Walks the membership changes
@@ -315,6 +312,7 @@ impl Checker {
     }
 
     /// Did the latest checked round violate a safety property?
+    #[must_use]
     pub fn safety_now(&self) -> bool {
         self.last_safety.is_some()
     }
@@ -331,6 +329,7 @@ impl Checker {
     }
 
     /// The oldest start of an in-flight lookup (membership changes before it can be forgotten).
+    #[must_use]
     pub fn oldest_inflight(&self) -> Option<u64> {
         self.inflight.iter().flatten().map(|f| f.start).min()
     }
@@ -488,8 +487,8 @@ impl Checker {
             let (owner, hops, touts) = self.probe(nodes, truth, a, key);
             let want = truth.successor(key);
             done += 1;
-            hops_sum += hops as u64;
-            touts_sum += touts as u64;
+            hops_sum += u64::from(hops);
+            touts_sum += u64::from(touts);
             let correct = owner.is_some() && owner == want;
             self.tally_probe(correct, hops, touts);
             if correct {
@@ -510,10 +509,10 @@ impl Checker {
             return;
         }
         self.probes_total += 1;
-        self.probe_timeouts.add(touts as u64);
+        self.probe_timeouts.add(u64::from(touts));
         if correct {
             self.probes_ok += 1;
-            self.probe_hops.add(hops as u64);
+            self.probe_hops.add(u64::from(hops));
         }
     }
 
@@ -538,7 +537,7 @@ impl Checker {
             };
             if next == cur.me() {
                 // A hop that names itself as owner is then pinged by the origin, as any owner: a hop.
-                let pinged = (cur.me().addr != origin) as u16;
+                let pinged = u16::from(cur.me().addr != origin);
                 return (Some(next), hops + pinged, touts);
             }
             // A final owner only has to answer a ping; a hop has to route, so it must have joined.

@@ -26,20 +26,24 @@ impl Hist {
         self.sum += v;
     }
 
+    #[must_use]
     pub fn count(&self) -> u64 {
         self.n
     }
 
     /// `counts()[v]`: how many samples had value v (for per-round differences of a running histogram).
+    #[must_use]
     pub fn counts(&self) -> &[u64] {
         &self.counts
     }
 
+    #[must_use]
     pub fn mean(&self) -> f64 {
         if self.n == 0 { 0.0 } else { self.sum as f64 / self.n as f64 }
     }
 
     /// The smallest value v such that at least `q` of the samples are ≤ v (nearest rank).
+    #[must_use]
     pub fn quantile(&self, q: f64) -> u64 {
         if self.n == 0 {
             return 0;
@@ -55,10 +59,12 @@ impl Hist {
         self.counts.len() as u64 - 1
     }
 
+    #[must_use]
     pub fn max(&self) -> u64 {
         self.counts.iter().rposition(|&c| c > 0).unwrap_or(0) as u64
     }
 
+    #[must_use]
     pub fn dist(&self) -> Dist {
         Dist {
             count: self.n,
@@ -83,6 +89,7 @@ pub struct Dist {
 }
 
 /// Rounds a float to 6 decimals so reports do not carry noise digits.
+#[must_use]
 pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
@@ -129,6 +136,7 @@ impl Metrics {
         std::mem::take(&mut self.round_msgs)
     }
 
+    #[must_use]
     pub fn total_msgs(&self) -> u64 {
         self.maint.iter().chain(self.user.iter()).sum()
     }

@@ -45,14 +45,17 @@ impl AddrSet {
         self.pos[i] = ABSENT;
     }
 
+    #[must_use]
     pub fn contains(&self, a: Addr) -> bool {
         self.pos.get(a.0 as usize).is_some_and(|&p| p != ABSENT)
     }
 
+    #[must_use]
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -64,6 +67,7 @@ impl AddrSet {
         Some(self.items[rng.below(self.items.len() as u64) as usize])
     }
 
+    #[must_use]
     pub fn as_slice(&self) -> &[Addr] {
         &self.items
     }
@@ -168,7 +172,7 @@ pub struct Truth {
 impl Truth {
     /// Advances the node-time integral to `now`.
     fn tick(&mut self, now: u64) {
-        self.node_us += self.ring.len() as u128 * now.saturating_sub(self.last_at) as u128;
+        self.node_us += self.ring.len() as u128 * u128::from(now.saturating_sub(self.last_at));
         self.last_at = now;
     }
 
@@ -201,18 +205,22 @@ impl Truth {
         }
     }
 
+    #[must_use]
     pub fn is_alive(&self, a: Addr) -> bool {
         self.alive.contains(a)
     }
 
+    #[must_use]
     pub fn is_joined(&self, a: Addr) -> bool {
         self.joined.contains(a)
     }
 
+    #[must_use]
     pub fn contains_id(&self, id: Id) -> bool {
         self.ring.contains_key(&id)
     }
 
+    #[must_use]
     pub fn live(&self) -> usize {
         self.ring.len()
     }
@@ -233,15 +241,18 @@ impl Truth {
         Ok(())
     }
 
+    #[must_use]
     pub fn alive(&self) -> &AddrSet {
         &self.alive
     }
 
+    #[must_use]
     pub fn joined(&self) -> &AddrSet {
         &self.joined
     }
 
     /// The true successor of `key`: the first live node at or after it, clockwise.
+    #[must_use]
     pub fn successor(&self, key: Id) -> Option<Peer> {
         if self.indexed {
             let peers = &self.sorted.peers;
@@ -252,6 +263,7 @@ impl Truth {
     }
 
     /// Counts membership changes (see the field).
+    #[must_use]
     pub fn version(&self) -> u64 {
         self.version
     }
@@ -275,6 +287,7 @@ impl Truth {
     }
 
     /// Live nodes in id order.
+    #[must_use]
     pub fn sorted(&self) -> Vec<Peer> {
         if self.indexed {
             return self.sorted.peers.clone();
@@ -283,11 +296,13 @@ impl Truth {
     }
 
     /// The live node with this exact id.
+    #[must_use]
     pub fn by_id(&self, id: Id) -> Option<Peer> {
         self.ring.get(&id).map(|&addr| Peer { id, addr })
     }
 
     /// Number of live nodes with ids in `[a, b)` (wrapping), counting at most `cap + 1`.
+    #[must_use]
     pub fn count_in(&self, a: Id, b: Id, cap: usize) -> usize {
         if a == b {
             return self.ring.len().min(cap + 1);
@@ -308,6 +323,7 @@ impl Truth {
     }
 
     /// Membership changes at or after `since` (oldest first).
+    #[must_use]
     pub fn changes_since(&self, since: u64) -> &[Change] {
         let i = self.changes.partition_point(|c| c.at < since);
         &self.changes[i..]

@@ -15,6 +15,7 @@ use crate::oracle::checker::RoundRow;
 use serde_json::Value;
 
 /// One field, quoted if needed.
+#[must_use]
 pub fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
@@ -42,7 +43,7 @@ pub fn parse(text: &str) -> Result<Vec<Vec<String>>, String> {
             }
             (true, '"') => quoted = false,
             (true, c) => {
-                line += (c == '\n') as usize;
+                line += usize::from(c == '\n');
                 cur.push(c);
             }
             (false, '"') if cur.is_empty() => quoted = true,
@@ -68,6 +69,7 @@ pub fn parse(text: &str) -> Result<Vec<Vec<String>>, String> {
 }
 
 /// A float as text that parses back to the same bits (`{}` is Rust's shortest round-trip form).
+#[must_use]
 pub fn num(v: f64) -> String {
     format!("{v}")
 }
@@ -101,6 +103,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 
 /// `rounds.csv`: a header, then one line per checked round with every [`RoundRow`] field in
 /// declaration order (`lookups` flattened to `lookups_done`, `lookups_correct`, …).
+#[must_use]
 pub fn rounds_csv(rows: &[RoundRow]) -> String {
     let mut out = String::new();
     for (i, r) in rows.iter().enumerate() {
@@ -125,14 +128,17 @@ mod tests {
         let fields = ["plain", "a,b", "say \"hi\"", "two\nlines", ""];
         let text = line(&fields) + &line(&["x", "y"]);
         let rows = parse(&text).expect("parses");
-        assert_eq!(rows, vec![fields.iter().map(|s| s.to_string()).collect::<Vec<_>>(), vec!["x".into(), "y".into()]]);
+        assert_eq!(
+            rows,
+            vec![fields.iter().map(std::string::ToString::to_string).collect::<Vec<_>>(), vec!["x".into(), "y".into()]]
+        );
         assert!(parse("\"open").is_err());
         assert!(parse("a\"b").unwrap_err().contains("line 1"));
     }
 
     #[test]
     fn floats_round_trip_bit_for_bit() {
-        for v in [0.1, 1.0 / 3.0, 123456.789012, 1e-7, 0.0] {
+        for v in [0.1, 1.0 / 3.0, 123_456.789_012, 1e-7, 0.0] {
             assert_eq!(num(v).parse::<f64>().expect("parses").to_bits(), v.to_bits());
         }
     }

@@ -10,11 +10,13 @@ use std::sync::OnceLock;
 
 /// The crate version and the commit it was built from ("unknown" outside a git checkout), with
 /// "-dirty" when the work tree had uncommitted changes.
+#[must_use]
 pub fn build() -> &'static str {
     concat!(env!("CARGO_PKG_VERSION"), " (", env!("CHORDSIM_COMMIT"), ")")
 }
 
 /// The commit alone, as the build script read it.
+#[must_use]
 pub fn commit() -> &'static str {
     env!("CHORDSIM_COMMIT")
 }

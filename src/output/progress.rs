@@ -12,6 +12,7 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 /// Should a bar be drawn? Only on a terminal, and not with `--quiet`.
+#[must_use]
 pub fn wanted(quiet: bool) -> bool {
     !quiet && std::io::stderr().is_terminal()
 }
@@ -20,10 +21,12 @@ pub fn wanted(quiet: bool) -> bool {
 pub struct Stopwatch(Instant);
 
 impl Stopwatch {
+    #[must_use]
     pub fn start() -> Stopwatch {
         Stopwatch(Instant::now())
     }
 
+    #[must_use]
     pub fn secs(&self) -> f64 {
         self.0.elapsed().as_secs_f64()
     }
@@ -37,6 +40,7 @@ pub fn wall_secs() -> f64 {
 }
 
 /// `12.3 k`, `4.56 M`: a rate for a progress line.
+#[must_use]
 pub fn si(v: f64) -> String {
     match v {
         v if v >= 1e9 => format!("{:.2} G", v / 1e9),
@@ -62,6 +66,7 @@ pub struct RunProgress {
 }
 
 impl RunProgress {
+    #[must_use]
     pub fn new(show: bool, duration_us: u64) -> RunProgress {
         let len = duration_us.div_ceil(1_000_000).max(1);
         let bar = show.then(|| bar(len, "{elapsed:>4} [{bar:20}] sim {msg}"));
@@ -84,10 +89,7 @@ impl RunProgress {
 
     /// Prints a line on stdout without tearing the bar.
     pub fn println(&self, line: &str) {
-        match &self.bar {
-            Some(b) => b.suspend(|| crate::outln!("{line}")),
-            None => crate::outln!("{line}"),
-        }
+        if let Some(b) = &self.bar { b.suspend(|| crate::outln!("{line}")) } else { crate::outln!("{line}") }
     }
 
     pub fn finish(&self) {
@@ -109,12 +111,13 @@ pub struct TenthRates {
 }
 
 impl TenthRates {
+    #[must_use]
     pub fn new(duration_us: u64) -> TenthRates {
         TenthRates {
             clock: Stopwatch::start(),
             duration_us: duration_us.max(1),
             marks: vec![(0.0, 0)].into(),
-            checker: Default::default(),
+            checker: std::cell::Cell::default(),
         }
     }
 
@@ -155,15 +158,16 @@ pub struct SweepProgress {
 }
 
 impl SweepProgress {
+    #[must_use]
     pub fn new(show: bool, seeds: u64) -> SweepProgress {
         let bar = show.then(|| bar(seeds, "{elapsed:>4} [{bar:20}] {pos}/{len} seeds · {per_sec} · {msg}"));
-        SweepProgress { bar, failing: Default::default() }
+        SweepProgress { bar, failing: std::sync::atomic::AtomicU64::default() }
     }
 
     /// After each seed (called from worker threads).
     pub fn done(&self, failed: bool) {
         use std::sync::atomic::Ordering::Relaxed;
-        let f = self.failing.fetch_add(failed as u64, Relaxed) + failed as u64;
+        let f = self.failing.fetch_add(u64::from(failed), Relaxed) + u64::from(failed);
         if let Some(b) = &self.bar {
             b.inc(1);
             b.set_message(format!("{f} failing"));

@@ -36,6 +36,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// Exit codes of DESIGN.md: 0 pass, 2 safety, 3 no convergence, 4 limit hit.
+    #[must_use]
     pub fn exit_code(self) -> i32 {
         match self {
             Verdict::Pass | Verdict::NoCheck => 0,
@@ -46,6 +47,7 @@ impl Verdict {
         }
     }
 
+    #[must_use]
     pub fn matches(self, e: Expect) -> bool {
         matches!(
             (self, e),
@@ -57,6 +59,7 @@ impl Verdict {
         )
     }
 
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -134,7 +137,7 @@ pub struct ProbeReport {
 pub struct Traffic {
     pub node_seconds: f64,
     pub messages_total: u64,
-    /// Ring maintenance (stabilize, notify, fix_fingers lookups, predecessor checks, joins, leaves).
+    /// Ring maintenance (stabilize, notify, `fix_fingers` lookups, predecessor checks, joins, leaves).
     pub maintenance_per_node_per_s: f64,
     pub maintenance_by_type: BTreeMap<&'static str, f64>,
     /// Messages caused by the lookup workload.
@@ -215,6 +218,7 @@ pub struct Diagnosis {
 }
 
 /// Decides the verdict from how the run stopped and what the checker saw.
+#[must_use]
 pub fn verdict(sim: &Sim, stop: &Stop) -> (Verdict, Option<String>) {
     let c = sim.checker();
     if let Some(e) = sim.script_error() {
@@ -250,9 +254,10 @@ impl Report {
         let (k, present) = (v.decided_round?, v.present_at_end?);
         let last = self.rounds.last().map_or(k, |r| r.round);
         let conv = v.converged_round.map_or(String::new(), |r| format!(", the ring converged at round {r}"));
-        Some(match present {
-            true => format!("decided at round {k}; still present at the last checked round {last}{conv}"),
-            false => format!("decided at round {k}; gone by the last checked round {last}{conv}"),
+        Some(if present {
+            format!("decided at round {k}; still present at the last checked round {last}{conv}")
+        } else {
+            format!("decided at round {k}; gone by the last checked round {last}{conv}")
         })
     }
 }
@@ -284,6 +289,7 @@ fn outside_assumptions(sim: &Sim) -> Option<String> {
 
 /// The verdict as the text report and the sweep name it: `safety, outside Zave's assumptions (…)`.
 /// A report's JSON without its `build` line: what every byte comparison of reports compares.
+#[must_use]
 pub fn without_build(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for line in json.split_inclusive('\n') {
@@ -295,8 +301,9 @@ pub fn without_build(json: &str) -> String {
 }
 
 /// The exit code of one run (`run`, `replay`, `resume`): 0 when the verdict matches the scenario's
-/// `expect` (as a sweep counts it), else the verdict's own code (2 safety, 3 no_convergence, 4
-/// limit_hit), or 6 when the ring passed where `expect` names a failure.
+/// `expect` (as a sweep counts it), else the verdict's own code (2 safety, 3 `no_convergence`, 4
+/// `limit_hit`), or 6 when the ring passed where `expect` names a failure.
+#[must_use]
 pub fn run_exit_code(v: &VerdictInfo) -> u8 {
     match v.verdict.exit_code() {
         _ if v.matches_expect => 0,
@@ -307,6 +314,7 @@ pub fn run_exit_code(v: &VerdictInfo) -> u8 {
 
 /// The line a finished run prints on stderr: `FAILED …` when the verdict does not match `expect`, a
 /// plain note when it matches a failure the scenario expects, nothing for an expected pass.
+#[must_use]
 pub fn outcome_line(v: &VerdictInfo, repro: &str) -> Option<String> {
     let text = verdict_text(v);
     if !v.matches_expect {
@@ -318,6 +326,7 @@ pub fn outcome_line(v: &VerdictInfo, repro: &str) -> Option<String> {
     }
 }
 
+#[must_use]
 pub fn verdict_text(v: &VerdictInfo) -> String {
     match &v.outside_assumptions {
         Some(why) => format!("{}, outside Zave's assumptions ({why})", v.verdict.name()),
@@ -385,7 +394,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
             hops: c.hops.dist(),
             timeouts: c.timeouts.dist(),
         },
-        lookup_latency: c.latency.as_ref().map(|l| l.report()),
+        lookup_latency: c.latency.as_ref().map(crate::oracle::checker::LatencyStats::report),
         probes: ProbeReport {
             total: c.probes_total,
             correct: c.probes_ok,
@@ -414,6 +423,7 @@ pub fn build(sim: &mut Sim, stop: &Stop) -> Report {
 }
 
 impl Report {
+    #[must_use]
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
@@ -421,6 +431,7 @@ impl Report {
     }
 
     /// `results/<scenario>-seed<seed>/` under `root`.
+    #[must_use]
     pub fn dir(&self, root: &Path) -> PathBuf {
         root.join(format!("{}-seed{}", self.scenario_name, self.seed))
     }
@@ -438,6 +449,7 @@ impl Report {
     }
 
     /// The final summary table for people.
+    #[must_use]
     pub fn summary(&self) -> String {
         let mut s = String::new();
         let l = &self.lookups;
@@ -547,6 +559,7 @@ fn dist_line(d: &Dist) -> String {
 }
 
 /// One progress line for a checked round.
+#[must_use]
 pub fn round_line(r: &RoundRow) -> String {
     let l = &r.lookups;
     format!(

@@ -17,7 +17,7 @@ pub struct Summary {
     pub mean: f64,
     /// Sample standard deviation (divides by n − 1).
     pub std_dev: Option<f64>,
-    /// 95 % confidence interval of the mean: mean ± t(0.975, n − 1) · std_dev / √n.
+    /// 95 % confidence interval of the mean: mean ± t(0.975, n − 1) · `std_dev` / √n.
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
     /// Distribution over runs (nearest-rank quantiles: each is one of the values).
@@ -42,6 +42,7 @@ const T975_LARGE: [(u64, f64); 7] =
     [(40, 2.021), (50, 2.009), (60, 2.000), (80, 1.990), (100, 1.984), (120, 1.980), (1000, 1.962)];
 
 /// t(0.975, df) for `df ≥ 1`; 1.96 (the normal quantile) for very large df.
+#[must_use]
 pub fn t975(df: u64) -> f64 {
     match df {
         0 => f64::NAN,
@@ -58,11 +59,13 @@ pub fn t975(df: u64) -> f64 {
     }
 }
 
+#[must_use]
 pub fn mean(v: &[f64]) -> f64 {
     if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
 }
 
 /// Sample standard deviation; `None` for fewer than two values.
+#[must_use]
 pub fn std_dev(v: &[f64]) -> Option<f64> {
     if v.len() < 2 {
         return None;
@@ -74,6 +77,7 @@ pub fn std_dev(v: &[f64]) -> Option<f64> {
 
 /// Nearest-rank quantile of sorted values: the smallest value with at least a fraction `q` of the
 /// values ≤ it.
+#[must_use]
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -124,8 +128,8 @@ mod tests {
         assert_eq!(s.mean, 5.0);
         assert_eq!(s.std_dev, Some(2.13809));
         // t(0.975, 7) = 2.365; half width 2.365 · 2.13809 / sqrt(8) = 1.787772.
-        assert_eq!(s.ci95_low, Some(3.212228));
-        assert_eq!(s.ci95_high, Some(6.787772));
+        assert_eq!(s.ci95_low, Some(3.212_228));
+        assert_eq!(s.ci95_high, Some(6.787_772));
         assert_eq!((s.min, s.p25, s.p50, s.p75, s.max), (2.0, 4.0, 4.0, 5.0, 9.0));
     }
 
@@ -152,7 +156,7 @@ mod tests {
 
     #[test]
     fn quantiles_are_nearest_rank() {
-        let v: Vec<f64> = (1..=100).map(|x| x as f64).collect();
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
         assert_eq!(quantile(&v, 0.05), 5.0);
         assert_eq!(quantile(&v, 0.5), 50.0);
         assert_eq!(quantile(&v, 0.95), 95.0);

@@ -30,6 +30,7 @@ pub struct EventRecord {
 }
 
 impl EventRecord {
+    #[must_use]
     pub fn of(o: &Observed) -> Self {
         EventRecord {
             index: o.index,
@@ -41,6 +42,7 @@ impl EventRecord {
     }
 
     /// `#12345 t=1500000 µs seq 678 recv:get_state node @17`
+    #[must_use]
     pub fn describe(&self) -> String {
         let node = if self.node == NO_NODE { String::new() } else { format!(" at node address {}", self.node) };
         format!("#{} t = {} µs (seq {}) {}{node}", self.index, self.at, self.seq, kind_name(self.kind))
@@ -54,10 +56,11 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 pub const HASH_START: u64 = FNV_OFFSET;
 
 /// Folds one event into a rolling FNV-1a hash (bytes of time, seq, kind and node, little-endian).
+#[must_use]
 pub fn fold(mut h: u64, r: &EventRecord) -> u64 {
     let bytes = r.at.to_le_bytes().into_iter().chain(r.seq.to_le_bytes()).chain(r.kind.to_le_bytes());
     for b in bytes.chain(r.node.to_le_bytes()) {
-        h ^= b as u64;
+        h ^= u64::from(b);
         h = h.wrapping_mul(FNV_PRIME);
     }
     h
@@ -80,6 +83,7 @@ const TIMER_NAMES: [&str; 7] =
 
 /// A small stable number for the kind of event: high byte the event type, low byte the message or
 /// timer type.
+#[must_use]
 pub fn kind_code(ev: &Ev) -> u16 {
     match ev {
         Ev::Deliver { msg, .. } => 0x100 | msg.kind() as u16,
@@ -96,6 +100,7 @@ pub fn kind_code(ev: &Ev) -> u16 {
 }
 
 /// Name of a [`kind_code`]: `recv:get_state`, `timer:stabilize`, `script`, `churn`, …
+#[must_use]
 pub fn kind_name(code: u16) -> String {
     let low = (code & 0xff) as usize;
     match code >> 8 {
@@ -114,6 +119,7 @@ pub fn kind_name(code: u16) -> String {
 }
 
 /// The one node an event is addressed to, if any ([`Ev::target`]).
+#[must_use]
 pub fn target(ev: &Ev) -> Option<Addr> {
     ev.target()
 }
@@ -166,6 +172,7 @@ pub const TRACE_HEADER: &str = "# time_us node event successor predecessor";
 impl Tracer {
     /// A trace written to `out`: a header line, one `init` line per node of the initial ring, then
     /// one line per transition.
+    #[must_use]
     pub fn new(out: Box<dyn Write + Send>) -> Tracer {
         Tracer { out, last: Vec::new(), lines: 0, error: None }
     }

@@ -93,6 +93,7 @@ impl Items {
         }
     }
 
+    #[must_use]
     pub fn get(&self, b: BatchId) -> &[Item] {
         &self.slots[b.0 as usize]
     }
@@ -175,6 +176,7 @@ impl App {
         }
     }
 
+    #[must_use]
     pub fn dht(&self) -> Option<&DhtNode> {
         match self {
             App::Dht(d) => Some(d),

@@ -120,6 +120,7 @@ pub const MSG_KINDS: [&str; 15] = [
 ];
 
 impl Msg {
+    #[must_use]
     pub fn kind(&self) -> usize {
         match self {
             Msg::FindNext { .. } => 0,
@@ -141,6 +142,7 @@ impl Msg {
     }
 
     /// True for messages caused by the lookup workload rather than by ring maintenance.
+    #[must_use]
     pub fn is_user(&self) -> bool {
         matches!(self, Msg::App(_))
             || matches!(
@@ -156,6 +158,7 @@ impl Msg {
     }
 
     /// The arena list this message owns, to be freed once delivered or dropped.
+    #[must_use]
     pub fn list(&self) -> Option<ListId> {
         match self {
             Msg::StateReply { list, .. } => Some(*list),

@@ -3,7 +3,7 @@
 //! Owns: one node's routing state (predecessor, successor list, finger table), its outstanding RPCs
 //! and lookups, and the dispatch of messages and timers to the per-concern files:
 //! `lookup.rs` (iterative lookups, `find_successor`), `stabilize.rs` (stabilize / notify /
-//! check_predecessor / fix_fingers) and `membership.rs` (create, join, graceful leave).
+//! `check_predecessor` / `fix_fingers`) and `membership.rs` (create, join, graceful leave).
 //! Input is `(ctx.now, event)`; output is effects pushed into `ctx.out`. Invariants: the successor
 //! list never exceeds r entries; every RPC has exactly one pending entry until its reply or timeout.
 //! Never: touch an RNG, a clock, the queue, the checker or another node's state. Randomness arrives
@@ -113,7 +113,7 @@ pub struct Node {
     rpc_check_at: u64,
     next_req: ReqId,
     next_lookup: u32,
-    /// Index (1-based) of the finger fix_fingers refreshed last.
+    /// Index (1-based) of the finger `fix_fingers` refreshed last.
     next_finger: u32,
     /// Ticks of the joint maintenance timer so far (`maintenance = "joint"`), counted from the node's
     /// start whether or not it has joined yet.
@@ -147,6 +147,7 @@ pub struct Node {
 impl Node {
     /// A node that is not part of any ring yet. Call [`Node::create`], [`Node::join`] or
     /// [`Node::install`] next.
+    #[must_use]
     pub fn new(me: Peer, space: IdSpace) -> Self {
         Node {
             me,
@@ -174,48 +175,58 @@ impl Node {
     /// Deviation from ToN'03 Fig. 5, off by default: with `on`, `find_successor` also answers with the
     /// owner of a key that lies within the successor list (not only up to the first successor), as the
     /// ToN'03 simulator's Table II numbers imply (½ log2 N − ½ log2 r + 1 hops).
+    #[must_use]
     pub fn answering_from_list(mut self, on: bool) -> Self {
         self.list_answers = on;
         self
     }
 
     /// Deviation from ToN'03, off by default (`protocol.successor_fallback`): see [`Node::successor`].
+    #[must_use]
     pub fn falling_back(mut self, on: bool) -> Self {
         self.fallback = on;
         self
     }
 
+    #[must_use]
     pub fn me(&self) -> Peer {
         self.me
     }
 
+    #[must_use]
     pub fn status(&self) -> Status {
         self.status
     }
 
+    #[must_use]
     pub fn is_joined(&self) -> bool {
         self.status == Status::Joined
     }
 
+    #[must_use]
     pub fn predecessor(&self) -> Option<Peer> {
         self.pred
     }
 
+    #[must_use]
     pub fn succ_list(&self) -> &[Peer] {
         &self.succ
     }
 
     /// The expanded finger table: `[i - 1]` is finger i (allocates; for the checker, shell, tests).
+    #[must_use]
     pub fn fingers(&self) -> Vec<Option<Peer>> {
         self.fingers.expand(self.space.bits())
     }
 
     /// Distinct peers in the finger table.
+    #[must_use]
     pub fn distinct_fingers(&self) -> usize {
         self.fingers.distinct_len()
     }
 
     /// Outstanding RPCs (for limits and tests).
+    #[must_use]
     pub fn pending_rpcs(&self) -> usize {
         self.pending.len()
     }
@@ -229,6 +240,7 @@ impl Node {
     /// Deviation from ToN'03 (`protocol.successor_fallback = true`): fall back to the nearest finger,
     /// then the predecessor, and only then to the node itself, so the node keeps a way back into the
     /// ring; the checker then does not judge a round with such a node final at once.
+    #[must_use]
     pub fn successor(&self) -> Peer {
         if let Some(&s) = self.succ.first() {
             return s;
@@ -286,11 +298,11 @@ impl Node {
             Msg::App(_) => {} // delivered to the application by the simulator, never here
             Msg::Forward { req, lid, key, origin, hops, touts, last, user } => {
                 let q = recursive::Query { lid, key, origin, hops, touts, user };
-                self.on_forward(ctx, from, req, q, last)
+                self.on_forward(ctx, from, req, q, last);
             }
             Msg::Ack { req, .. } => self.on_ack(from, req),
             Msg::Found { lid, owner, found, hops, touts, .. } => {
-                self.on_found(ctx, lid, found.then_some(owner), hops, touts)
+                self.on_found(ctx, lid, found.then_some(owner), hops, touts);
             }
         }
     }

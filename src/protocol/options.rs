@@ -33,14 +33,15 @@ pub enum FingerRefresh {
     /// (a new node waits about m − log N ticks for its first far finger). SimGrid's Chord does this.
     OneIndexPerTick,
     /// The ToN'03 simulator (Sec. V-A): each stabilization also refreshes one other entry — the next
-    /// finger that needs a lookup (fingers equal to the successor are set on the way); no fix_fingers timer.
+    /// finger that needs a lookup (fingers equal to the successor are set on the way); no `fix_fingers` timer.
     OnePerStabilize,
-    /// SIGCOMM'01 Sec. 6.4 (Fig. 12): each stabilization refreshes every finger; no fix_fingers timer.
+    /// SIGCOMM'01 Sec. 6.4 (Fig. 12): each stabilization refreshes every finger; no `fix_fingers` timer.
     AllPerStabilize,
 }
 
 impl FingerRefresh {
-    /// Whether fingers are refreshed on fix_fingers' own schedule (else with each stabilization).
+    /// Whether fingers are refreshed on `fix_fingers`' own schedule (else with each stabilization).
+    #[must_use]
     pub fn uses_fix_fingers_timer(self) -> bool {
         matches!(self, FingerRefresh::FixFingers | FingerRefresh::OneIndexPerTick)
     }
@@ -76,7 +77,7 @@ pub struct Params {
     /// Retry a lookup through the referrer after a timed-out hop (else the lookup fails).
     pub lookup_retries: bool,
     pub stabilize_on_join: bool,
-    /// `maintenance = "joint"`: run fix_fingers every `.0`-th and check_predecessor every `.1`-th
+    /// `maintenance = "joint"`: run `fix_fingers` every `.0`-th and `check_predecessor` every `.1`-th
     /// stabilize tick of the one maintenance timer; `None`: three separate timers.
     pub joint: Option<(u32, u32)>,
     /// Workload and application lookups are recursive (`node/recursive.rs`), not iterative.

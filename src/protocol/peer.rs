@@ -39,10 +39,12 @@ pub struct Peer {
 impl Peer {
     /// Zave TSE'17 Sec. III: the placeholder for "the identifier just after the last entry", which
     /// names no live node.
+    #[must_use]
     pub fn pad(id: Id) -> Peer {
         Peer { id, addr: Addr::PAD }
     }
 
+    #[must_use]
     pub fn is_pad(&self) -> bool {
         self.addr == Addr::PAD
     }
@@ -89,6 +91,7 @@ impl Lists {
         self.slots.iter().zip(&self.owners).zip(&self.used).filter(|(_, u)| **u).map(|((l, o), _)| (*o, l.as_slice()))
     }
 
+    #[must_use]
     pub fn get(&self, id: ListId) -> &[Peer] {
         &self.slots[id.0 as usize]
     }
@@ -118,6 +121,7 @@ impl Lists {
     }
 
     /// Lists currently allocated (for leak checks in tests).
+    #[must_use]
     pub fn live(&self) -> usize {
         self.slots.len() - self.free.len()
     }

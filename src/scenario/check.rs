@@ -45,6 +45,7 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
 pub use crate::bounds::excerpt;
 
 impl<'a> Validator<'a> {
+    #[must_use]
     pub fn new(file: &'a str) -> Self {
         Validator { file, errors: Vec::new() }
     }
@@ -86,7 +87,7 @@ impl<'a> Validator<'a> {
 
     pub fn scenario(&mut self, s: &Scenario) {
         self.name(&s.name);
-        self.int_range("id_bits", s.id_bits as u64, 1, 64);
+        self.int_range("id_bits", u64::from(s.id_bits), 1, 64);
         self.range("duration_s", s.duration_s, 1e-6, 1e9);
         self.initial(s);
         self.protocol(s);
@@ -122,7 +123,7 @@ impl<'a> Validator<'a> {
         } else {
             self.int_range("initial.nodes", s.initial.nodes, 1, hi);
         }
-        let drawn = s.initial.nodes.saturating_mul(s.initial.virtual_nodes.max(1) as u64);
+        let drawn = s.initial.nodes.saturating_mul(u64::from(s.initial.virtual_nodes.max(1)));
         if s.initial.ids.is_empty() && s.initial.nodes <= space && drawn > space / 2 && s.id_bits < 64 {
             let msg = format!(
                 "{drawn} ids drawn at random fill more than half of the {}-bit id space (allowed 1 ..= {}; \
@@ -152,7 +153,7 @@ impl<'a> Validator<'a> {
 
     fn protocol(&mut self, s: &Scenario) {
         let p = &s.protocol;
-        self.int_range("protocol.successor_list_len", p.successor_list_len as u64, 1, 32);
+        self.int_range("protocol.successor_list_len", u64::from(p.successor_list_len), 1, 32);
         self.range("protocol.stabilize_interval_ms", p.stabilize_interval_ms, 0.001, 1e9);
         self.range("protocol.stabilize_jitter", p.stabilize_jitter, 0.0, 0.99);
         self.range("protocol.fix_fingers_interval_ms", p.fix_fingers_interval_ms, 0.001, 1e9);
@@ -163,17 +164,17 @@ impl<'a> Validator<'a> {
         if p.variant == Variant::Zave {
             self.zave_start(s);
         }
-        self.int_range("protocol.lookup_max_steps", p.lookup_max_steps as u64, 1, 10_000);
-        self.int_range("protocol.max_pending_rpcs", p.max_pending_rpcs as u64, 4, 1_000_000);
+        self.int_range("protocol.lookup_max_steps", u64::from(p.lookup_max_steps), 1, 10_000);
+        self.int_range("protocol.max_pending_rpcs", u64::from(p.max_pending_rpcs), 4, 1_000_000);
         self.range("protocol.join_retry_ms", p.join_retry_ms, 0.001, 1e9);
         // Alternates come from the finger owner's successor list: at most r of them besides it.
-        let max_alt = (p.successor_list_len as u64 + 1).min(33);
-        self.int_range("protocol.finger_alternates", p.finger_alternates as u64, 0, max_alt);
+        let max_alt = (u64::from(p.successor_list_len) + 1).min(33);
+        self.int_range("protocol.finger_alternates", u64::from(p.finger_alternates), 0, max_alt);
     }
 
-    /// `maintenance = "joint"` runs fix_fingers and check_predecessor every k-th stabilize tick, so their
+    /// `maintenance = "joint"` runs `fix_fingers` and `check_predecessor` every k-th stabilize tick, so their
     /// intervals must be whole multiples of the stabilize interval (in microseconds) — where they are
-    /// used: not fix_fingers' under a per-stabilize finger refresh, not check_predecessor's for `zave`.
+    /// used: not `fix_fingers`' under a per-stabilize finger refresh, not `check_predecessor`'s for `zave`.
     fn joint_intervals(&mut self, p: &crate::scenario::Protocol) {
         let stab = Time::from_ms(p.stabilize_interval_ms).us().max(1);
         let fix_used = p.finger_refresh.uses_fix_fingers_timer();
@@ -198,7 +199,7 @@ impl<'a> Validator<'a> {
     /// TSE'17 operating assumptions: start from an ideal ring of at least r+1 nodes; the protocol has
     /// no graceful leave (use crashes).
     fn zave_start(&mut self, s: &Scenario) {
-        let r = s.protocol.successor_list_len as u64;
+        let r = u64::from(s.protocol.successor_list_len);
         if s.initial.mode != StartMode::Ideal {
             self.err(
                 "initial.mode",
@@ -248,7 +249,7 @@ impl<'a> Validator<'a> {
             }
             Latency::Exponential { mean_ms } => self.range("net.latency.mean_ms", mean_ms, 0.0, 1e7),
             Latency::Euclidean { dims, side_ms } => {
-                self.int_range("net.latency.dims", dims as u64, 1, 16);
+                self.int_range("net.latency.dims", u64::from(dims), 1, 16);
                 self.range("net.latency.side_ms", side_ms, 0.0, 1e6);
             }
             Latency::Matrix { ref file, .. } => {
@@ -265,15 +266,15 @@ impl<'a> Validator<'a> {
 
     fn dht(&mut self, s: &Scenario) {
         let d = &s.dht;
-        self.int_range("dht.replicas", d.replicas as u64, 0, s.protocol.successor_list_len as u64);
+        self.int_range("dht.replicas", u64::from(d.replicas), 0, u64::from(s.protocol.successor_list_len));
         self.range("dht.repair_interval_ms", d.repair_interval_ms, 0.001, 1e9);
-        self.int_range("dht.repair_items_per_period", d.repair_items_per_period as u64, 1, 100_000_000);
-        self.int_range("dht.batch_items", d.batch_items as u64, 1, 100_000);
-        self.int_range("initial.virtual_nodes", s.initial.virtual_nodes as u64, 1, 1024);
+        self.int_range("dht.repair_items_per_period", u64::from(d.repair_items_per_period), 1, 100_000_000);
+        self.int_range("dht.batch_items", u64::from(d.batch_items), 1, 100_000);
+        self.int_range("initial.virtual_nodes", u64::from(s.initial.virtual_nodes), 1, 1024);
         if s.initial.virtual_nodes > 1 && !s.initial.ids.is_empty() {
             self.err("initial.ids", "explicit ids cannot be combined with virtual_nodes > 1".into());
         }
-        let total = s.initial.nodes.saturating_mul(s.initial.virtual_nodes as u64);
+        let total = s.initial.nodes.saturating_mul(u64::from(s.initial.virtual_nodes));
         if total > MAX_NODES {
             self.err("initial.virtual_nodes", format!("{total} virtual nodes in all is over the limit of {MAX_NODES}"));
         }
@@ -281,10 +282,10 @@ impl<'a> Validator<'a> {
 
     fn check(&mut self, s: &Scenario) {
         let c = &s.check;
-        self.int_range("check.every_rounds", c.every_rounds as u64, 1, 1_000_000);
-        self.int_range("check.print_every_rounds", c.print_every_rounds as u64, 0, 1_000_000);
-        self.int_range("check.probe_keys", c.probe_keys as u64, 0, 10_000_000);
-        self.int_range("check.quiet_rounds_max", c.quiet_rounds_max as u64, 1, 1_000_000);
+        self.int_range("check.every_rounds", u64::from(c.every_rounds), 1, 1_000_000);
+        self.int_range("check.print_every_rounds", u64::from(c.print_every_rounds), 0, 1_000_000);
+        self.int_range("check.probe_keys", u64::from(c.probe_keys), 0, 10_000_000);
+        self.int_range("check.quiet_rounds_max", u64::from(c.quiet_rounds_max), 1, 1_000_000);
         if !c.warmup_s.is_finite() || c.warmup_s < 0.0 || c.warmup_s >= s.duration_s {
             let msg = format!("{} is out of range (allowed 0 <= warmup_s < duration_s = {})", c.warmup_s, s.duration_s);
             self.err("check.warmup_s", msg);
@@ -316,7 +317,7 @@ impl<'a> Validator<'a> {
         }
         let last = s.duration_us() / s.round_us().max(1);
         for (i, &k) in rounds.iter().enumerate() {
-            self.int_range(&format!("{key}[{i}]"), k as u64, 0, last);
+            self.int_range(&format!("{key}[{i}]"), u64::from(k), 0, last);
         }
     }
 
@@ -332,7 +333,7 @@ impl<'a> Validator<'a> {
                 }
             }
             Event::CrashFraction { fraction, .. } | Event::LeaveFraction { fraction, .. } => {
-                self.range(&key("fraction"), *fraction, 0.0, 1.0)
+                self.range(&key("fraction"), *fraction, 0.0, 1.0);
             }
             Event::Partition { at_s, heal_at_s, fraction } => {
                 self.range(&key("fraction"), *fraction, 0.0, 1.0);
@@ -364,7 +365,7 @@ impl<'a> Validator<'a> {
             },
             NodeRef::Id(_) => {}
             NodeRef::Rank(k) => {
-                let most = physical.saturating_mul(s.initial.virtual_nodes.max(1) as u64);
+                let most = physical.saturating_mul(u64::from(s.initial.virtual_nodes.max(1)));
                 if !poisson && *k >= most {
                     let msg = format!("{k}, but at most {most} nodes are ever alive (allowed 0 ..= {})", most - 1);
                     self.err(&format!("{key}.rank"), msg);
@@ -417,7 +418,7 @@ impl<'a> Validator<'a> {
             return;
         }
         let round = s.round_us().max(1);
-        let need = s.check.quiet_rounds_max as u64 * round;
+        let need = u64::from(s.check.quiet_rounds_max) * round;
         let last = s.last_change_us();
         let room = s.duration_us().saturating_sub(last);
         if room < need {

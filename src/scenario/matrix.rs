@@ -85,6 +85,7 @@ impl Matrix {
 
     /// The matrix as a file [`Matrix::parse`] reads back to the same delays, in the unit `values`
     /// names (round trips: twice the one-way delay), after `#` comment lines.
+    #[must_use]
     pub fn to_text(&self, values: MatrixValues, comment: &str) -> String {
         use std::fmt::Write;
         let mul = if values == MatrixValues::Rtt { 2.0 } else { 1.0 };
@@ -100,10 +101,12 @@ impl Matrix {
     }
 
     #[inline]
+    #[must_use]
     pub fn get(&self, a: usize, b: usize) -> u64 {
         self.us[(a % self.n) * self.n + b % self.n]
     }
 
+    #[must_use]
     pub fn max(&self) -> u64 {
         self.us.iter().copied().max().unwrap_or(0)
     }

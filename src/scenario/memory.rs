@@ -9,7 +9,7 @@
 //!
 //! Calibration (release build, `/usr/bin/time -v`, peak RSS of a 40-s run of an ideal ring): 10^5
 //! nodes with r = 8 take 227 MiB (about 2.3 KB per node), 2·10^5 take 488 MiB (2.5 KB), r = 32
-//! adds about 30 bytes per successor-list entry, id_bits does not matter (fingers are stored as
+//! adds about 30 bytes per successor-list entry, `id_bits` does not matter (fingers are stored as
 //! distinct runs), and 2·10^4 nodes × 10 virtual nodes cost what 2·10^5 nodes do; the SimGrid
 //! workload at 10^6 peaks at 2.55 GiB (2.7 KB per node, results/bench.md). The model charges
 //! 2,600 + 40·r bytes per slot, 120 bytes per DHT key copy and 16 MiB of base, so it errs high.
@@ -38,6 +38,7 @@ pub struct Estimate {
 }
 
 /// The estimate for `s`. Poisson joins count their mean plus five standard deviations.
+#[must_use]
 pub fn estimate(s: &Scenario) -> Estimate {
     let v = u64::from(s.initial.virtual_nodes.max(1));
     let mut parts: Vec<(String, u64)> = vec![("initial.nodes".into(), s.initial.nodes)];
@@ -65,7 +66,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let per_slot = SLOT_BYTES + SUCC_ENTRY_BYTES * u64::from(s.protocol.successor_list_len);
     let sources = if s.dht.enabled { dht_sources(s) } else { Vec::new() };
     let keys = sources.iter().fold(0u64, |a, (_, n)| a.saturating_add(*n));
-    let key_copies = keys.saturating_mul(s.dht.replicas as u64 + 1);
+    let key_copies = keys.saturating_mul(u64::from(s.dht.replicas) + 1);
     let (slot_bytes, key_bytes) = (slots.saturating_mul(per_slot), key_copies.saturating_mul(KEY_BYTES));
     let mut key = parts.iter().max_by_key(|(_, n)| *n).map(|(k, _)| k.clone()).unwrap_or_default();
     if v > 1 && key == "initial.nodes" {
@@ -135,6 +136,7 @@ pub fn check_before_run(s: &Scenario, file: &str, flag: Option<u64>, runs: u64) 
 }
 
 /// `MemAvailable` from `/proc/meminfo`, in bytes (`None` where it cannot be read).
+#[must_use]
 pub fn available() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
@@ -169,6 +171,7 @@ fn cut(t: &str) -> String {
 }
 
 /// Bytes as a short human figure (MiB below 1 GiB, else GiB).
+#[must_use]
 pub fn human(b: u64) -> String {
     if b < 1 << 30 {
         format!("{:.0} MiB", b as f64 / f64::from(1u32 << 20))

@@ -67,26 +67,28 @@ pub struct Protocol {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Maintenance {
-    /// stabilize, fix_fingers and check_predecessor each run on a timer of their own, each at its own
+    /// stabilize, `fix_fingers` and `check_predecessor` each run on a timer of their own, each at its own
     /// random phase (ToN'03 Fig. 6: each is "called periodically").
     #[default]
     Separate,
     /// One maintenance timer per node at the stabilize interval: every tick stabilizes, and every k-th
-    /// tick also runs fix_fingers (k = fix_fingers / stabilize interval) and check_predecessor (likewise),
+    /// tick also runs `fix_fingers` (k = `fix_fingers` / stabilize interval) and `check_predecessor` (likewise),
     /// in that order. The same work at the same rates with one timer event per tick instead of up to
     /// three, as simulators with a per-node "maintenance round" (Corten's workload) schedule it; the
     /// three tasks are in phase. Both intervals must be whole multiples of the stabilize interval
-    /// (where used). With `stabilize_jitter`, each tick's interval is jittered, so fix_fingers and
-    /// check_predecessor inherit the jitter (their mean intervals are as set).
+    /// (where used). With `stabilize_jitter`, each tick's interval is jittered, so `fix_fingers` and
+    /// `check_predecessor` inherit the jitter (their mean intervals are as set).
     Joint,
 }
 
 impl Maintenance {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
     fn is_separate(&self) -> bool {
         *self == Maintenance::Separate
     }
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
 fn is_zero_u32(x: &u32) -> bool {
     *x == 0
 }
@@ -130,6 +132,7 @@ pub enum LookupStyle {
 }
 
 impl LookupStyle {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
     fn is_iterative(&self) -> bool {
         *self == LookupStyle::Iterative
     }

@@ -296,7 +296,7 @@ fn walk(path: &str, node: Node, ty: &Ty, near: Option<Range<usize>>) -> Result<(
             _ => Err(wrong("true or false".into())),
         },
         Ty::UInt(max) => match node.value() {
-            Some(Value::Integer(i)) if (0..=*max as i128).contains(&(*i.value() as i128)) => Ok(()),
+            Some(Value::Integer(i)) if (0..=i128::from(*max)).contains(&i128::from(*i.value())) => Ok(()),
             _ => Err(wrong(format!("an integer 0 ..= {max}"))),
         },
         Ty::Float => match node.value() {

@@ -88,6 +88,7 @@ pub enum Ev {
 impl Ev {
     /// The one node this event is addressed to, if any. Other events may touch any node.
     #[inline]
+    #[must_use]
     pub fn target(&self) -> Option<Addr> {
         match self {
             Ev::Deliver { to, .. } | Ev::Timer { to, .. } | Ev::AppTimer { to, .. } => Some(*to),
@@ -201,7 +202,7 @@ impl Sim {
             fix_fingers_us: Time::from_ms(p.fix_fingers_interval_ms).us().max(1),
             check_pred_us: Time::from_ms(p.check_predecessor_interval_ms).us().max(1),
             rpc_timeout_us: Time::from_ms(sc.net.rpc_timeout_ms).us().max(1),
-            lookup_max_steps: p.lookup_max_steps.min(u16::MAX as u32) as u16,
+            lookup_max_steps: p.lookup_max_steps.min(u32::from(u16::MAX)) as u16,
             notify_old_predecessor: p.notify_old_predecessor,
             max_pending: p.max_pending_rpcs as usize,
             join_retry_us: Time::from_ms(p.join_retry_ms).us().max(1),
@@ -213,7 +214,7 @@ impl Sim {
             stabilize_on_join: p.stabilize_on_join,
             joint: (p.maintenance == crate::scenario::Maintenance::Joint).then(|| {
                 let stab = Time::from_ms(p.stabilize_interval_ms).us().max(1);
-                let every = |ms| (Time::from_ms(ms).us() / stab).clamp(1, u32::MAX as u64) as u32;
+                let every = |ms| (Time::from_ms(ms).us() / stab).clamp(1, u64::from(u32::MAX)) as u32;
                 (every(p.fix_fingers_interval_ms), every(p.check_predecessor_interval_ms))
             }),
             recursive: p.lookup_style == crate::scenario::LookupStyle::Recursive,
@@ -254,7 +255,7 @@ impl Sim {
             zipf: vec![Vec::new(); sc.workloads.len()],
             observer: None,
             check_secs: 0.0,
-            sessions: Default::default(),
+            sessions: session::Sessions::default(),
             sc,
         };
         sim.app_params = sim.app_params();
@@ -348,15 +349,12 @@ impl Sim {
         }
         let cut = !self.blocked.is_empty() && self.is_blocked(a, to.addr);
         let (ha, hb) = (self.host(a), self.host(to.addr));
-        match self.net.transit(&mut self.rng, self.now, ha, hb).filter(|_| !cut) {
-            Some(d) => {
-                let from = self.nodes[a.0 as usize].node.me();
-                self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
-            }
-            None => {
-                self.metrics.lost += 1;
-                self.release_payload(&msg);
-            }
+        if let Some(d) = self.net.transit(&mut self.rng, self.now, ha, hb).filter(|_| !cut) {
+            let from = self.nodes[a.0 as usize].node.me();
+            self.push(self.now + d, Ev::Deliver { to: to.addr, from, msg });
+        } else {
+            self.metrics.lost += 1;
+            self.release_payload(&msg);
         }
     }
 
@@ -366,7 +364,7 @@ impl Sim {
             Effect::AppLookupDone { tag, owner } => self.with_app(a, |app, ctx| app.on_lookup_done(ctx, tag, owner)),
             Effect::SetTimer { after_us, timer } => self.push(self.now + after_us, Ev::Timer { to: a, timer }),
             Effect::LookupDone { tag, key, owner, hops, timeouts } => {
-                self.lookup_done(a, tag, key, owner, hops, timeouts)
+                self.lookup_done(a, tag, key, owner, hops, timeouts);
             }
             Effect::JoinFailed => {
                 self.metrics.join_retries += 1;
@@ -405,7 +403,7 @@ impl Sim {
                 last.dht = Some(row);
             }
         }
-        let next = (k as u64 + 1) * round_us;
+        let next = (u64::from(k) + 1) * round_us;
         if next <= self.sc.duration_us() {
             self.push(next, Ev::Round(k + 1));
         }

@@ -100,6 +100,7 @@ impl Network {
     }
 
     /// A network with a distribution latency and loss only (tests).
+    #[must_use]
     pub fn simple(latency: LatencyModel, loss_ratio: f64) -> Self {
         let mut net = Network::from_scenario(&Net::default()).expect("default net");
         net.latency = latency;
@@ -169,6 +170,7 @@ impl Network {
     }
 
     /// Largest possible round trip, if bounded (every kind but the exponential), jitter included.
+    #[must_use]
     pub fn max_round_trip_us(&self) -> Option<u64> {
         let one_way = match &self.latency {
             LatencyModel::Constant(d) => *d,
@@ -228,6 +230,7 @@ impl Network {
     }
 
     /// Partitions in force.
+    #[must_use]
     pub fn partitions_active(&self, now: u64) -> usize {
         self.cuts.iter().filter(|c| c.until > now).count()
     }

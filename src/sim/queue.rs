@@ -168,6 +168,7 @@ impl<E> EventQueue<E> {
     /// The event `k` places behind the head of the lane the last pop came from (`None` if that was
     /// the heap): it will come out soon, which makes it worth a cache hint further ahead than the
     /// next event.
+    #[must_use]
     pub fn lane_ahead(&self, k: usize) -> Option<&E> {
         let l = self.last_lane?;
         self.lanes[l as usize].q.get(k).map(|e| &e.ev)
@@ -196,15 +197,18 @@ impl<E> EventQueue<E> {
         Some((e.at, e.seq, e.ev))
     }
 
+    #[must_use]
     pub fn len(&self) -> usize {
         self.len
     }
 
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The insertion counter (events ever pushed).
+    #[must_use]
     pub fn pushed(&self) -> u64 {
         self.seq
     }
@@ -251,7 +255,7 @@ mod tests {
     fn busy() -> EventQueue<u32> {
         let mut q = EventQueue::default();
         for i in 0..40u32 {
-            q.push(q.popped + [10, 10, 7, 1000 + i as u64][i as usize % 4], i);
+            q.push(q.popped + [10, 10, 7, 1000 + u64::from(i)][i as usize % 4], i);
             if i % 3 == 0 {
                 q.pop();
             }
@@ -279,7 +283,7 @@ mod tests {
             |q| q.popped += 1_000_000,
             |q| q.len += 1,
             |q| q.seq = 3,
-            |q| q.recent.pop().map(drop).unwrap_or(()),
+            |q| q.recent.pop().map_or((), drop),
             |q| q.lanes[0].q.swap(0, 1),
         ];
         for (k, f) in forge.iter().enumerate() {

@@ -44,6 +44,7 @@ const SUM_LEN: usize = 20;
 
 /// A cheap guard against reading state written by a build whose types differ although the version
 /// string is the same: the sizes of the main state types.
+#[must_use]
 pub fn layout() -> String {
     use std::mem::size_of;
     format!(

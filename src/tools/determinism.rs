@@ -132,6 +132,7 @@ pub enum DeterminismOutcome {
 }
 
 impl DeterminismOutcome {
+    #[must_use]
     pub fn is_deterministic(&self) -> bool {
         matches!(self, DeterminismOutcome::Deterministic { .. })
     }
@@ -166,6 +167,7 @@ impl std::fmt::Display for DeterminismOutcome {
 }
 
 /// The first line (1-based) where two texts differ.
+#[must_use]
 pub fn first_diff_line(a: &str, b: &str) -> usize {
     let mut la = a.lines();
     let mut lb = b.lines();

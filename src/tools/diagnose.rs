@@ -86,6 +86,7 @@ pub fn of_state(sim: &Sim, entries: &[Entry]) -> Diagnosis {
 }
 
 /// A rolling recorder for a live session: keeps the last [`WINDOW_ROUNDS`] rounds.
+#[must_use]
 pub fn rolling_recorder(sc: &Scenario) -> Recorder {
     Recorder::rolling(WINDOW_ROUNDS * sc.round_us())
 }
@@ -114,7 +115,7 @@ fn window(report: &Report, k: u32) -> Option<(u32, u64)> {
         }
     }
     let us = |i: usize| Time::from_s(rows[i].time_s).us();
-    let span = WINDOW_ROUNDS * sc.check.every_rounds as u64 * sc.round_us();
+    let span = WINDOW_ROUNDS * u64::from(sc.check.every_rounds) * sc.round_us();
     Some((rows[b].round, us(b).saturating_sub(span)))
 }
 
@@ -123,7 +124,7 @@ fn window(report: &Report, k: u32) -> Option<(u32, u64)> {
 fn rerun(sc: &Scenario, from_us: u64, k: u32) -> Option<(Final, Vec<Entry>, Option<RoundRow>)> {
     let mut sim = Sim::new(sc.clone()).ok()?;
     sim.observe_with(Box::new(Recorder::window(from_us, k)));
-    let t_k = k as u64 * sc.round_us();
+    let t_k = u64::from(k) * sc.round_us();
     sim.run_until(t_k);
     let row = sim.checker().rounds.iter().find(|r| r.round == k).cloned();
     let rec = *sim.take_observer::<Recorder>()?;
@@ -197,6 +198,7 @@ fn entry_line(e: &Entry) -> String {
 }
 
 /// The console lines of a diagnosis (stderr, after the verdict line).
+#[must_use]
 pub fn lines(d: &Diagnosis) -> Vec<String> {
     let mut out = vec![format!("diagnosis: {} — {}", d.class, d.summary)];
     out.extend(d.nodes.iter().map(|n| format!("  node {n}")));

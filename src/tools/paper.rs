@@ -93,7 +93,7 @@ pub fn fig8(dir: &Path, seeds: u64) -> Result<Experiment, String> {
         let (p1, q99, mx) = load_ratios(&run(sc)?)?;
         p99 += q99 / seeds as f64;
         max += mx / seeds as f64;
-        zero_p1 += (p1 == 0.0) as u64;
+        zero_p1 += u64::from(p1 == 0.0);
     }
     let rows = vec![
         row("99th percentile of keys per node", "4.6×", p99, 4.3, 4.9),
@@ -197,7 +197,7 @@ pub fn fig10(dir: &Path, seeds: u64) -> Result<Experiment, String> {
             // The paper's path excludes the final contact with the key's successor; ours includes it.
             hops += (rep.probes.hops.mean - 1.0) / seeds as f64;
         }
-        let want = k as f64 / 2.0;
+        let want = f64::from(k) / 2.0;
         rows.push(Row {
             what: format!("N = 2^{k} = {}", 1u32 << k),
             paper: format!("≈ {want:.1} (½ log2 N)"),
@@ -241,7 +241,7 @@ pub fn fig11(dir: &Path) -> Result<Experiment, String> {
     let mut rows = Vec::new();
     let mut series = Vec::new();
     for i in 1..=10u32 {
-        let p = i as f64 * 0.05;
+        let p = f64::from(i) * 0.05;
         let rep = run(with_crash_fraction(&base, p))?;
         if rep.verdict.verdict != crate::output::report::Verdict::Pass {
             unconverged.push(format!("p = {p:.2} ({})", rep.verdict.verdict.name()));
@@ -411,12 +411,14 @@ pub fn ton_table2(dir: &Path) -> Result<Experiment, String> {
 }
 
 /// A line plot of (x, reference, measured) points, hand-written SVG.
+#[must_use]
 pub fn plot_xy(title: &str, xlabel: &str, series: &[(u32, f64, f64)]) -> PlotData {
     let swapped: Vec<(u32, f64, f64)> = series.iter().map(|&(x, reference, ours)| (x, ours, reference)).collect();
     plot_lines(title, xlabel, ("reference", "chordsim"), &swapped)
 }
 
 /// The markdown table of an experiment.
+#[must_use]
 pub fn markdown(e: &Experiment) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n\n{}.\n", e.title, e.settings);
@@ -437,6 +439,7 @@ pub fn markdown(e: &Experiment) -> String {
 }
 
 /// A small line plot of (v, p1, p99) series.
+#[must_use]
 pub fn plot(title: &str, series: &[(u32, f64, f64)]) -> PlotData {
     plot_lines(title, "virtual nodes per physical node", ("99th percentile", "1st percentile"), series)
 }
@@ -458,14 +461,14 @@ impl PlotData {
         let series = &self.series;
         let mut c = Chart::new(&self.title, &self.xlabel, "");
         c.width = 560.0;
-        let line = |pick: fn(&(u32, f64, f64)) -> f64| series.iter().map(|s| (s.0 as f64, Some(pick(s)))).collect();
+        let line = |pick: fn(&(u32, f64, f64)) -> f64| series.iter().map(|s| (f64::from(s.0), Some(pick(s)))).collect();
         c.series = vec![
             Series::new(&self.legend.0, "#c0392b", line(|s| s.2)),
             Series::new(&self.legend.1, "#2471a3", line(|s| s.1)),
         ];
         let ymax = series.iter().map(|s| s.2).fold(1.0f64, f64::max).ceil();
         c.y_range = Some((0.0, ymax));
-        let xmax = series.iter().map(|s| s.0).max().unwrap_or(1).max(1) as f64;
+        let xmax = f64::from(series.iter().map(|s| s.0).max().unwrap_or(1).max(1));
         c.x_range = Some((0.0, xmax));
         c.render()
     }

@@ -54,6 +54,7 @@ pub struct Loaded {
 }
 
 /// `path` is a `report.json` or a folder holding one.
+#[must_use]
 pub fn report_path(path: &Path) -> PathBuf {
     if path.is_dir() { path.join("report.json") } else { path.to_path_buf() }
 }
@@ -76,6 +77,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
 
 impl Loaded {
     /// Warnings when the report was written by another version (the replay may then differ).
+    #[must_use]
     pub fn version_warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
         if self.chordsim_version != VERSION {
@@ -96,6 +98,7 @@ impl Loaded {
     }
 
     /// Compares the replay's report with the original.
+    #[must_use]
     pub fn compare(&self, new_json: &str) -> Comparison {
         // The `build` line names the commit that wrote each report; it is not part of the run.
         let (old, new) = (without_build(&self.text), without_build(new_json));
@@ -112,6 +115,7 @@ impl Loaded {
     }
 
     /// Where a replay that differs leaves its report: beside the original, never over it.
+    #[must_use]
     pub fn replay_path(&self) -> PathBuf {
         self.path.with_file_name("report.replay.json")
     }
@@ -131,6 +135,7 @@ pub enum Comparison {
 }
 
 impl Comparison {
+    #[must_use]
     pub fn describe(&self, path: &Path) -> String {
         match self {
             Comparison::Identical { bytes } => {
@@ -189,7 +194,7 @@ mod tests {
                 assert_eq!((old.as_str(), new.as_str()), ("\"seed\": 1,", "\"seed\": 2,"));
                 assert!(line > 1);
             }
-            c => panic!("{c:?}"),
+            c @ Comparison::Identical { .. } => panic!("{c:?}"),
         }
         let old = std::fs::read_to_string(&path).expect("read");
         std::fs::write(&path, old.replace("\"chordsim_version\": \"", "\"chordsim_version\": \"0.0.0-")).expect("w");

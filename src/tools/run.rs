@@ -143,7 +143,9 @@ impl<'a> Run<'a> {
             let pausing = pause.filter(|&p| p < target);
             let stop = self.sim.run_until(pausing.unwrap_or(target));
             let rows = &self.sim.checker().rounds[self.shown..];
-            rows.iter().for_each(|row| (self.on_row)(row));
+            for row in rows {
+                (self.on_row)(row);
+            }
             if let Some(c) = capture.as_deref_mut() {
                 c.after_round(&self.sim, (target / round) as u32, rows);
             }

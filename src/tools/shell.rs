@@ -83,6 +83,7 @@ pub struct Shell {
 
 impl Shell {
     /// The built-in ring ([`DEFAULT_SCENARIO`]), with `seed` if given.
+    #[must_use]
     pub fn default_scenario(seed: Option<u64>) -> Scenario {
         let mut sc = Scenario::parse(DEFAULT_SCENARIO, "<built-in shell ring>", "shell")
             .expect("the built-in shell scenario is valid");
@@ -114,21 +115,25 @@ impl Shell {
 
     /// The flag that stops a `run` in progress (after the event it is at) when set: the binary sets
     /// it from its Ctrl-C handler. A `run` clears it as it starts.
+    #[must_use]
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.interrupt)
     }
 
     /// The longest `run` without `force` (µs): the scenario's `duration_s`, at least one round.
+    #[must_use]
     pub fn run_cap(&self) -> u64 {
         self.sim.sc().duration_us().max(self.sim.sc().round_us())
     }
 
     /// The simulation, read-only (tests and tools look at it).
+    #[must_use]
     pub fn sim(&self) -> &Sim {
         &self.sim
     }
 
     /// The prompt for a terminal: `chordsim [30 s]> `.
+    #[must_use]
     pub fn prompt(&self) -> String {
         format!("chordsim [{}]> ", fmt_time(self.sim.now()))
     }
@@ -234,12 +239,11 @@ impl Shell {
 
     /// `from <node>` if given (live), else the first joined node in id order.
     fn origin(&self, from: Option<&str>) -> Result<Peer, String> {
-        match from {
-            Some(p) => self.live(p),
-            None => {
-                let t = self.sim.truth();
-                t.sorted().into_iter().find(|p| t.is_joined(p.addr)).ok_or_else(|| "no joined node left".to_string())
-            }
+        if let Some(p) = from {
+            self.live(p)
+        } else {
+            let t = self.sim.truth();
+            t.sorted().into_iter().find(|p| t.is_joined(p.addr)).ok_or_else(|| "no joined node left".to_string())
         }
     }
 

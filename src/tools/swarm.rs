@@ -69,6 +69,7 @@ pub const COLUMNS: [&str; 11] = [
 
 impl SwarmParams {
     /// The values as text, in [`COLUMNS`] order.
+    #[must_use]
     pub fn values(&self) -> Vec<String> {
         let n = crate::output::csv::num;
         vec![
@@ -170,6 +171,7 @@ fn draw_periods(sc: &mut Scenario, r: &mut Rng, p: &mut SwarmParams, lockstep: b
 }
 
 /// The name of the runs of a swarm over `base`: `<name>-swarm`, or `<name>-swarm-outside`.
+#[must_use]
 pub fn name(base: &str, reach: Reach) -> String {
     match reach {
         Reach::Assumptions => format!("{base}-swarm"),
@@ -178,6 +180,7 @@ pub fn name(base: &str, reach: Reach) -> String {
 }
 
 /// The command-line flag that selects `reach` (for repro commands).
+#[must_use]
 pub fn flag(reach: Reach) -> &'static str {
     match reach {
         Reach::Assumptions => "--swarm",

@@ -56,18 +56,21 @@ pub fn parse_shard(s: &str) -> Result<ShardInfo, String> {
 }
 
 /// How many seeds of `span` shard `shard` runs.
+#[must_use]
 pub fn shard_len(span: SeedSpan, shard: Option<ShardInfo>) -> u64 {
     let (i, n) = shard.map_or((0, 1), |s| (s.index, s.count));
     (span.end - span.start).saturating_sub(i).div_ceil(n)
 }
 
 /// The `k`-th seed (0-based) that shard `shard` runs: every n-th seed, starting at the i-th.
+#[must_use]
 pub fn shard_seed(span: SeedSpan, shard: Option<ShardInfo>, k: u64) -> u64 {
     let (i, n) = shard.map_or((0, 1), |s| (s.index, s.count));
     span.start + i + k * n
 }
 
 /// All the seeds shard `shard` runs, in order (for tests and small ranges).
+#[must_use]
 pub fn shard_seeds(span: SeedSpan, shard: Option<ShardInfo>) -> Vec<u64> {
     (0..shard_len(span, shard)).map(|k| shard_seed(span, shard, k)).collect()
 }
@@ -92,6 +95,7 @@ pub struct Config {
 }
 
 impl Config {
+    #[must_use]
     pub fn meta(&self) -> SweepMeta {
         let name = self.swarm.map_or(self.base.name.clone(), |r| crate::tools::swarm::name(&self.base.name, r));
         SweepMeta {
@@ -115,6 +119,7 @@ pub struct SweepOutcome {
 
 impl SweepOutcome {
     /// See [`out::exit_code`].
+    #[must_use]
     pub fn exit_code(&self) -> u8 {
         out::exit_code(&self.rows)
     }
@@ -125,12 +130,14 @@ thread_local! {
 }
 
 /// The repro command of the seed this thread is running, if it is a sweep worker (for panic hooks).
+#[must_use]
 pub fn current_repro() -> Option<String> {
     CURRENT_REPRO.with(|c| c.borrow().clone())
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+    let msg =
+        p.downcast_ref::<&str>().map(std::string::ToString::to_string).or_else(|| p.downcast_ref::<String>().cloned());
     format!("panicked: {}", msg.unwrap_or_else(|| "(no message)".into()))
 }
 
@@ -191,12 +198,12 @@ pub fn run(cfg: &Config, on_done: &(dyn Fn(bool) + Sync)) -> Result<SweepOutcome
                     let seed = shard_seed(cfg.seeds, cfg.shard, k);
                     let row = run_seed(cfg, &meta, &dir, seed);
                     on_done(!row.matches_expect);
-                    results.lock().unwrap_or_else(|p| p.into_inner()).push(row);
+                    results.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(row);
                 }
             });
         }
     });
-    let mut rows = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut rows = results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     rows.sort_by_key(|r| r.seed);
     let summary = out::summary(&meta, &rows);
     out::write(&dir, &summary, &rows).map_err(|e| format!("{}: cannot write: {e}", dir.display()))?;
@@ -236,7 +243,7 @@ mod tests {
         assert_eq!(shard_seeds(span, Some(ShardInfo { index: 1, count: 3 })), vec![11, 14, 17, 20]);
         let mut all: Vec<u64> =
             (0..3).flat_map(|i| shard_seeds(span, Some(ShardInfo { index: i, count: 3 }))).collect();
-        all.sort();
+        all.sort_unstable();
         assert_eq!(all, (10..21).collect::<Vec<_>>(), "the shards partition the range");
         assert!(shard_seeds(SeedSpan { start: 0, end: 2 }, Some(ShardInfo { index: 4, count: 5 })).is_empty());
         // Huge ranges are never materialized.

@@ -53,7 +53,7 @@ fn forge(base: &[u8], edits: &[Edit], cut: Option<u32>, sum: bool) -> Vec<u8> {
     let mut b = base.to_vec();
     let n = b.len();
     for &(pos, kind, v) in edits {
-        let at = ((pos as u64 * n as u64) >> 32) as usize;
+        let at = ((u64::from(pos) * n as u64) >> 32) as usize;
         let word: u64 = match v % 6 {
             0 => 0,
             1 => u64::MAX,
@@ -84,7 +84,7 @@ fn forge(base: &[u8], edits: &[Edit], cut: Option<u32>, sum: bool) -> Vec<u8> {
         b[at..end].copy_from_slice(&w[..end - at]);
     }
     if let Some(c) = cut {
-        b.truncate(((c as u64 * n as u64) >> 32) as usize);
+        b.truncate(((u64::from(c) * n as u64) >> 32) as usize);
     }
     if sum { resum(b) } else { b }
 }
@@ -123,9 +123,10 @@ fn forged_checkpoints_are_refused_or_run_and_never_panic() {
             // A debugging aid: the case about to run, for when it aborts the process.
             std::fs::write(path, &bytes).expect("dump the case");
         }
-        match decode_and_run(&bytes).map_err(TestCaseError::fail)? {
-            true => ran.fetch_add(1, Relaxed),
-            false => refused.fetch_add(1, Relaxed),
+        if decode_and_run(&bytes).map_err(TestCaseError::fail)? {
+            ran.fetch_add(1, Relaxed)
+        } else {
+            refused.fetch_add(1, Relaxed)
         };
         Ok(())
     });
@@ -181,9 +182,9 @@ fn with_header(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u
 /// Header edits that still parse: each is refused for disagreeing with the state, with one line.
 #[test]
 fn a_header_that_disagrees_with_the_state_is_refused() {
+    type Edit = fn(&mut serde_json::Value);
     let good = at_time("small-ring-churn.toml", 95.5);
     assert!(checkpoint::from_bytes(&with_header(&good, |_| {})).is_ok(), "an unchanged header restores");
-    type Edit = fn(&mut serde_json::Value);
     let cases: [(&str, Edit, &str); 5] = [
         ("seed", |h| h["seed"] = (h["seed"].as_u64().unwrap() + 1).into(), "random streams are not those of seed"),
         ("nodes", |h| h["nodes"] = (h["nodes"].as_u64().unwrap() + 1).into(), "the header says"),

@@ -139,9 +139,9 @@ fn loss_accounting_matches_a_brute_force_recount() {
                 sim.nodes()[a.0 as usize].app.dht().and_then(|d| d.store().get(&key)).is_some_and(|&v| v >= acked)
             })
             .collect();
-        lost += holders.is_empty() as u64;
+        lost += u64::from(holders.is_empty());
         let owner = sim.truth().successor(key).expect("ring").addr;
-        owner_holds += holders.contains(&owner) as u64;
+        owner_holds += u64::from(holders.contains(&owner));
     }
     assert_eq!((acc.items, acc.lost, acc.owner_holds), (items, lost, owner_holds));
     assert!(lost > 0, "replicas = 0 under crashes must lose something, or the test proves nothing");
@@ -230,10 +230,10 @@ fn gets_after_quiescence(seed: u64, ops: &[Op]) -> (u64, u64, u64, String) {
             }
             Op::Put(k) | Op::Get(k) => {
                 if let Some(&a) = sim.truth().joined().as_slice().first() {
-                    sim.dht_op(a, matches!(o, Op::Get(_)), Id(k as u64 * 0x100));
+                    sim.dht_op(a, matches!(o, Op::Get(_)), Id(u64::from(k) * 0x100));
                 }
             }
-            Op::Advance(k) => run(&mut sim, k as u64),
+            Op::Advance(k) => run(&mut sim, u64::from(k)),
         }
     }
     run(&mut sim, 40);

@@ -115,10 +115,10 @@ impl TestRing {
         self
     }
 
-    /// Node `id` runs one stabilization (ToN'03 Fig. 6) now; its messages are delivered.
+    /// Node `id` runs one stabilization (`ToN`'03 Fig. 6) now; its messages are delivered.
     pub fn stabilize(mut self, id: u64) -> Self {
         let a = self.addr(id);
-        self.sim.with_node(a, 0, |n, ctx| n.stabilize(ctx));
+        self.sim.with_node(a, 0, chordsim::protocol::node::Node::stabilize);
         self.settle()
     }
 

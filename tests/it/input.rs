@@ -10,7 +10,7 @@ fn run_text(t: &Tmp, text: &str, extra: &[&str]) -> (i32, String) {
     let f = t.file("s.toml", text);
     let out = t.path("out");
     let mut args: Vec<std::ffi::OsString> = vec![f.into(), "--quiet".into(), "--out".into(), out.into()];
-    args.extend(extra.iter().map(|a| a.into()));
+    args.extend(extra.iter().map(std::convert::Into::into));
     let o = chordsim(&args);
     (o.status.code().unwrap_or(-1), stderr(&o))
 }
@@ -52,7 +52,7 @@ fn an_out_that_is_a_file_is_refused_before_running() {
     let file = t.file("taken", "x");
     let sc = scenario("small-churn.toml");
     for sub in [&[][..], &["sweep"][..]] {
-        let mut args: Vec<std::ffi::OsString> = sub.iter().map(|s| s.into()).collect();
+        let mut args: Vec<std::ffi::OsString> = sub.iter().map(std::convert::Into::into).collect();
         args.push(sc.clone().into());
         if !sub.is_empty() {
             args.extend(["--seeds".into(), "0..2".into()]);

@@ -97,7 +97,7 @@ fn render(muts: &[Mutation]) -> String {
         match m {
             Mutation::Value(i, v) => lines[*i] = format!("{} = {v}", LINES[*i].0.split(" = ").next().unwrap_or("")),
             Mutation::Huge(i, n) => {
-                lines[*i] = format!("{} = \"{}\"", LINES[*i].0.split(" = ").next().unwrap_or(""), "y".repeat(*n))
+                lines[*i] = format!("{} = \"{}\"", LINES[*i].0.split(" = ").next().unwrap_or(""), "y".repeat(*n));
             }
             Mutation::Unknown(i, n) => extra.push((*i, format!("bogus_{n} = 1"))),
         }

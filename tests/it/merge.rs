@@ -124,7 +124,7 @@ fn cases() -> Vec<(&'static str, Edit, Vec<&'static str>)> {
             "metric edited",
             Box::new(move |d| {
                 let m = mean(d);
-                edit_json(d, "/metrics/events/mean", json!(m + 1.0))
+                edit_json(d, "/metrics/events/mean", json!(m + 1.0));
             }),
             vec!["summary.json: metrics.events.mean is"],
         ),

@@ -104,7 +104,7 @@ fn bad_network_settings_name_key_and_range() {
     assert!(e.to_string().contains("y.toml") && e.to_string().contains("iterative"), "{e}");
 }
 
-/// ToN'03 Table IV's trend: more finger alternates (proximity neighbour selection), lower stretch.
+/// `ToN`'03 Table IV's trend: more finger alternates (proximity neighbour selection), lower stretch.
 #[test]
 fn stretch_falls_as_finger_alternates_grow() {
     let stretch = |s: u32| {

@@ -89,7 +89,7 @@ fn command_line_writes_identical_plots_per_seed_unless_told_not_to() {
     let f = scenario("small-churn.toml");
     let run = |out: &str, extra: &[&str]| {
         let mut args = vec![f.to_string_lossy().into_owned(), "--quiet".into(), "--seed".into(), "5".into()];
-        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(extra.iter().map(std::string::ToString::to_string));
         args.extend(["--out".to_string(), t.path(out).to_string_lossy().into_owned()]);
         chordsim(&args)
     };
@@ -163,7 +163,10 @@ fn sweeps_write_plots_only_when_asked() {
         };
         let o = sweep::run(&cfg, &|_| {}).expect("sweeps");
         let run = o.dir.join("mismatch-seed1");
-        let svgs = files(&run).iter().filter(|f| f.ends_with(".svg")).count();
+        let svgs = files(&run)
+            .iter()
+            .filter(|f| std::path::Path::new(f).extension().is_some_and(|ext| ext.eq_ignore_ascii_case("svg")))
+            .count();
         assert_eq!(svgs > 0, plots, "{:?}", files(&run));
     }
 }
@@ -225,7 +228,10 @@ fn every_committed_paper_plot_is_what_its_committed_table_draws() {
     // its committed table carries, with the binary's own drawing code.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results/paper");
     let mut checked = Vec::new();
-    for f in files(&dir).iter().filter(|f| f.ends_with(".md")) {
+    for f in files(&dir)
+        .iter()
+        .filter(|f| std::path::Path::new(f).extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md")))
+    {
         let md = crate::util::read(&dir.join(f));
         let svg_name = f.replace(".md", ".svg");
         let drawn = chordsim::tools::paper::svg_from_markdown(&md).unwrap_or_else(|e| panic!("results/paper/{f}: {e}"));
@@ -240,7 +246,10 @@ fn every_committed_paper_plot_is_what_its_committed_table_draws() {
             None => assert!(!has_image, "results/paper/{f} shows {svg_name} but carries no plot data"),
         }
     }
-    let svgs: Vec<String> = files(&dir).into_iter().filter(|f| f.ends_with(".svg")).collect();
+    let svgs: Vec<String> = files(&dir)
+        .into_iter()
+        .filter(|f| std::path::Path::new(f).extension().is_some_and(|ext| ext.eq_ignore_ascii_case("svg")))
+        .collect();
     assert_eq!(checked, svgs, "every committed paper SVG is checked");
     assert!(checked.len() >= 5, "{checked:?}");
 }

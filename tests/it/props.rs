@@ -1,5 +1,5 @@
 //! Property tests of ring consistency (proptest): random operation lists — join, crash, graceful
-//! leave, lookup, advance, cut a link for a while — on tiny rings (id_bits 6–10, ≤ 32 nodes,
+//! leave, lookup, advance, cut a link for a while — on tiny rings (`id_bits` 6–10, ≤ 32 nodes,
 //! r = 1..4), then quiescence; a quarter of the cases run in lockstep (constant 7 ms latency, jitter 0).
 //! Shrinking acts on the op list.
 //!
@@ -38,7 +38,7 @@ pub struct Case {
     pub nodes: u64,
     pub r: u32,
     pub seed: u64,
-    /// Constant 7 ms latency and stabilize_jitter 0: every node's period and round trip the same, so
+    /// Constant 7 ms latency and `stabilize_jitter` 0: every node's period and round trip the same, so
     /// a collision repeats every period unless the protocol breaks the symmetry (issue 14).
     pub lockstep: bool,
     pub ops: Vec<Op>,
@@ -63,9 +63,9 @@ fn op(variant: Variant) -> BoxedStrategy<Op> {
 }
 
 fn case(variant: Variant) -> impl Strategy<Value = Case> {
-    (6..=10u32, 1..=4u32, 0..u32::MAX as u64, prop::bool::weighted(0.25)).prop_flat_map(
+    (6..=10u32, 1..=4u32, 0..u64::from(u32::MAX), prop::bool::weighted(0.25)).prop_flat_map(
         move |(id_bits, r, seed, lockstep)| {
-            let min = r as u64 + 1;
+            let min = u64::from(r) + 1;
             (min..=12u64, prop::collection::vec(op(variant), 0..24)).prop_map(move |(nodes, ops)| Case {
                 id_bits,
                 nodes,
@@ -149,12 +149,12 @@ pub fn apply(sim: &mut Sim, op: &Op) {
             }
         }
         Op::Advance(k) => {
-            let t = sim.now() + k as u64 * ROUND_US;
+            let t = sim.now() + u64::from(k) * ROUND_US;
             sim.run_until(t);
         }
         Op::Cut(i, j, k) => {
             if let (Some(a), Some(b)) = (ranked(sim, i), ranked(sim, j)) {
-                let until = sim.now() + k as u64 * ROUND_US;
+                let until = sim.now() + u64::from(k) * ROUND_US;
                 sim.block_link(a, b, until);
             }
         }
@@ -176,7 +176,7 @@ pub fn safety_violations(sim: &Sim, zave: bool) -> Vec<&'static str> {
 
 /// Rounds of quiet that always suffice on these rings (lists repair one entry per round).
 fn quiesce(sim: &mut Sim, r: u32) {
-    let t = sim.now() + (30 + 4 * r as u64) * ROUND_US;
+    let t = sim.now() + (30 + 4 * u64::from(r)) * ROUND_US;
     sim.run_until(t);
 }
 
@@ -257,7 +257,7 @@ fn replay_ton03(c: &Case) -> Vec<&'static str> {
 // is alone (successor = itself) and nothing in the protocol ever makes them meet again: two rings.
 #[test]
 fn regression_ton03_link_cut_splits_a_two_node_ring() {
-    let c = Case { id_bits: 8, nodes: 2, r: 1, seed: 62783918, lockstep: false, ops: vec![Op::Cut(50, 11, 3)] };
+    let c = Case { id_bits: 8, nodes: 2, r: 1, seed: 62_783_918, lockstep: false, ops: vec![Op::Cut(50, 11, 3)] };
     assert_eq!(replay_ton03(&c), ["AtMostOneRing"]);
 }
 
@@ -267,7 +267,7 @@ fn regression_ton03_link_cut_splits_a_two_node_ring() {
 #[test]
 fn regression_ton03_cuts_during_a_join_leave_two_rings() {
     let ops = vec![Op::Crash(4), Op::Cut(21, 46, 1), Op::Cut(11, 48, 3), Op::Join];
-    let c = Case { id_bits: 8, nodes: 3, r: 2, seed: 3423151736, lockstep: false, ops };
+    let c = Case { id_bits: 8, nodes: 3, r: 2, seed: 3_423_151_736, lockstep: false, ops };
     assert_eq!(replay_ton03(&c), ["AtMostOneRing"]);
 }
 

@@ -42,7 +42,7 @@ fn a_changed_report_is_named_and_the_replay_kept_beside_it() {
     assert!(read(&t.path("small-churn-seed1/report.replay.json")) == text, "the replay is the original run");
 }
 
-/// A sweep over a scenario that sometimes splits the ring (ToN'03's join window, seed 90): the
+/// A sweep over a scenario that sometimes splits the ring (`ToN`'03's join window, seed 90): the
 /// printed repro command, rerun, gives the same verdict, reason and failure time; the failing seed's
 /// report in the sweep folder replays to the same bytes.
 #[test]

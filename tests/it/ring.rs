@@ -1,5 +1,5 @@
 //! Hand-written ring tests through the DSL: joins, crashes and leaves on small rings, and the
-//! ToN'03 failure case named in the paper.
+//! `ToN`'03 failure case named in the paper.
 
 use crate::dsl::TestRing;
 
@@ -49,7 +49,7 @@ fn lookups_survive_a_crash_before_repair() {
     }
 }
 
-/// ToN'03 Sec. V-C names this cause of failed lookups under churn: n knows s1, s2; a new node s joins
+/// `ToN`'03 Sec. V-C names this cause of failed lookups under churn: n knows s1, s2; a new node s joins
 /// between s1 and s2; s1 leaves before n learns of s; n replaces s1 by s2, so for keys in (n, s] it
 /// answers s2 instead of s until its next stabilization with s2.
 #[test]
@@ -156,8 +156,8 @@ fn probes_agree_with_real_lookups_on_a_frozen_ring_with_many_crashes() {
         sim.run_until(now + 30_000_000);
         let real_ok = sim.checker().lookups.correct > before;
         n += 1;
-        agree += (probe_ok == real_ok) as u32;
-        wrong_probes += (!probe_ok) as u32;
+        agree += u32::from(probe_ok == real_ok);
+        wrong_probes += u32::from(!probe_ok);
         assert_eq!(probe_ok, real_ok, "lookup {i} from {origin:?} for {key}: probe {owner:?}, truth {want:?}");
     }
     assert!(wrong_probes > 0, "the crashes left every lookup correct: the test shows nothing ({agree}/{n})");

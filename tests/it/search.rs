@@ -104,7 +104,7 @@ fn splits(what: &str, loss: f64) -> Vec<u64> {
         let present = rep.verdict.present_at_end.expect("observed at the end");
         let still = last.violated.iter().any(|p| UNREPAIRABLE.contains(p));
         assert_eq!(present, still, "seed {seed}: present_at_end against the last round {:?}", last.violated);
-        for_good += present as u64;
+        for_good += u64::from(present);
         found.push(seed);
     }
     let first: Vec<_> = found.iter().take(10).collect();

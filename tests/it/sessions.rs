@@ -49,7 +49,7 @@ per_s = 2
 const PARETO_ON: &str = r#"{ dist = "pareto", mean_s = 1200, shape = 2.5 }"#;
 
 /// Heavier churn (sessions of 5 min, 2 min off, every departure a crash) on Zave's protocol, which
-/// keeps one ring where ToN'03 splits into disjoint rings at this rate for many seeds.
+/// keeps one ring where `ToN`'03 splits into disjoint rings at this rate for many seeds.
 fn heavy_zave() -> String {
     small(r#"{ dist = "pareto", mean_s = 300, shape = 2.5 }"#, "")
         .replace("mean_s = 60 }", "mean_s = 120 }")

@@ -71,7 +71,7 @@ fn nodes_are_named_by_hex_prefix() {
     let target = ids[5];
     let p = unique_prefix(target, &ids);
     let out = session(&mut sh, &format!("node {p}\nnode 0x{p}\n"));
-    let want = format!("node {:#x}  address", target);
+    let want = format!("node {target:#x}  address");
     assert_eq!(out.matches(&want).count(), 2, "{out}");
     // A digit that starts several ids is ambiguous; the error lists them.
     let digit = (0..16u64)

@@ -23,7 +23,7 @@ fn config(file: &str, seeds: (u64, u64), swarm: bool, jobs: usize, out: PathBuf)
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// The CI sweep: every seed of the small churn scenario converges.

@@ -55,6 +55,7 @@ impl DhtCounts {
     /// Gets that did not return the acknowledged version (stale, missing, failed, or never
     /// finished) less those whose key no live node held: failures of routing or of the store, not
     /// of the data.
+    #[must_use]
     pub fn gets_unsuccessful_key_held(&self) -> u64 {
         self.gets - self.gets_correct - self.gets_unsuccessful_key_lost
     }
@@ -100,17 +101,14 @@ impl DhtTruth {
             OpKind::Put { version: l.issued }
         };
         let op = Some(Op { kind, key });
-        let tag = match self.free.pop() {
-            Some(t) => {
-                self.ops[t as usize] = op;
-                self.origin[t as usize] = origin;
-                t
-            }
-            None => {
-                self.ops.push(op);
-                self.origin.push(origin);
-                self.ops.len() as u32 - 1
-            }
+        let tag = if let Some(t) = self.free.pop() {
+            self.ops[t as usize] = op;
+            self.origin[t as usize] = origin;
+            t
+        } else {
+            self.ops.push(op);
+            self.origin.push(origin);
+            self.ops.len() as u32 - 1
         };
         (tag, kind)
     }
@@ -171,6 +169,7 @@ impl DhtTruth {
     }
 
     /// Acknowledged version of `key` (0: none).
+    #[must_use]
     pub fn acked(&self, key: Id) -> u32 {
         self.ledger.get(&key).map_or(0, |l| l.acked)
     }
@@ -190,7 +189,9 @@ impl DhtTruth {
         let mut owner_holds = vec![false; keys.len()];
         let mut row = DhtRow { items: keys.len() as u64, ..DhtRow::default() };
         for &a in truth.alive().as_slice() {
-            let Some(store) = nodes[a.0 as usize].dht().map(|d| d.store()) else { continue };
+            let Some(store) = nodes[a.0 as usize].dht().map(crate::protocol::app::dht::DhtNode::store) else {
+                continue;
+            };
             row.stored_copies += store.len() as u64;
             for (k, &v) in store {
                 let Ok(i) = keys.binary_search_by_key(k, |&(k, _)| k) else { continue };

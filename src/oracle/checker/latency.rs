@@ -58,6 +58,7 @@ pub struct LatencyReport {
 
 impl LatencyStats {
     /// On for scenarios whose lookup timing means something new: per-pair latency, jitter, recursion.
+    #[must_use]
     pub fn wanted(sc: &Scenario) -> bool {
         let n = &sc.net;
         n.per_pair()
@@ -90,6 +91,7 @@ impl LatencyStats {
         }
     }
 
+    #[must_use]
     pub fn report(&self) -> LatencyReport {
         let f = |h: &Hist, scale: f64, mean: f64| FDist {
             count: h.count(),

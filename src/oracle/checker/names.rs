@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The static name of the property called `s`.
+#[must_use]
 pub fn property(s: &str) -> Option<&'static str> {
     Property::ALL.iter().map(|p| p.name()).find(|n| *n == s)
 }
@@ -33,7 +34,7 @@ pub fn de_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(d: D) -> Result<BT
     BTreeMap::<String, V>::deserialize(d)?.into_iter().map(|(k, v)| Ok((lookup(&k)?, v))).collect()
 }
 
-/// `#[serde(with = "json_text")]`: the value as JSON text (exact for floats: serde_json writes the
+/// `#[serde(with = "json_text")]`: the value as JSON text (exact for floats: `serde_json` writes the
 /// shortest text that reads back to the same bits).
 pub mod json_text {
     use super::*;

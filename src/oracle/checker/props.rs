@@ -136,9 +136,10 @@ pub struct PropReport {
 
 impl PropReport {
     /// A copy with each property's `at_end` set from the run's last checked round.
+    #[must_use]
     pub fn with_end(&self, last: Option<&crate::oracle::checker::RoundRow>) -> PropReport {
         let mut r = self.clone();
-        for (name, t) in r.by_property.iter_mut() {
+        for (name, t) in &mut r.by_property {
             t.at_end = last.is_some_and(|row| row.violated.contains(name));
         }
         r
@@ -146,6 +147,7 @@ impl PropReport {
 }
 
 /// Is this violation a safety failure for this protocol variant?
+#[must_use]
 pub fn is_safety(p: Property, zave: bool) -> bool {
     p.unrepairable() || (zave && matches!(p, Property::OneLiveSuccessor | Property::SufficientPrincipals))
 }

@@ -15,6 +15,7 @@ use crate::scenario::{Event, Scenario};
 use crate::time::Time;
 
 /// `(start, heal)` of every scripted partition, in µs.
+#[must_use]
 pub fn windows(sc: &Scenario) -> Vec<(u64, u64)> {
     let mut w: Vec<(u64, u64)> = sc
         .events

@@ -66,7 +66,7 @@ impl Checker {
             if !node.is_joined() {
                 if fingers_too {
                     c.finger_nodes += 1;
-                    c.finger_total += params.space.bits() as u64;
+                    c.finger_total += u64::from(params.space.bits());
                 }
                 c.reason.get_or_insert_with(|| format!("node {} has not finished joining", me.id));
                 continue;
@@ -100,8 +100,8 @@ impl Checker {
             c.finger_nodes += 1;
             let ok = fingers_ok(node, ring, params);
             c.finger_ok += ok;
-            c.finger_total += params.space.bits() as u64;
-            if ok == params.space.bits() as u64 {
+            c.finger_total += u64::from(params.space.bits());
+            if ok == u64::from(params.space.bits()) {
                 c.fingers_all += 1;
             }
         }

@@ -31,10 +31,12 @@ pub struct Checks {
 
 impl Checks {
     /// Both liveness checks on.
+    #[must_use]
     pub fn both() -> Self {
         Checks { join_liveness: true, stabilize_liveness: true }
     }
     /// Both liveness checks off.
+    #[must_use]
     pub fn none() -> Self {
         Checks { join_liveness: false, stabilize_liveness: false }
     }
@@ -58,23 +60,29 @@ impl Node {
     fn new(id: u64) -> Self {
         Node { id, alive: true, member: false, succ: None, succ2: None, prdc: None, list: [0; 2], list_len: 0 }
     }
+    #[must_use]
     pub fn id(&self) -> u64 {
         self.id
     }
+    #[must_use]
     pub fn alive(&self) -> bool {
         self.alive
     }
     /// Has joined; stays true after failure (`RingView::is_member` is
     /// `alive && joined`).
+    #[must_use]
     pub fn joined(&self) -> bool {
         self.member
     }
+    #[must_use]
     pub fn succ(&self) -> Option<usize> {
         self.succ
     }
+    #[must_use]
     pub fn succ2(&self) -> Option<usize> {
         self.succ2
     }
+    #[must_use]
     pub fn prdc(&self) -> Option<usize> {
         self.prdc
     }
@@ -181,6 +189,7 @@ impl Model {
     ///
     /// # Panics
     /// If `ids` is empty or contains a duplicate.
+    #[must_use]
     pub fn new(ids: &[u64], checks: Checks) -> Self {
         assert!(!ids.is_empty(), "the model needs at least node n0");
         let mut sorted = ids.to_vec();
@@ -193,15 +202,18 @@ impl Model {
         Model { nodes, checks }
     }
 
+    #[must_use]
     pub fn checks(&self) -> Checks {
         self.checks
     }
 
+    #[must_use]
     pub fn node(&self, n: usize) -> &Node {
         &self.nodes[n]
     }
 
     /// Ring ids of all slots, in slot order.
+    #[must_use]
     pub fn ids(&self) -> Vec<u64> {
         self.nodes.iter().map(|x| x.id).collect()
     }
@@ -244,6 +256,7 @@ impl Model {
 
     /// Members m via which n may join (n ∈ (m, m.succ) and the enabled join
     /// check accepts m.succ), in slot order.
+    #[must_use]
     pub fn join_candidates(&self, n: usize) -> Vec<usize> {
         if n >= self.nodes.len() {
             return Vec::new();
@@ -371,7 +384,7 @@ impl Model {
         Ok(())
     }
 
-    /// Flush(n) (zave.md, check_predecessor): clear a dead prdc.
+    /// Flush(n) (zave.md, `check_predecessor)`: clear a dead prdc.
     fn flush(&mut self, n: usize) -> Result<(), Refused> {
         self.require_member(n)?;
         if self.nodes[n].prdc.is_some_and(|p| !self.alive(p)) {
@@ -450,6 +463,7 @@ impl Model {
     }
 
     /// One line per slot: `nK live|dead|outside succ=.. succ2=.. prdc=..`.
+    #[must_use]
     pub fn snapshot(&self) -> String {
         let name = |x: Option<usize>| x.map_or("-".to_string(), |x| format!("n{x}"));
         let line = |(k, x): (usize, &Node)| {

@@ -80,6 +80,7 @@ impl Property {
     ];
 
     /// The property's name, exactly as zave.md spells it.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Property::AtLeastOneRing => "AtLeastOneRing",
@@ -98,6 +99,7 @@ impl Property {
 
     /// True exactly for the four properties whose violation no amount of
     /// stabilization repairs (zave.md: "needed for correctness").
+    #[must_use]
     pub fn unrepairable(self) -> bool {
         matches!(
             self,
@@ -107,6 +109,7 @@ impl Property {
 
     /// True for the repairable PODC properties that the corrected protocol also
     /// violates in normal operation: a checker reports them as warnings.
+    #[must_use]
     pub fn is_warning(self) -> bool {
         matches!(self, Property::OrderedAppendages | Property::OrderedMerges | Property::ValidSuccessorList)
     }

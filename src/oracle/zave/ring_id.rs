@@ -11,11 +11,13 @@
 /// Exactly Zave's definition: if `a < c` then `a < b < c`, else `a < b or
 /// b < c`. For `a == c` the interval is the whole ring except `a`, so the
 /// result is `b != a`.
+#[must_use]
 pub fn between(a: u64, b: u64, c: u64) -> bool {
     if a < c { a < b && b < c } else { a < b || b < c }
 }
 
 /// Clockwise distance from `a` to `b` on the 2^64 ring (0 when equal).
+#[must_use]
 pub fn clockwise(a: u64, b: u64) -> u64 {
     b.wrapping_sub(a)
 }

@@ -16,6 +16,7 @@ use crate::oracle::zave::properties::{Property, RingView, check_all};
 pub struct SplitMix64(u64);
 
 impl SplitMix64 {
+    #[must_use]
     pub fn new(seed: u64) -> Self {
         SplitMix64(seed)
     }
@@ -59,6 +60,7 @@ pub fn unrepairable_violation<V: RingView + ?Sized>(view: &V) -> Option<Property
 /// Every step that is enabled in `z` and changes its state, in a fixed order:
 /// per node, joins via each accepting member, then S, Stabilize, the pending
 /// notification of its successor, Fail, Flush, Update, Reconcile.
+#[must_use]
 pub fn effective_steps(z: &Model) -> Vec<Step> {
     let mut candidates = Vec::new();
     for n in 0..z.len() {
@@ -86,6 +88,7 @@ pub fn effective_steps(z: &Model) -> Vec<Step> {
 /// of the four unrepairable properties is violated (by Zave's argument such a
 /// violation is permanent in this model, so the first sighting is reported),
 /// no step is enabled, or `max_steps` were taken. The trace is then shrunk.
+#[must_use]
 pub fn random_search(ids: &[u64], checks: Checks, seed: u64, max_steps: usize) -> Option<Counterexample> {
     let mut rng = SplitMix64::new(seed);
     let mut z = Model::new(ids, checks);
@@ -173,6 +176,7 @@ fn pick(rng: &mut SplitMix64, phase: &mut Phase, steps: &[Step]) -> Step {
 
 /// Replays `steps` from the initial state, skipping refused ones; returns the
 /// final model and the steps that were actually applied.
+#[must_use]
 pub fn replay(ids: &[u64], checks: Checks, steps: &[Step]) -> (Model, Vec<Step>) {
     let mut z = Model::new(ids, checks);
     let applied = steps.iter().copied().filter(|&s| z.apply(s).is_ok()).collect();
@@ -185,6 +189,7 @@ pub fn replay(ids: &[u64], checks: Checks, steps: &[Step]) -> (Model, Vec<Step>)
 /// single-step removal to a fixpoint. Steps refused on replay are dropped, so
 /// the result replays without refusals and is 1-minimal (removing any one
 /// step changes the outcome).
+#[must_use]
 pub fn shrink(ids: &[u64], checks: Checks, steps: &[Step], property: Property) -> Vec<Step> {
     let violated = |cand: &[Step]| unrepairable_violation(&replay(ids, checks, cand).0) == Some(property);
     assert!(violated(steps), "shrink needs a trace whose first unrepairable violation is {property}");

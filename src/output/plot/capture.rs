@@ -75,6 +75,7 @@ pub struct Capture {
 impl Capture {
     /// Pictures at `rounds` if given, else at the scenario's `[report] ring_pictures_at_rounds`, else
     /// automatic.
+    #[must_use]
     pub fn new(sc: &Scenario, rounds: Option<Vec<u32>>) -> Capture {
         let wanted = rounds.or_else(|| sc.report.ring_pictures_at_rounds.clone());
         Capture { wanted, ..Capture::default() }
@@ -137,6 +138,7 @@ impl Capture {
 }
 
 /// The ring now: every live node judged, at most [`MAX_DRAWN`] kept.
+#[must_use]
 pub fn snapshot(sim: &Sim, round: u32, why: &str) -> RingSnap {
     let ring = sim.truth().sorted();
     let n = ring.len();

@@ -19,10 +19,12 @@ pub struct Series {
 }
 
 impl Series {
+    #[must_use]
     pub fn new(name: &str, color: &'static str, points: Vec<(f64, Option<f64>)>) -> Series {
         Series { name: name.to_string(), color, dashed: false, points }
     }
 
+    #[must_use]
     pub fn dashed(mut self) -> Series {
         self.dashed = true;
         self
@@ -78,6 +80,7 @@ const DOTS_MAX: usize = 60;
 const MARKER_LABELS_MAX: usize = 8;
 
 impl Chart {
+    #[must_use]
     pub fn new(title: &str, xlabel: &str, ylabel: &str) -> Chart {
         Chart {
             title: title.to_string(),
@@ -109,6 +112,7 @@ impl Chart {
     }
 
     /// Renders the chart to an SVG document.
+    #[must_use]
     pub fn render(&self) -> String {
         let strip_h = if self.strip.is_some() { 88.0 } else { 0.0 };
         let (w, h) = (self.width, self.height + strip_h);
@@ -139,7 +143,7 @@ impl Chart {
             let sax = Axes::new((left, bottom + 40.0, right, bottom + 96.0), (x0, x1), (-1.0, 1.0));
             draw_strip(&mut s, &sax, st);
             self.draw_markers(&mut s, &Axes { top: sax.top, bottom: sax.bottom, ..ax });
-            s.text((left + right) / 2.0, sax.bottom + 26.0, &self.xlabel, Font::new("middle", 11.0));
+            s.text(f64::midpoint(left, right), sax.bottom + 26.0, &self.xlabel, Font::new("middle", 11.0));
         }
         s.finish()
     }

@@ -79,6 +79,7 @@ fn subtitle(s: &RingSnap) -> String {
 }
 
 /// Renders one snapshot.
+#[must_use]
 pub fn render(s: &RingSnap) -> String {
     let mut svg = Svg::new(W, H);
     svg.arrow_defs(&[("ok", OK), ("bad", BAD)]);

@@ -27,6 +27,7 @@ const GREY: &str = "#7f7f7f";
 const BROWN: &str = "#8c564b";
 
 /// Every chart and picture of a run as (file name, SVG text), in a fixed order.
+#[must_use]
 pub fn render_all(rep: &Report, cap: &Capture) -> Vec<(String, String)> {
     let mut out = vec![
         ("lookups.svg".to_string(), lookups(rep, cap).render()),
@@ -67,11 +68,11 @@ fn base(rep: &Report, cap: &Capture, title: &str, ylabel: &str) -> Chart {
         rep.rounds.len()
     );
     let last = rep.rounds.last().map_or(0, |r| r.round).max(cap.rounds.last().map_or(0, |r| r.round));
-    c.x_range = Some((0.0, last.max(1) as f64));
+    c.x_range = Some((0.0, f64::from(last.max(1))));
     c.markers = markers(rep);
     if !cap.rounds.is_empty() {
         // Round k's bar counts the changes in ((k-1)·interval, k·interval]: centre it in between.
-        let xs = cap.rounds.iter().map(|r| (r.round as f64 - 0.5).max(0.0)).collect();
+        let xs = cap.rounds.iter().map(|r| (f64::from(r.round) - 0.5).max(0.0)).collect();
         let layer = |name: &str, color, up, f: fn(&super::capture::RoundChanges) -> u64| Layer {
             name: name.to_string(),
             color,
@@ -117,13 +118,13 @@ fn markers(rep: &Report) -> Vec<Marker> {
         m.push(Marker { x: quiet / rs, label: "last change".into(), color: BLUE });
     }
     if let Some(k) = rep.verdict.converged_round {
-        m.push(Marker { x: k as f64, label: "converged".into(), color: GREEN });
+        m.push(Marker { x: f64::from(k), label: "converged".into(), color: GREEN });
     }
     m
 }
 
 fn series(rows: &[RoundRow], name: &str, color: &'static str, f: impl Fn(&RoundRow) -> Option<f64>) -> Series {
-    Series::new(name, color, rows.iter().map(|r| (r.round as f64, f(r))).collect())
+    Series::new(name, color, rows.iter().map(|r| (f64::from(r.round), f(r))).collect())
 }
 
 fn lookups(rep: &Report, cap: &Capture) -> Chart {
@@ -160,7 +161,7 @@ fn failures(rep: &Report, cap: &Capture) -> Chart {
 fn hops(rep: &Report, cap: &Capture) -> Chart {
     let mut c = base(rep, cap, "Lookup path length per round (live nodes contacted)", "hops");
     let workload = |f: fn(&super::capture::RoundChanges) -> f64| {
-        cap.rounds.iter().map(|r| (r.round as f64, (r.hops_n > 0).then(|| f(r)))).collect()
+        cap.rounds.iter().map(|r| (f64::from(r.round), (r.hops_n > 0).then(|| f(r)))).collect()
     };
     c.series = vec![
         Series::new("workload mean", BLUE, workload(|r| r.hops_mean)),

@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 
 /// A coordinate with one decimal; non-finite becomes 0 and `-0.0` becomes `0.0`.
+#[must_use]
 pub fn num(v: f64) -> String {
     let v = if v.is_finite() { v } else { 0.0 };
     let s = format!("{v:.1}");
@@ -17,6 +18,7 @@ pub fn num(v: f64) -> String {
 }
 
 /// XML-escapes text for element content and attribute values.
+#[must_use]
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -42,17 +44,21 @@ pub struct Font {
 }
 
 impl Font {
+    #[must_use]
     pub const fn new(anchor: &'static str, size: f64) -> Font {
         Font { anchor, size, fill: "#222", bold: false, rotate: 0.0 }
     }
+    #[must_use]
     pub const fn fill(mut self, fill: &'static str) -> Font {
         self.fill = fill;
         self
     }
+    #[must_use]
     pub const fn bold(mut self) -> Font {
         self.bold = true;
         self
     }
+    #[must_use]
     pub const fn rotate(mut self, deg: f64) -> Font {
         self.rotate = deg;
         self
@@ -65,6 +71,7 @@ pub struct Svg {
 }
 
 impl Svg {
+    #[must_use]
     pub fn new(w: f64, h: f64) -> Svg {
         let mut buf = String::new();
         let _ = writeln!(
@@ -93,10 +100,10 @@ impl Svg {
 
     pub fn text(&mut self, x: f64, y: f64, s: &str, f: Font) {
         let weight = if f.bold { " font-weight=\"bold\"" } else { "" };
-        let rot = if f.rotate != 0.0 {
-            format!(" transform=\"rotate({} {} {})\"", num(f.rotate), num(x), num(y))
-        } else {
+        let rot = if f.rotate == 0.0 {
             String::new()
+        } else {
+            format!(" transform=\"rotate({} {} {})\"", num(f.rotate), num(x), num(y))
         };
         let _ = writeln!(
             self.buf,
@@ -213,6 +220,7 @@ impl Svg {
     }
 
     /// Closes the document.
+    #[must_use]
     pub fn finish(mut self) -> String {
         self.buf.push_str("</svg>\n");
         self.buf
@@ -229,17 +237,20 @@ pub struct Scale {
 }
 
 impl Scale {
+    #[must_use]
     pub fn new(d0: f64, d1: f64, p0: f64, p1: f64) -> Scale {
         let d1 = if (d1 - d0).abs() < 1e-12 { d0 + 1.0 } else { d1 };
         Scale { d0, d1, p0, p1 }
     }
 
+    #[must_use]
     pub fn at(&self, v: f64) -> f64 {
         self.p0 + (self.p1 - self.p0) * (v - self.d0) / (self.d1 - self.d0)
     }
 }
 
 /// Tick step of 1, 2 or 5 × 10^k giving at most `max` intervals over `[lo, hi]`.
+#[must_use]
 pub fn tick_step(lo: f64, hi: f64, max: usize) -> f64 {
     let span = (hi - lo).abs().max(1e-9);
     let raw = span / max.max(1) as f64;
@@ -248,6 +259,7 @@ pub fn tick_step(lo: f64, hi: f64, max: usize) -> f64 {
 }
 
 /// The multiples of [`tick_step`] inside `[lo, hi]`.
+#[must_use]
 pub fn ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     let step = tick_step(lo, hi, max);
     let first = (lo / step - 1e-9).ceil() as i64;
@@ -256,6 +268,7 @@ pub fn ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 }
 
 /// A tick label with as many decimals as the step needs (`0.25`, `40`, `1.5`).
+#[must_use]
 pub fn tick_label(v: f64, step: f64) -> String {
     let decimals = if step >= 1.0 { 0 } else { (-step.log10()).ceil().clamp(0.0, 6.0) as usize };
     let s = format!("{v:.decimals$}");
@@ -274,10 +287,12 @@ pub struct Axes {
 }
 
 impl Axes {
+    #[must_use]
     pub fn new((left, top, right, bottom): (f64, f64, f64, f64), (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> Axes {
         Axes { left, top, right, bottom, x: Scale::new(x0, x1, left, right), y: Scale::new(y0, y1, bottom, top) }
     }
 
+    #[must_use]
     pub fn px(&self, x: f64, y: f64) -> (f64, f64) {
         (self.x.at(x), self.y.at(y))
     }
@@ -303,10 +318,10 @@ impl Axes {
             }
         }
         if !xlabel.is_empty() {
-            svg.text((self.left + self.right) / 2.0, self.bottom + 30.0, xlabel, Font::new("middle", 11.0));
+            svg.text(f64::midpoint(self.left, self.right), self.bottom + 30.0, xlabel, Font::new("middle", 11.0));
         }
         if !ylabel.is_empty() {
-            let (x, y) = (self.left - 40.0, (self.top + self.bottom) / 2.0);
+            let (x, y) = (self.left - 40.0, f64::midpoint(self.top, self.bottom));
             svg.text(x, y, ylabel, Font::new("middle", 11.0).rotate(-90.0));
         }
     }
@@ -335,6 +350,7 @@ pub fn legend(svg: &mut Svg, x: f64, y: f64, items: &[(&str, &'static str, bool)
 
 /// Thins a polyline to at most about `max` points by keeping, per bucket of consecutive points, the
 /// first, the lowest, the highest and the last (in x order): spikes and dips survive. Deterministic.
+#[must_use]
 pub fn decimate(pts: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
     if pts.len() <= max.max(4) {
         return pts.to_vec();
@@ -418,16 +434,16 @@ pub(crate) mod tests {
 
     #[test]
     fn ticks_are_nice() {
-        assert_eq!(ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]);
+        assert_eq!(ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.600_000_000_000_000_1, 0.8, 1.0]);
         assert_eq!(ticks(0.0, 90.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0]);
-        assert_eq!(tick_label(0.6000000000000001, 0.2), "0.6");
+        assert_eq!(tick_label(0.600_000_000_000_000_1, 0.2), "0.6");
         assert_eq!(tick_label(40.0, 20.0), "40");
         assert_eq!(tick_step(0.0, 3000.0, 10), 500.0);
     }
 
     #[test]
     fn decimation_keeps_extremes_and_ends() {
-        let pts: Vec<(f64, f64)> = (0..10_000).map(|i| (i as f64, if i == 4321 { -5.0 } else { 1.0 })).collect();
+        let pts: Vec<(f64, f64)> = (0..10_000).map(|i| (f64::from(i), if i == 4321 { -5.0 } else { 1.0 })).collect();
         let d = decimate(&pts, 400);
         assert!(d.len() <= 400 && d.len() >= 100, "{}", d.len());
         assert!(d.contains(&(4321.0, -5.0)) && d[0] == pts[0] && d[d.len() - 1] == pts[9999]);

@@ -55,6 +55,7 @@ pub enum DhtMsg {
 }
 
 impl DhtMsg {
+    #[must_use]
     pub fn batch(&self) -> Option<BatchId> {
         match self {
             DhtMsg::Store { batch } => Some(*batch),
@@ -112,10 +113,12 @@ pub struct DhtNode {
 
 impl DhtNode {
     /// Whether this node stores `key` at `version` or newer.
+    #[must_use]
     pub fn holds(&self, key: Id, version: u32) -> bool {
         self.store.get(&key).is_some_and(|&v| v >= version)
     }
 
+    #[must_use]
     pub fn store(&self) -> &BTreeMap<Id, u32> {
         &self.store
     }
@@ -281,6 +284,7 @@ impl DhtNode {
     }
 
     /// Has the neighbourhood changed since `on_neighbors` last ran?
+    #[must_use]
     pub fn neighbors_changed(&self, pred: Option<Peer>, succ: &[Peer]) -> bool {
         self.last_pred != pred || self.last_succ != succ || !self.timers_started
     }
@@ -320,6 +324,7 @@ impl DhtNode {
     }
 
     /// Is `key` in this node's own range (for tests and the shell)?
+    #[must_use]
     pub fn owns_key(&self, ctx: &AppCtx, key: Id) -> bool {
         self.owns(ctx, key)
     }

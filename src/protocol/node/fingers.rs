@@ -58,15 +58,12 @@ impl Fingers {
             }
         }
         let Some(p) = p else { return };
-        match self.entries.iter().position(|e| e.peer == p) {
-            Some(k) => {
-                self.entries[k].mask |= b;
-                self.reorder(k);
-            }
-            None => {
-                let at = self.entries.partition_point(|e| e.mask.trailing_zeros() < b.trailing_zeros());
-                self.entries.insert(at, Entry { mask: b, peer: p });
-            }
+        if let Some(k) = self.entries.iter().position(|e| e.peer == p) {
+            self.entries[k].mask |= b;
+            self.reorder(k);
+        } else {
+            let at = self.entries.partition_point(|e| e.mask.trailing_zeros() < b.trailing_zeros());
+            self.entries.insert(at, Entry { mask: b, peer: p });
         }
     }
 
@@ -150,7 +147,7 @@ mod tests {
     use crate::protocol::msg::Addr;
 
     fn p(x: u32) -> Peer {
-        Peer { id: Id(x as u64), addr: Addr(x) }
+        Peer { id: Id(u64::from(x)), addr: Addr(x) }
     }
 
     /// Against a plain array of fingers, under random sets, clears and removals.
@@ -183,7 +180,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let i = (x % m as u64) as u32 + 1;
+            let i = (x % u64::from(m)) as u32 + 1;
             let peer = p((x >> 8) as u32 % 9);
             match (x >> 20) % 8 {
                 0 => {

@@ -10,7 +10,7 @@
 //! referred it to the dead one and tells it ("else n informs the node it learned about it from"); that
 //! node forgets the dead node and answers with its next best candidate.
 //! Join and finger lookups adopt the owner the last hop names; workload lookups contact it.
-//! Never: allocate per routing step — route() scans fingers and list in place.
+//! Never: allocate per routing step — `route()` scans fingers and list in place.
 
 use super::{Node, Status, Waiting, owns};
 use crate::id::Id;
@@ -51,6 +51,7 @@ impl Node {
     /// Deviation from ToN'03 Fig. 5: `closest_preceding_node` scans fingers from m down to 1 and takes
     /// the first in `(n, id)`; we take the candidate closest to `id` among all fingers and the whole
     /// successor list (IV-E.3 says the list is searched too). With correct fingers both pick the same.
+    #[must_use]
     pub fn route(&self, key: Id, skip: &[Peer]) -> Route {
         let space = self.space;
         let usable = |p: &Peer| !skip.contains(p) && !p.is_pad();
@@ -104,7 +105,7 @@ impl Node {
                 self.ask(ctx, l);
             }
             None if ctx.params.recursive && matches!(purpose, Purpose::User(_) | Purpose::App(_)) => {
-                self.start_recursive(ctx, l)
+                self.start_recursive(ctx, l);
             }
             None => self.local_step(ctx, l),
         }
@@ -154,6 +155,7 @@ impl Node {
 
     /// The owner a joining node is contacting as the last step of its join lookup: the node it will
     /// adopt as its only successor when the answer arrives (the crash guard must not kill it then).
+    #[must_use]
     pub fn join_target(&self) -> Option<crate::protocol::msg::Addr> {
         self.lookups.iter().find(|l| l.purpose == Purpose::Join && l.final_step).map(|l| l.current.addr)
     }
@@ -266,7 +268,7 @@ impl Node {
     pub(super) fn finish(&mut self, ctx: &mut Ctx, l: Lookup, owner: Option<Peer>) {
         match l.purpose {
             Purpose::User(tag) => {
-                ctx.out.push(Effect::LookupDone { tag, key: l.key, owner, hops: l.hops, timeouts: l.timeouts })
+                ctx.out.push(Effect::LookupDone { tag, key: l.key, owner, hops: l.hops, timeouts: l.timeouts });
             }
             Purpose::App(tag) => ctx.out.push(Effect::AppLookupDone { tag, owner }),
             Purpose::Finger(i) => {

@@ -1,13 +1,13 @@
 //! Proximity neighbour selection for fingers: each finger becomes the lowest-round-trip node among the
 //! finger's owner and the owner's next `s - 1` successors (`protocol.finger_alternates = s`).
 //!
-//! Owns: the measurement and the choice. When fix_fingers' lookup finds finger i's owner o, the node
+//! Owns: the measurement and the choice. When `fix_fingers`' lookup finds finger i's owner o, the node
 //! sets finger i to o as before, asks o for its state (the successor list holds the alternates; the
 //! answer's round trip is o's), pings the first `s - 1` alternates, and moves finger i to any
 //! alternate that answers faster than the entry it holds. Round trips are measured by the node itself
 //! from its own RPCs (send time = deadline − RPC timeout), so the node stays sans-IO.
 //!
-//! Deviation from ToN'03: Fig. 6's fix_fingers sets finger i to `find_successor(n + 2^(i-1))`; this
+//! Deviation from ToN'03: Fig. 6's `fix_fingers` sets finger i to `find_successor(n + 2^(i-1))`; this
 //! follows the proximity variant of ToN'03 Sec. V (Table IV: finger alternates, lookup stretch) and
 //! Gummadi et al. (SIGCOMM'03, "PNS"). Routing is unchanged: `route` still takes the candidate that
 //! gets closest to the key, so any live finger keeps lookups correct; the checker's finger accuracy
@@ -28,9 +28,9 @@ impl Node {
         Some(p.deadline.saturating_sub(ctx.params.rpc_timeout_us))
     }
 
-    /// fix_fingers found `owner` for finger `i`; with alternates on, measure it and its successors.
+    /// `fix_fingers` found `owner` for finger `i`; with alternates on, measure it and its successors.
     pub(super) fn finger_found(&mut self, ctx: &mut Ctx, i: u8, owner: Peer) {
-        self.fingers.set(i as u32, Some(owner));
+        self.fingers.set(u32::from(i), Some(owner));
         if ctx.params.finger_alternates <= 1 || owner == self.me {
             return;
         }
@@ -42,7 +42,7 @@ impl Node {
 
     /// The finger's owner answered with its successor list: note its round trip, probe the alternates.
     pub(super) fn finger_state(&mut self, ctx: &mut Ctx, i: u8, from: Peer, sent: Option<u64>, list: ListId) {
-        let (Some(sent), true) = (sent, self.fingers.get(i as u32) == Some(from)) else { return };
+        let (Some(sent), true) = (sent, self.fingers.get(u32::from(i)) == Some(from)) else { return };
         let Some(rtt) = self.finger_rtt.as_mut() else { return };
         rtt[i as usize - 1] = ctx.now - sent;
         let mut alts = [self.me; 32];
@@ -66,7 +66,7 @@ impl Node {
         let slot = &mut table[i as usize - 1];
         if rtt < *slot {
             *slot = rtt;
-            self.fingers.set(i as u32, Some(from));
+            self.fingers.set(u32::from(i), Some(from));
         }
     }
 }

@@ -23,7 +23,7 @@ impl Node {
         if self.next_finger > m {
             return Err(format!("node slot {slot}: next finger {} of {m}", self.next_finger));
         }
-        let finger_ok = |i: u8| (1..=m).contains(&(i as u32));
+        let finger_ok = |i: u8| (1..=m).contains(&u32::from(i));
         for p in &self.pending {
             if let Waiting::FingerState(i) | Waiting::FingerProbe(i) = p.what
                 && !finger_ok(i)
@@ -47,7 +47,7 @@ mod tests {
     use crate::protocol::msg::{Addr, Peer};
 
     fn node() -> Node {
-        let p = |x: u32| Peer { id: Id(x as u64 * 16), addr: Addr(x) };
+        let p = |x: u32| Peer { id: Id(u64::from(x) * 16), addr: Addr(x) };
         let mut n = Node::new(p(3), IdSpace::new(8));
         n.fingers.install(&[Some(p(4)), Some(p(4)), None, Some(p(5)), None, None, None, Some(p(1))]);
         n

@@ -1,4 +1,4 @@
-//! Ring maintenance: stabilize, notify, check_predecessor, fix_fingers (ToN'03 Fig. 6) and the
+//! Ring maintenance: stabilize, notify, `check_predecessor`, `fix_fingers` (ToN'03 Fig. 6) and the
 //! successor-list reconcile and failover of ToN'03 IV-E.3.
 //!
 //! Owns: the periodic timers' handlers and the state replies they cause. Invariants: at most one
@@ -41,8 +41,8 @@ impl Node {
         self.stabilize_tick(ctx);
     }
 
-    /// `maintenance = "joint"`: one timer runs stabilize every tick, fix_fingers every `k`-th and
-    /// check_predecessor every `l`-th tick (`Params::joint`), in that order.
+    /// `maintenance = "joint"`: one timer runs stabilize every tick, `fix_fingers` every `k`-th and
+    /// `check_predecessor` every `l`-th tick (`Params::joint`), in that order.
     pub(super) fn on_maintain_timer(&mut self, ctx: &mut Ctx) {
         ctx.timer(Self::stabilize_delay(ctx), Timer::Maintain);
         let Some((fix_every, check_every)) = ctx.params.joint else { return };

@@ -48,7 +48,7 @@ fn stabilize_timer_asks_successor() {
     assert_eq!(h.timer(Timer::Stabilize), vec![Effect::SetTimer { after_us: 1000, timer: Timer::Stabilize }]);
 }
 
-/// `maintenance = "joint"`: one timer; stabilize every tick, fix_fingers every 2nd, check_predecessor
+/// `maintenance = "joint"`: one timer; stabilize every tick, `fix_fingers` every 2nd, `check_predecessor`
 /// every 3rd.
 #[test]
 fn joint_maintenance_runs_three_tasks_from_one_timer() {
@@ -212,7 +212,7 @@ fn join_fails_when_bootstrap_is_silent() {
 #[test]
 fn graceful_leave_notifies_both_neighbours() {
     let mut h = H::installed(Variant::Ton03);
-    let fx = h.call(|node, ctx| node.leave(ctx));
+    let fx = h.call(super::Node::leave);
     assert_eq!(
         fx,
         vec![

@@ -9,7 +9,7 @@ use crate::protocol::options::Variant;
 #[test]
 fn stabilize_from_successor_then_from_predecessor_checks_before_adopting() {
     let mut h = H::installed(Variant::Zave);
-    assert_eq!(h.call(|nd, c| nd.stabilize(c)), vec![send(n(120), Msg::GetState { req: 0 }), rpc_timer(0)]);
+    assert_eq!(h.call(super::Node::stabilize), vec![send(n(120), Msg::GetState { req: 0 }), rpc_timer(0)]);
     let l = h.lists.alloc(&[n(150), n(160), n(200)]);
     // 120's predecessor 110 ∈ (100, 120): query it before adopting it (no pointer to it yet).
     let fx = h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(110)), list: l });
@@ -24,7 +24,7 @@ fn stabilize_from_successor_then_from_predecessor_checks_before_adopting() {
 #[test]
 fn dead_candidate_successor_is_never_adopted() {
     let mut h = H::installed(Variant::Zave);
-    h.call(|nd, c| nd.stabilize(c));
+    h.call(super::Node::stabilize);
     let l = h.lists.alloc(&[n(150), n(160), n(200)]);
     h.msg(n(120), Msg::StateReply { req: 0, pred: Some(n(110)), list: l });
     // 110 does not answer: no change, and the stabilization ends by notifying the head.
@@ -36,7 +36,7 @@ fn dead_candidate_successor_is_never_adopted() {
 #[test]
 fn dead_head_is_replaced_by_tail_plus_pad_and_stabilization_repeats() {
     let mut h = H::installed(Variant::Zave);
-    h.call(|nd, c| nd.stabilize(c));
+    h.call(super::Node::stabilize);
     let fx = h.expire();
     assert_eq!(fx, vec![send(n(150), Msg::GetState { req: 1 }), rpc_timer(1)]);
     assert_eq!(h.succ(), vec![n(150), n(200), Peer::pad(Id(201))]);
@@ -46,7 +46,7 @@ fn dead_head_is_replaced_by_tail_plus_pad_and_stabilization_repeats() {
 #[test]
 fn busy_node_answers_state_queries_with_busy_but_pings_normally() {
     let mut h = H::installed(Variant::Zave);
-    h.call(|nd, c| nd.stabilize(c));
+    h.call(super::Node::stabilize);
     assert_eq!(h.msg(n(50), Msg::GetState { req: 7 }), vec![send(n(50), Msg::Busy { req: 7 })]);
     assert_eq!(h.msg(n(50), Msg::Ping { req: 8, user: false }), vec![send(n(50), Msg::Pong { req: 8, user: false })]);
     // Our own query gets Busy: the stabilization is aborted, nothing changes, a retry is armed.
@@ -66,7 +66,7 @@ fn busy_stabilization_backs_off_exponentially_and_retries_from_the_successor() {
     let mut req = 0;
     let mut windows = Vec::new();
     for _ in 0..6 {
-        h.call(|nd, c| nd.stabilize(c));
+        h.call(super::Node::stabilize);
         // entropy 7999 ≡ −1 mod every window: it draws the top of each window.
         let mut fx = Vec::new();
         h.out.clear();
@@ -83,7 +83,7 @@ fn busy_stabilization_backs_off_exponentially_and_retries_from_the_successor() {
     assert_eq!(fx[0], send(n(120), Msg::GetState { req }));
     let l = h.lists.alloc(&[n(150), n(200), n(210)]);
     h.msg(n(120), Msg::StateReply { req, pred: Some(n(100)), list: l });
-    h.call(|nd, c| nd.stabilize(c));
+    h.call(super::Node::stabilize);
     assert_eq!(h.msg(n(120), Msg::Busy { req: req + 1 }), vec![busy_retry(1)], "streak reset: window 100");
 }
 

@@ -60,7 +60,7 @@ impl Sim {
             AppEffect::Send { to, msg } => self.apply_send(a, to, Msg::App(msg)),
             AppEffect::SetTimer { after_us, timer } => self.push(self.now + after_us, Ev::AppTimer { to: a, timer }),
             AppEffect::Lookup { key, tag } => {
-                self.with_node(a, 0, |n, ctx| n.start_lookup(ctx, key, Purpose::App(tag), None))
+                self.with_node(a, 0, |n, ctx| n.start_lookup(ctx, key, Purpose::App(tag), None));
             }
             AppEffect::OpDone { op, result } => {
                 let (nodes, alive) = (&self.nodes, self.truth.alive());
@@ -73,7 +73,7 @@ impl Sim {
                 }
             }
             AppEffect::Transferred { count } => {
-                self.metrics.items_transferred += count as u64;
+                self.metrics.items_transferred += u64::from(count);
                 self.metrics.transfer_msgs += 1;
             }
         }
@@ -105,7 +105,7 @@ impl Sim {
             None => false,
         };
         if changed {
-            self.with_app(a, |app, ctx| app.on_neighbors(ctx));
+            self.with_app(a, crate::protocol::app::App::on_neighbors);
         }
     }
 
@@ -129,7 +129,7 @@ impl Sim {
         let (op, kind) = truth.start(read, key, a.0);
         self.with_app(a, |app, ctx| {
             if let Some(d) = app.dht_mut() {
-                d.start_op(ctx, op, kind, key)
+                d.start_op(ctx, op, kind, key);
             }
         });
     }
@@ -177,6 +177,7 @@ impl Sim {
     }
 
     /// The checker's DHT accounting right now (None without the DHT).
+    #[must_use]
     pub fn dht_account(&self) -> Option<crate::oracle::checker::DhtRow> {
         let hosts = self.live_hosts();
         let r = self.sc.dht.replicas as usize;
@@ -184,12 +185,13 @@ impl Sim {
     }
 
     /// Live physical nodes (host indices).
+    #[must_use]
     pub fn live_hosts(&self) -> Vec<u32> {
         self.hosts_alive.as_slice().iter().map(|h| h.0).collect()
     }
 
     pub(crate) fn app_leave(&mut self, a: Addr) {
-        self.with_app(a, |app, ctx| app.on_leave(ctx));
+        self.with_app(a, crate::protocol::app::App::on_leave);
     }
 
     pub(crate) fn origin_gone_app(&mut self, a: Addr) {
@@ -212,6 +214,7 @@ impl Sim {
 }
 
 /// The id of the key of rank `rank`: SHA-1 of `key-<rank>`.
+#[must_use]
 pub fn key_id(space: crate::id::IdSpace, rank: u64) -> Id {
     space.hash(format!("key-{rank}").as_bytes())
 }

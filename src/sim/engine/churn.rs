@@ -62,7 +62,7 @@ impl Sim {
 
     fn start_timers(&mut self, a: Addr) {
         let entropy = self.rng.node.next_u64();
-        self.with_node(a, entropy, |n, ctx| n.start_timers(ctx));
+        self.with_node(a, entropy, crate::protocol::node::Node::start_timers);
     }
 
     /// The initial ring: an ideal ring, or nodes joining at t = 0 through random earlier nodes.
@@ -220,15 +220,12 @@ impl Sim {
         if !self.nodes[a.0 as usize].alive || self.nodes[a.0 as usize].node.is_joined() {
             return;
         }
-        match self.truth.joined().pick(&mut self.rng.churn) {
-            Some(b) => {
-                let bootstrap = self.nodes[b.0 as usize].node.me();
-                self.with_node(a, 0, |n, ctx| n.join(ctx, bootstrap));
-            }
-            None => {
-                self.nodes[a.0 as usize].node.create();
-                self.truth.set_joined(a, true);
-            }
+        if let Some(b) = self.truth.joined().pick(&mut self.rng.churn) {
+            let bootstrap = self.nodes[b.0 as usize].node.me();
+            self.with_node(a, 0, |n, ctx| n.join(ctx, bootstrap));
+        } else {
+            self.nodes[a.0 as usize].node.create();
+            self.truth.set_joined(a, true);
         }
     }
 
@@ -239,6 +236,7 @@ impl Sim {
     /// receiver's list (`[sender] ++ butLast(list)`, or the list itself for a join) when it arrives.
     /// So lists in flight count as held too: none may be left without a live entry either; and the
     /// owner a joining node is contacting counts as that joiner's successor list.
+    #[must_use]
     pub fn crash_breaks_assumptions(&self, a: Addr) -> bool {
         let dead = |p: &Peer| p.is_pad() || p.addr == a || !self.nodes[p.addr.0 as usize].alive;
         let stranded = self.truth.joined().as_slice().iter().any(|&m| {
@@ -299,7 +297,7 @@ impl Sim {
         if self.nodes[a.0 as usize].node.is_joined() {
             self.app_leave(a); // keys go to the successor first (ToN'03 IV-E.4)
         }
-        self.with_node(a, 0, |n, ctx| n.leave(ctx));
+        self.with_node(a, 0, crate::protocol::node::Node::leave);
         self.nodes[a.0 as usize].alive = false;
         let me = self.nodes[a.0 as usize].node.me();
         self.truth.remove(me, self.now);

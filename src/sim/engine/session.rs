@@ -40,19 +40,23 @@ pub struct Sessions {
 
 impl Sessions {
     /// Is `id` owned by a session member (online or not)?
+    #[must_use]
     pub fn reserves(&self, id: Id) -> bool {
         !self.reserved.is_empty() && self.reserved.contains(&id)
     }
 
     /// Members currently online.
+    #[must_use]
     pub fn online(&self) -> usize {
         self.members.iter().filter(|m| m.host.is_some()).count()
     }
 
+    #[must_use]
     pub fn len(&self) -> usize {
         self.members.len()
     }
 
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
@@ -70,6 +74,7 @@ impl Sessions {
     }
 
     /// The member `m` exists (for an `Ev::Session` read back from a checkpoint).
+    #[must_use]
     pub fn has(&self, m: u32) -> bool {
         (m as usize) < self.members.len()
     }

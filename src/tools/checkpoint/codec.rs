@@ -98,7 +98,7 @@ impl ser::Serializer for &mut Encoder {
         false
     }
     fn serialize_bool(self, v: bool) -> Result<()> {
-        self.out.push(v as u8);
+        self.out.push(u8::from(v));
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<()> {

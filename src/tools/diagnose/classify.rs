@@ -87,6 +87,7 @@ fn wrong_nodes(sim: &Sim) -> Vec<Addr> {
 
 impl Final {
     /// Reads the state the checker judged at this moment.
+    #[must_use]
     pub fn capture(sim: &Sim) -> Final {
         let view = SimView::build(sim.nodes(), sim.truth(), sim.params().r);
         let (violations, _) = check_all_counting(&view);
@@ -144,11 +145,13 @@ pub struct Context<'a> {
     pub period_us: u64,
 }
 
+#[must_use]
 pub fn secs(us: u64) -> String {
     format!("{:.3} s", Time(us).as_secs_f64())
 }
 
 /// Applies the rules of the module doc in order.
+#[must_use]
 pub fn classify(f: &Final, c: &Context) -> Named {
     partition(f, c)
         .or_else(|| false_suspicion(f, c))

@@ -84,11 +84,13 @@ pub struct Recorder {
 
 impl Recorder {
     /// Records from `from_us` on; captures the final state at round `at_round`.
+    #[must_use]
     pub fn window(from_us: u64, at_round: u32) -> Recorder {
         Recorder::new(from_us, None, Some(at_round))
     }
 
     /// Records all the time, keeping the last `keep_us` µs (the shell's `check`).
+    #[must_use]
     pub fn rolling(keep_us: u64) -> Recorder {
         Recorder::new(0, Some(keep_us), None)
     }
@@ -202,7 +204,7 @@ impl Observer for Recorder {
             self.check(sim, a.0 as usize, cause);
             let lost = sim.metrics().lost - self.lost;
             if lost > 0 {
-                self.push(sim, a.0 as usize, cause, What::Lost(lost.min(u32::MAX as u64) as u32));
+                self.push(sim, a.0 as usize, cause, What::Lost(lost.min(u64::from(u32::MAX)) as u32));
             }
         }
         for c in sim.truth().changes_since(sim.now()) {

@@ -97,7 +97,7 @@ fn cut(w: &mut Workload, last: u64) {
 /// The scenario that replays the session standing at the clean position `now`.
 pub fn session_scenario(base: &Scenario, log: &[Logged], now: u64) -> Scenario {
     let mut sc = base.clone();
-    let quiet = sc.check.quiet_rounds_max as u64 * sc.round_us().max(1);
+    let quiet = u64::from(sc.check.quiet_rounds_max) * sc.round_us().max(1);
     sc.duration_s = at_s(now + quiet);
     sc.expect = Expect::NoCheck;
     if !sc.name.ends_with("-session") {
@@ -178,7 +178,7 @@ mod tests {
         vec![
             Logged { at_us: 5_000_000, event: Some(crash), text: "crash 0x3a10".into() },
             Logged { at_us: 7_000_001, event: None, text: "put key-1 from 0x3a10".into() },
-            Logged { at_us: 7_000_001, event: Some(Event::Join { at_s: 7.000001, count: 2 }), text: "join 2".into() },
+            Logged { at_us: 7_000_001, event: Some(Event::Join { at_s: 7.000_001, count: 2 }), text: "join 2".into() },
         ]
     }
 
@@ -196,12 +196,12 @@ mod tests {
                 _ => (e.at_s(), "other"),
             })
             .collect();
-        assert_eq!(kinds, vec![(5.0, "crash"), (5.0, "base join"), (7.000001, "join")]);
+        assert_eq!(kinds, vec![(5.0, "crash"), (5.0, "base join"), (7.000_001, "join")]);
         assert_eq!((sc.duration_s, sc.expect, sc.name.as_str()), (30.0, Expect::NoCheck, "b-session"));
         match (&sc.workloads[0], &sc.workloads[1]) {
             (Workload::Churn { start_s, end_s, .. }, Workload::Lookups { start_s: s2, end_s: e2, .. }) => {
-                assert_eq!((*start_s, *end_s), (2.0, 19.999999));
-                assert_eq!((*s2, *e2), (19.999999, 19.999999), "not started yet: an empty window");
+                assert_eq!((*start_s, *end_s), (2.0, 19.999_999));
+                assert_eq!((*s2, *e2), (19.999_999, 19.999_999), "not started yet: an empty window");
             }
             w => panic!("{w:?}"),
         }

@@ -19,6 +19,7 @@ pub const MARK: &str = "✗";
 const LIST_MAX: usize = 8;
 
 /// Simulated time: `30 s`, `1.25 s`, `0.000250 s` trimmed of trailing zeros.
+#[must_use]
 pub fn fmt_time(us: u64) -> String {
     let frac = format!("{:06}", us % 1_000_000);
     let frac = frac.trim_end_matches('0');
@@ -104,7 +105,7 @@ pub fn node_state(sim: &Sim, a: Addr) -> String {
     t.row("predecessor", id_or(node.predecessor(), "nil"), pred_want, 1);
     let held = node.succ_list();
     let want: Option<&Vec<Peer>> = truth.as_ref().map(|(_, l)| l);
-    let rows = held.len().max(want.map_or(0, |w| w.len()));
+    let rows = held.len().max(want.map_or(0, std::vec::Vec::len));
     for j in 0..rows {
         let h = id_or(held.get(j).copied(), "-");
         let w = want.map(|w| id_or(w.get(j).copied(), "-"));

@@ -37,7 +37,7 @@ pub fn walk(sim: &Sim, origin: Addr, key: Id) -> (Vec<Step>, Option<Peer>, u16, 
         };
         if next == cur.me() {
             steps.push(Step { at: cur.me(), next, done, answered: true });
-            let pinged = (cur.me().addr != origin) as u16;
+            let pinged = u16::from(cur.me().addr != origin);
             return (steps, Some(next), hops + pinged, touts);
         }
         let answered = if done { sim.truth().is_alive(next.addr) } else { sim.truth().is_joined(next.addr) };

@@ -29,7 +29,7 @@ fn check_shards(dirs: &[PathBuf], shards: &[(SweepSummary, Vec<SeedRow>)]) -> Re
         .shard
         .map(|s| s.count)
         .ok_or(format!("{}: not a shard (no \"shard\" in summary.json)", dirs[0].display()))?;
-    let mut given = std::collections::BTreeMap::new();
+    let mut given = std::collections::BTreeSet::new();
     for (dir, (s, _)) in dirs.iter().zip(shards) {
         let d = dir.display();
         let same = s.scenario_name == first.scenario_name
@@ -52,12 +52,12 @@ fn check_shards(dirs: &[PathBuf], shards: &[(SweepSummary, Vec<SeedRow>)]) -> Re
         let Some(h) = s.shard.filter(|h| h.count == count && h.index < count) else {
             return Err(format!("{d}: not one of the {count} shards of this sweep"));
         };
-        if given.insert(h.index, ()).is_some() {
+        if !given.insert(h.index) {
             return Err(format!("{d}: shard {}/{count} given twice", h.index));
         }
     }
-    // The first index not given (the map holds at most one index per folder: this stays small).
-    match (0..count).find(|i| !given.contains_key(i)) {
+    // The first index not given (the set holds at most one index per folder: this stays small).
+    match (0..count).find(|i| !given.contains(i)) {
         Some(i) => Err(format!("shard {i}/{count} is missing")),
         None => Ok(count),
     }

@@ -50,7 +50,7 @@ pub const METRICS: [Metric; 16] = [
 /// Rounds from the last membership change to the first converged round.
 fn rounds_to_converge(r: &Report) -> Option<f64> {
     let round_s = r.scenario.protocol.stabilize_interval_ms / 1000.0;
-    let c = r.verdict.converged_round? as f64;
+    let c = f64::from(r.verdict.converged_round?);
     Some(c - (r.verdict.quiet_start_s / round_s).floor())
 }
 
@@ -114,6 +114,7 @@ fn header(swarm: bool) -> Vec<&'static str> {
 }
 
 /// `runs.csv`: a header and one line per seed, in seed order.
+#[must_use]
 pub fn runs_csv(rows: &[SeedRow], swarm: bool) -> String {
     let mut out = csv::line(&header(swarm));
     for r in rows {
@@ -132,7 +133,7 @@ pub fn runs_csv(rows: &[SeedRow], swarm: bool) -> String {
 pub fn parse_runs_csv(text: &str, file: &str, swarm: bool) -> Result<Vec<SeedRow>, String> {
     let rows = csv::parse(text).map_err(|e| format!("{file}: {e}"))?;
     let want = header(swarm);
-    if rows.first().map(|h| h.iter().map(String::as_str).eq(want.iter().copied())) != Some(true) {
+    if rows.first().is_none_or(|h| !h.iter().map(String::as_str).eq(want.iter().copied())) {
         return Err(format!("{file}: line 1: unexpected header (expected {})", want.join(",")));
     }
     let m = METRICS.len();
@@ -226,12 +227,14 @@ pub struct SweepMeta {
 
 impl SweepMeta {
     /// `sweep-<name>-seeds<A>-<B>[-shard<i>of<n>]`
+    #[must_use]
     pub fn folder_name(&self) -> String {
         let shard = self.shard.map_or(String::new(), |s| format!("-shard{}of{}", s.index, s.count));
         format!("sweep-{}-seeds{}-{}{shard}", self.scenario_name, self.seeds.start, self.seeds.end)
     }
 
     /// The command that reruns one seed on its own, with per-round output and a report.
+    #[must_use]
     pub fn repro(&self, seed: u64) -> String {
         let swarm = match (self.swarm, self.swarm_outside) {
             (_, true) => " --swarm-outside",
@@ -284,12 +287,14 @@ fn count_classes(rows: &[SeedRow]) -> BTreeMap<String, u64> {
 }
 
 impl SweepSummary {
+    #[must_use]
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     }
 
+    #[must_use]
     pub fn meta(&self) -> SweepMeta {
         SweepMeta {
             scenario_name: self.scenario_name.clone(),
@@ -312,6 +317,7 @@ pub fn write(dir: &Path, s: &SweepSummary, rows: &[SeedRow]) -> std::io::Result<
 
 /// The exit code of a sweep or merge: 0 if every seed matches the scenario's `expect`; 101 if a seed
 /// panicked; 1 if a seed hit a scenario error at run time; else 3.
+#[must_use]
 pub fn exit_code(rows: &[SeedRow]) -> u8 {
     let any = |v: &str| rows.iter().any(|r| r.verdict == v);
     if any("panic") {
@@ -325,11 +331,13 @@ pub fn exit_code(rows: &[SeedRow]) -> u8 {
     }
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
 /// One line per seed that does not match `expect`, with its repro command.
+#[must_use]
 pub fn failure_lines(meta: &SweepMeta, rows: &[SeedRow]) -> String {
     let mut out = String::new();
     for r in rows.iter().filter(|r| !r.matches_expect) {
@@ -348,6 +356,7 @@ pub fn failure_lines(meta: &SweepMeta, rows: &[SeedRow]) -> String {
 }
 
 /// The human summary: verdict counts, then each metric's mean, interval and spread.
+#[must_use]
 pub fn summary_text(s: &SweepSummary, dir: &Path) -> String {
     let mut out = String::new();
     let shard = s.shard.map_or(String::new(), |h| format!(", shard {}/{}", h.index, h.count));

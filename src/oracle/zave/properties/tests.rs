@@ -313,8 +313,8 @@ fn naive_violations(v: &View) -> Vec<Property> {
         let Some(e) = entry(a) else { return false };
         let path = walk(v, a, v.len());
         let end = path.iter().position(|&x| x == e).unwrap();
-        let travelled: u128 = path[..=end].windows(2).map(|w| clockwise(v.id(w[0]), v.id(w[1])) as u128).sum();
-        travelled != clockwise(v.id(a), v.id(e)) as u128
+        let travelled: u128 = path[..=end].windows(2).map(|w| u128::from(clockwise(v.id(w[0]), v.id(w[1])))).sum();
+        travelled != u128::from(clockwise(v.id(a), v.id(e)))
     };
     if appendages.iter().any(overshoots) {
         out.push(Property::OrderedAppendages);
