@@ -2,7 +2,7 @@
 //! workload-lookup hops per round, and snapshots of the ring (node ids and successor pointers, judged
 //! against the truth) at chosen rounds.
 //!
-//! Owns: [`Capture`], fed by `run::drive_span` after each round of simulated time (so a snapshot
+//! Owns: [`Capture`], fed by `tools::run::Run` after each round of simulated time (so a snapshot
 //! of round k is the state once every event at or before t = k · interval ran, the checker's round
 //! event included) and once more at the end of the run. It reads the simulation like the checker does
 //! — node accessors, the truth, the metrics counters — and keeps only what it will draw: a ring
