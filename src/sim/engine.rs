@@ -263,7 +263,7 @@ impl Sim {
     }
 
     #[inline(always)]
-    pub fn push(&mut self, at: u64, ev: Ev) {
+    fn push(&mut self, at: u64, ev: Ev) {
         self.queue.push(at, ev);
     }
 

@@ -316,4 +316,9 @@ impl Sim {
     pub(crate) fn forge(&mut self) -> (&mut Network, &mut SimRng) {
         (&mut self.net, &mut self.rng)
     }
+
+    /// Queues `ev` at `at` whatever it is: for tests that forge a restored state.
+    pub(crate) fn forge_event(&mut self, at: u64, ev: Ev) {
+        self.push(at, ev);
+    }
 }

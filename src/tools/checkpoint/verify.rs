@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn an_event_for_no_slot_is_refused() {
         let mut s = sim("");
-        s.push(s.now() + 1, Ev::Timer { to: Addr::PAD, timer: Timer::Stabilize });
+        s.forge_event(s.now() + 1, Ev::Timer { to: Addr::PAD, timer: Timer::Stabilize });
         assert!(refused(&s).contains("names what the run does not have"), "{}", refused(&s));
     }
 
