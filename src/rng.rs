@@ -6,7 +6,7 @@
 //! a run. Each stream is `ChaCha8Rng::seed_from_u64(seed)` with its own `set_stream`, so extra draws on
 //! one stream (say, the network's) never shift another (say, the churn schedule). Streams are created
 //! in one place: [`SimRng::new`] gives a run all eight of its streams and [`SimRng::swarm`] a sweep's
-//! variant stream; [`Rng`] has no public constructor besides a checkpoint's [`Rng::at_position`].
+//! variant stream; [`Rng`] has no public constructor (a checkpoint's streams are read back here).
 //! Never: `thread_rng`, `StdRng`, `rand::random`, or a stream shared between two concerns.
 
 use rand::{RngCore, SeedableRng};
@@ -61,7 +61,7 @@ impl Rng {
 
     /// A stream at a position returned by [`Rng::position`]; it continues with the same draws.
     #[must_use]
-    pub fn at_position((seed, stream, word_pos): ([u8; 32], u64, u128)) -> Self {
+    fn at_position((seed, stream, word_pos): ([u8; 32], u64, u128)) -> Self {
         let mut r = ChaCha8Rng::from_seed(seed);
         r.set_stream(stream);
         r.set_word_pos(word_pos);

@@ -6,7 +6,7 @@
 //! it (`workload[2].on.dist`) and its byte span. This pass exists because serde loses positions and key
 //! names inside internally tagged enums and ignores extra keys on their unit variants; ranges and
 //! cross-field rules stay in `scenario/check.rs`.
-//! Never: read files, format positions (`diag.rs` does) or accept a key the serde structs would not.
+//! Never: read files, format positions (`load.rs` does) or accept a key the serde structs would not.
 //! A test in `tests/it/schema.rs` keeps this schema and the serde structs in step.
 
 use std::ops::Range;

@@ -190,7 +190,7 @@ impl Sim {
     }
 
     /// The simulation of `sc` at time 0 with no node and nothing queued (a checkpoint restore fills it).
-    pub(crate) fn blank(sc: Scenario) -> Result<Sim, String> {
+    fn blank(sc: Scenario) -> Result<Sim, String> {
         let space = sc.space();
         let p = &sc.protocol;
         let params = Params {
@@ -323,7 +323,7 @@ impl Sim {
     }
 
     /// Calls a node handler with a fresh context, then applies its effects.
-    pub fn with_node(&mut self, a: Addr, entropy: u64, f: impl FnOnce(&mut Node, &mut Ctx)) {
+    pub(super) fn with_node(&mut self, a: Addr, entropy: u64, f: impl FnOnce(&mut Node, &mut Ctx)) {
         let mut out = std::mem::take(&mut self.out);
         {
             let mut ctx = Ctx { now: self.now, params: &self.params, entropy, lists: &mut self.lists, out: &mut out };
@@ -340,7 +340,7 @@ impl Sim {
     }
 
     /// Sends `msg` from `a` through the network (loss, cut links, latency).
-    pub(crate) fn apply_send(&mut self, a: Addr, to: Peer, msg: Msg) {
+    fn apply_send(&mut self, a: Addr, to: Peer, msg: Msg) {
         self.metrics.count_msg(&msg);
         if to.addr.0 as usize >= self.nodes.len() {
             // No slot has this address (a placeholder entry, or a forged checkpoint's): nobody gets it.

@@ -35,6 +35,8 @@ pub struct Run<'a> {
     on_step: Box<dyn FnMut(&Sim) + 'a>,
     /// Rows already passed to `on_row`.
     shown: usize,
+    /// How the run ended, once it has (a pause that came after the end).
+    ended: Option<Stop>,
 }
 
 /// A finished run: its report, and the simulation as it ended (for its observer).
@@ -60,7 +62,7 @@ impl<'a> Run<'a> {
     #[must_use]
     pub fn of(sim: Sim) -> Self {
         let shown = sim.checker().rounds.len();
-        Run { sim, capture: None, on_row: Box::new(|_| {}), on_step: Box::new(|_| {}), shown }
+        Run { sim, capture: None, on_row: Box::new(|_| {}), on_step: Box::new(|_| {}), shown, ended: None }
     }
 
     /// Watches every event with `o`, started on the simulation as it stands (replacing any
@@ -102,26 +104,41 @@ impl<'a> Run<'a> {
 
     /// Runs every event at or before `t` and returns true, leaving the simulation exactly as the
     /// uninterrupted run has it then (a pause at a round boundary is taken after that boundary's
-    /// bookkeeping), so that going on continues it identically; false if the run ended first.
+    /// bookkeeping), so that going on continues it identically; false if the run ended first (then
+    /// [`Run::finish`] only reports). A run that feeds a capture is not paused (debug builds assert
+    /// it): a capture sees whole rounds from the start.
     pub fn pause_at(&mut self, t: u64) -> bool {
-        self.drive(Some(t), false).is_none()
+        debug_assert!(self.capture.is_none(), "a run that feeds a capture is not paused");
+        if self.ended.is_some() {
+            return false;
+        }
+        self.ended = self.drive(Some(t), false);
+        self.ended.is_none()
     }
 
     /// Runs to the end and reports. A scripted event that misses ends the run with a report whose
     /// verdict is `scenario_error` and whose reason names the key: what ran up to it is kept.
     #[must_use]
     pub fn finish(mut self) -> Finished {
-        let stop = self.drive(None, true).unwrap_or(Stop::Duration);
+        let stop = self.drive_to_end();
         let report = finish(&mut self.sim, &stop);
         Finished { report, sim: self.sim }
     }
 
     /// [`Run::finish`], with a scripted event that misses as the error.
     pub fn report(mut self) -> Result<Report, String> {
-        let stop = self.drive(None, true).unwrap_or(Stop::Duration);
+        let stop = self.drive_to_end();
         match self.sim.take_script_error() {
             Some(e) => Err(e),
             None => Ok(finish(&mut self.sim, &stop)),
+        }
+    }
+
+    /// Runs to the end, unless a pause found it ended already; how it stopped.
+    fn drive_to_end(&mut self) -> Stop {
+        match self.ended.take() {
+            Some(stop) => stop,
+            None => self.drive(None, true).unwrap_or(Stop::Duration),
         }
     }
 

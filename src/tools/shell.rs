@@ -6,8 +6,8 @@
 //! Owns: the [`Shell`] (one [`Sim`], the scenario it started from, the log of commands that changed
 //! it) and the dispatch of parsed commands; `parse.rs` reads lines, `clock.rs` moves time, `show.rs`
 //! and `walk.rs` format what is seen, `save.rs` writes the session out. A shell is driven by lines
-//! and writes to any [`Write`], so tests feed it a script and compare the output; `main.rs` only
-//! connects it to stdin/stdout or the line editor.
+//! and writes to any [`Write`], so tests feed it a script and compare the output; `cli/shell.rs`
+//! only connects it to stdin/stdout or the line editor.
 //! Never: read a clock or an unseeded random source (defaults such as the origin of a lookup are the
 //! first joined node in id order, not a random one), panic on a bad line (each gets one `error:`
 //! line and the shell goes on), or print anything but answers (no echo, no prompt: the caller

@@ -118,7 +118,7 @@ impl TestRing {
     /// Node `id` runs one stabilization (`ToN`'03 Fig. 6) now; its messages are delivered.
     pub fn stabilize(mut self, id: u64) -> Self {
         let a = self.addr(id);
-        self.sim.with_node(a, 0, chordsim::protocol::node::Node::stabilize);
+        self.sim.stabilize_now(a);
         self.settle()
     }
 

@@ -168,33 +168,67 @@ fn group_heads(s: &str) -> Vec<String> {
     heads
 }
 
-/// The units a file names: `crate::unit`, `crate::layer::unit` (also in `{…}` groups), and for a
-/// file directly in a layer folder, `super::unit`.
+/// The top-level items of the `{…}` group `s` starts after its brace, as text (`a::b`, `c::{d, e}`).
+fn group_items(s: &str) -> Vec<&str> {
+    let (mut depth, mut items, mut start) = (0usize, vec![], 0);
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(&s[start..i]);
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.into_iter().map(str::trim).filter(|i| !i.is_empty()).collect()
+}
+
+/// The units a path after `crate::` names (`sim::queue::EventQueue`, `scenario`, `{id, sim::net}`).
+fn resolve_crate_path(path: &str, names: &mut BTreeSet<String>) {
+    if let Some(group) = path.strip_prefix('{') {
+        for item in group_items(group) {
+            resolve_crate_path(item, names);
+        }
+        return;
+    }
+    let head = ident(path);
+    let rest = &path[head.len()..];
+    let folder = LAYERS.iter().any(|&(n, k)| n == head && k == Kind::Folder);
+    match rest.strip_prefix("::") {
+        Some(rest) if folder => resolve_in_layer(&head, rest, names),
+        _ => {
+            names.insert(head);
+        }
+    }
+}
+
+/// The units `rest` names inside layer folder `layer` (`queue::X`, `{engine::Sim, net}`).
+fn resolve_in_layer(layer: &str, rest: &str, names: &mut BTreeSet<String>) {
+    if let Some(g) = rest.strip_prefix('{') {
+        names.extend(group_heads(g).into_iter().map(|u| format!("{layer}::{u}")));
+    } else {
+        names.insert(format!("{layer}::{}", ident(rest)));
+    }
+}
+
+/// The units a file names: `crate::unit`, `crate::layer::unit` (also in `{…}` groups, at any level),
+/// and for a file directly in a layer folder, `super::unit`.
 fn references(p: &Path, c: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    let resolve = |layer: &str, rest: &str, names: &mut BTreeSet<String>| {
-        if let Some(g) = rest.strip_prefix('{') {
-            names.extend(group_heads(g).into_iter().map(|u| format!("{layer}::{u}")));
-        } else {
-            names.insert(format!("{layer}::{}", ident(rest)));
-        }
-    };
     for piece in c.split("crate::").skip(1) {
-        let head = ident(piece);
-        let rest = &piece[head.len()..];
-        let folder = LAYERS.iter().any(|&(n, k)| n == head && k == Kind::Folder);
-        match rest.strip_prefix("::") {
-            Some(rest) if folder => resolve(&head, rest, &mut names),
-            _ => {
-                names.insert(head);
-            }
-        }
+        resolve_crate_path(piece, &mut names);
     }
     let rel = p.strip_prefix(src()).expect("under src");
     if rel.components().count() == 2 {
         let layer = rel.components().next().expect("a layer").as_os_str().to_string_lossy().into_owned();
         for piece in c.split("super::").skip(1) {
-            resolve(&layer, piece, &mut names);
+            resolve_in_layer(&layer, piece, &mut names);
         }
     }
     names
@@ -306,13 +340,57 @@ fn streams_and_the_seed_are_made_in_one_place() {
     for (p, text) in all_sources() {
         let rel = p.strip_prefix(src()).expect("under src").to_string_lossy().replace('\\', "/");
         if rel != "rng.rs" {
-            for made in ["ChaCha8Rng", "Rng::new(", "Stream::"] {
+            for made in ["ChaCha8Rng", "Rng::new(", "Stream::", "at_position(", "seed_from_u64", "from_seed", "rand::"]
+            {
                 let bare = text.match_indices(made).any(|(i, _)| !text[..i].ends_with("Sim"));
                 assert!(!bare, "{rel} makes a random stream ({made}): take it from SimRng");
             }
         }
         if rel != "scenario.rs" {
-            assert!(!text.contains(".seed = "), "{rel} sets a seed: use Scenario::reseed");
+            assert!(!writes_a_seed(&text), "{rel} sets a seed: use Scenario::reseed");
+        }
+    }
+}
+
+/// Whether `text` assigns to a `.seed` field (`x.seed = …`, `x.seed += …`) or borrows one mutably.
+fn writes_a_seed(text: &str) -> bool {
+    let assigned = text.match_indices(".seed").any(|(i, m)| {
+        let after = &text[i + m.len()..];
+        let next = after.chars().next().unwrap_or(' ');
+        let after = after.trim_start();
+        !(next.is_ascii_alphanumeric() || next == '_')
+            && ((after.starts_with('=') && !after.starts_with("=="))
+                || after.starts_with("+=")
+                || after.starts_with("-="))
+    });
+    let borrowed = text.match_indices("&mut ").any(|(i, m)| {
+        let path: String =
+            text[i + m.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').collect();
+        path.ends_with(".seed")
+    });
+    assigned || borrowed
+}
+
+#[test]
+fn the_checks_see_what_they_look_for() {
+    assert!(writes_a_seed("sc.seed = 3;") && writes_a_seed("sc.seed+=1") && writes_a_seed("f(&mut sc.seed)"));
+    assert!(!writes_a_seed("if sc.seed == 3 {}") && !writes_a_seed("let s = sc.seed_of(x);"));
+    let mut names = BTreeSet::new();
+    resolve_crate_path("{tools::run, sim::{engine::Sim, net}, id::Id};", &mut names);
+    let want: BTreeSet<String> = ["tools::run", "sim::engine", "sim::net", "id"].map(String::from).into();
+    assert_eq!(names, want);
+}
+
+#[test]
+fn layer_roots_only_declare_their_modules() {
+    for (name, kind) in LAYERS {
+        if *kind != Kind::Folder {
+            continue;
+        }
+        let c = code(&src().join(format!("{name}.rs")));
+        for line in c.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("//")) {
+            let decl = line.strip_prefix("pub mod ").is_some_and(|m| m.ends_with(';'));
+            assert!(decl, "src/{name}.rs holds more than its module list: {line}");
         }
     }
 }

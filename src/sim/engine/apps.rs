@@ -15,7 +15,7 @@ use crate::sim::engine::{Ev, Sim};
 use crate::time::Time;
 
 impl Sim {
-    pub(crate) fn app_params(&self) -> AppParams {
+    pub(super) fn app_params(&self) -> AppParams {
         let d = &self.sc.dht;
         AppParams {
             space: self.params.space,
@@ -28,12 +28,12 @@ impl Sim {
     }
 
     /// The application a new node runs.
-    pub(crate) fn new_app(&self) -> App {
+    pub(super) fn new_app(&self) -> App {
         if self.sc.dht.enabled { App::Dht(Box::default()) } else { App::None }
     }
 
     /// Calls an application handler of node `a`, then applies its effects.
-    pub fn with_app(&mut self, a: Addr, f: impl FnOnce(&mut App, &mut AppCtx)) {
+    pub(super) fn with_app(&mut self, a: Addr, f: impl FnOnce(&mut App, &mut AppCtx)) {
         let mut out = std::mem::take(&mut self.app_out);
         {
             let slot = &mut self.nodes[a.0 as usize];
@@ -80,7 +80,7 @@ impl Sim {
     }
 
     /// An application message arrives.
-    pub(crate) fn deliver_app(&mut self, to: Addr, from: Peer, m: AppMsg) {
+    pub(super) fn deliver_app(&mut self, to: Addr, from: Peer, m: AppMsg) {
         if self.nodes.get(to.0 as usize).is_some_and(|s| s.alive) {
             self.with_app(to, |app, ctx| app.on_message(ctx, from, m));
         } else {
@@ -88,14 +88,14 @@ impl Sim {
         }
     }
 
-    pub(crate) fn app_timer(&mut self, to: Addr, t: AppTimer) {
+    pub(super) fn app_timer(&mut self, to: Addr, t: AppTimer) {
         if self.nodes[to.0 as usize].alive {
             self.with_app(to, |app, ctx| app.on_timer(ctx, t));
         }
     }
 
     /// After a node handler: if the node's neighbourhood changed, tell its application.
-    pub(crate) fn check_neighbors(&mut self, a: Addr) {
+    pub(super) fn check_neighbors(&mut self, a: Addr) {
         let slot = &self.nodes[a.0 as usize];
         if !slot.alive || !slot.node.is_joined() {
             return;
@@ -110,7 +110,7 @@ impl Sim {
     }
 
     /// One arrival of a DHT workload: a put or a get from a random joined node.
-    pub(crate) fn dht_arrival(&mut self, w: usize) {
+    pub(super) fn dht_arrival(&mut self, w: usize) {
         let Workload::Dht { keys, read_fraction, popularity, .. } = self.sc.workloads[w] else { return };
         if let Some(a) = self.truth.joined().pick(&mut self.rng.workload) {
             let rank = match popularity {
@@ -190,18 +190,18 @@ impl Sim {
         self.hosts_alive.as_slice().iter().map(|h| h.0).collect()
     }
 
-    pub(crate) fn app_leave(&mut self, a: Addr) {
+    pub(super) fn app_leave(&mut self, a: Addr) {
         self.with_app(a, crate::protocol::app::App::on_leave);
     }
 
-    pub(crate) fn origin_gone_app(&mut self, a: Addr) {
+    pub(super) fn origin_gone_app(&mut self, a: Addr) {
         if let Some(d) = self.checker.dht.as_mut() {
             d.origin_gone(a.0);
         }
     }
 
     /// The dropped or delivered message's arena payloads go back to their arenas.
-    pub(crate) fn release_payload(&mut self, msg: &Msg) {
+    pub(super) fn release_payload(&mut self, msg: &Msg) {
         if let Some(l) = msg.list() {
             self.lists.release(l);
         }

@@ -21,7 +21,7 @@ const ID_ATTEMPTS: u32 = 10_000;
 impl Sim {
     /// A fresh id not used by any live node nor owned by a session member (`sim/engine/session.rs`), from SHA-1
     /// of a name drawn from the `ids` stream.
-    pub(crate) fn fresh_id(&mut self) -> Option<Id> {
+    pub(super) fn fresh_id(&mut self) -> Option<Id> {
         for _ in 0..ID_ATTEMPTS {
             let name = format!("node-{:016x}", self.rng.ids.next_u64());
             let id = self.params.space.hash(name.as_bytes());
@@ -66,7 +66,7 @@ impl Sim {
     }
 
     /// The initial ring: an ideal ring, or nodes joining at t = 0 through random earlier nodes.
-    pub(crate) fn build_initial_ring(&mut self) -> Result<(), String> {
+    pub(super) fn build_initial_ring(&mut self) -> Result<(), String> {
         let (n, v) = (self.sc.initial.nodes as usize, self.sc.initial.virtual_nodes);
         let mut ids = Vec::with_capacity(n * v as usize);
         if self.sc.initial.ids.is_empty() {
@@ -126,7 +126,7 @@ impl Sim {
     }
 
     /// Schedules scripted events, churn and lookup generators, and the first round boundary.
-    pub(crate) fn schedule_generators(&mut self) {
+    pub(super) fn schedule_generators(&mut self) {
         for i in 0..self.script.len() {
             let at = Time::from_s(self.script[i].at_s()).us();
             self.push(at, Ev::Script(i as u32));
@@ -156,7 +156,7 @@ impl Sim {
     }
 
     /// Draws the next Poisson arrival of workload `w` after `from`, if it falls inside its window.
-    pub(crate) fn schedule_arrival(&mut self, w: usize, from: u64, ev: Ev) {
+    pub(super) fn schedule_arrival(&mut self, w: usize, from: u64, ev: Ev) {
         let rate = self.rate(w);
         let (end_s, rng): (f64, &mut Rng) = match self.sc.workloads[w] {
             Workload::Churn { end_s, .. } | Workload::Sessions { end_s, .. } => (end_s, &mut self.rng.churn),
@@ -173,7 +173,7 @@ impl Sim {
     }
 
     /// One arrival of a churn process: a join, crash or leave, chosen in proportion to the rates.
-    pub(crate) fn churn_arrival(&mut self, w: usize) {
+    pub(super) fn churn_arrival(&mut self, w: usize) {
         let Workload::Churn { join_per_s, crash_per_s, leave_per_s, .. } = self.sc.workloads[w] else { return };
         let u = self.rng.churn.unit() * (join_per_s + crash_per_s + leave_per_s);
         if u < join_per_s {
@@ -208,7 +208,7 @@ impl Sim {
         self.join_as(id, host)
     }
 
-    pub(crate) fn join_as(&mut self, id: Id, host: u32) -> Addr {
+    pub(super) fn join_as(&mut self, id: Id, host: u32) -> Addr {
         let me = self.spawn(id, host);
         self.retry_join(me.addr);
         self.start_timers(me.addr);
@@ -216,7 +216,7 @@ impl Sim {
     }
 
     /// (Re)starts the join of node `a` through a random joined node; creates a ring if none is left.
-    pub(crate) fn retry_join(&mut self, a: Addr) {
+    pub(super) fn retry_join(&mut self, a: Addr) {
         if !self.nodes[a.0 as usize].alive || self.nodes[a.0 as usize].node.is_joined() {
             return;
         }
@@ -339,7 +339,7 @@ impl Sim {
 
     /// Executes scripted event `i`. A node reference that names no live node is a scenario error,
     /// recorded and reported (exit 1), not a panic.
-    pub(crate) fn run_script(&mut self, i: usize) {
+    pub(super) fn run_script(&mut self, i: usize) {
         match self.script[i].clone() {
             Event::LoadKeys { count, .. } => self.load_keys(count),
             Event::Partition { heal_at_s, fraction, .. } => self.start_partition(heal_at_s, fraction),
@@ -378,7 +378,7 @@ impl Sim {
     }
 
     /// One lookup of the workload: random joined origin, uniformly random key.
-    pub(crate) fn lookup_arrival(&mut self, w: usize) {
+    pub(super) fn lookup_arrival(&mut self, w: usize) {
         if let Some(a) = self.truth.joined().pick(&mut self.rng.workload) {
             let key = self.params.space.id(self.rng.workload.next_u64());
             self.lookup_from(a, key);

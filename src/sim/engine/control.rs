@@ -3,10 +3,12 @@
 //! called after every dispatched event with read access to the whole simulation, and the
 //! [`Observed`] record of that event), and read access to every part of the state.
 //!
-//! Owns: the engine's whole public surface besides building it (`engine.rs`) and saving it
-//! (`state.rs`). The engine's fields are private to `sim::engine`; the run loop, the shell and the
-//! checkpoint go through these methods, so the invariants they keep (the clock never goes back, no
-//! event is skipped, the truth's change log keeps what in-flight lookups need) live in one place.
+//! Owns: how time moves and what can be read. The engine's fields are private to `sim::engine`; the
+//! run loop, the shell and the checkpoint go through these methods (and through the membership and
+//! workload operations of `churn.rs` and `apps.rs`: `crash`, `leave`, `join_new`, `join_with_id`,
+//! `lookup_from`, `dht_op`, `load_keys`; building is `engine.rs`'s, saving `state.rs`'s), so the
+//! invariants they keep (the clock never goes back, no event is skipped, the truth's change log
+//! keeps what in-flight lookups need) live in one place.
 //! Observers themselves (the determinism hash, the state trace, the diagnosis recorder) live with
 //! their tools; the hook gives them `&Sim` only.
 //! Never: hand out `&mut` to a part of the state, or run anything but the queue's next event.
@@ -148,6 +150,12 @@ impl Sim {
     /// time passes): the owner found, hops and timeouts.
     pub fn probe(&mut self, origin: Addr, key: Id) -> (Option<Peer>, u16, u16) {
         self.checker.probe(&self.nodes, &self.truth, origin, key)
+    }
+
+    /// Node `a` runs one stabilize now, outside its timer (a scripted step of the ring DSL); its
+    /// effects are applied as a timer's would be.
+    pub fn stabilize_now(&mut self, a: Addr) {
+        self.with_node(a, 0, Node::stabilize);
     }
 
     /// Node-seconds lived so far, up to now (the truth's integral, brought up to date).
@@ -320,5 +328,10 @@ impl Sim {
     /// Queues `ev` at `at` whatever it is: for tests that forge a restored state.
     pub(crate) fn forge_event(&mut self, at: u64, ev: Ev) {
         self.push(at, ev);
+    }
+
+    /// Sends `msg` from `a` to `to` as a handler's effect would: for tests of forged addresses.
+    pub(crate) fn forge_send(&mut self, a: Addr, to: Peer, msg: crate::protocol::msg::Msg) {
+        self.apply_send(a, to, msg);
     }
 }

@@ -17,13 +17,13 @@ use crate::time::Time;
 impl Sim {
     /// The physical node of slot `a` (the slot itself for an address the simulator never created).
     #[inline]
-    pub(crate) fn host(&self, a: Addr) -> u32 {
+    pub(super) fn host(&self, a: Addr) -> u32 {
         self.host_of.get(a.0 as usize).copied().unwrap_or(a.0)
     }
 
     /// Scripted partition: from now until `heal_at_s`, messages between the drawn `fraction` of live
     /// physical nodes and the rest are lost.
-    pub(crate) fn start_partition(&mut self, heal_at_s: f64, fraction: f64) {
+    pub(super) fn start_partition(&mut self, heal_at_s: f64, fraction: f64) {
         let hosts = self.live_hosts();
         self.net.start_partition(&mut self.rng, Time::from_s(heal_at_s).us(), fraction, &hosts);
     }
@@ -31,7 +31,7 @@ impl Sim {
     /// A workload lookup of node `a` completed: the checker judges it, with its end-to-end latency and,
     /// under a per-pair latency model, the direct round-trip time between `a` and the key's true owner
     /// (out and back, so an asymmetric matrix counts both directions).
-    pub(crate) fn lookup_done(&mut self, a: Addr, tag: u32, key: Id, owner: Option<Peer>, hops: u16, touts: u16) {
+    pub(super) fn lookup_done(&mut self, a: Addr, tag: u32, key: Id, owner: Option<Peer>, hops: u16, touts: u16) {
         let direct = match (owner, self.truth.successor(key)) {
             (Some(_), Some(t)) if self.sc.net.per_pair() => {
                 let (ha, ht) = (self.host(a), self.host(t.addr));

@@ -107,7 +107,7 @@ pub fn residual(l: &Lifetime, rng: &mut Rng) -> f64 {
 
 impl Sim {
     /// Creates the population of `sessions` workload `w` and schedules each member's first transition.
-    pub(crate) fn start_sessions(&mut self, w: usize) {
+    pub(super) fn start_sessions(&mut self, w: usize) {
         let Workload::Sessions { start_s, end_s, population, on, off, start_state, .. } = self.sc.workloads[w] else {
             return;
         };
@@ -150,7 +150,7 @@ impl Sim {
 
     /// Member `m` goes online (rejoins with its ids) or offline (leaves or crashes), and its next
     /// transition is scheduled if it falls inside the window.
-    pub(crate) fn session_transition(&mut self, m: usize) {
+    pub(super) fn session_transition(&mut self, m: usize) {
         let w = self.sessions.members[m].w as usize;
         let Workload::Sessions { end_s, on, off, leave_probability, .. } = self.sc.workloads[w] else { return };
         let host = self.sessions.members[m].host;

@@ -105,7 +105,7 @@ impl Sim {
     /// The simulation of `sc` standing where `st` was saved. Errors: the network cannot be rebuilt
     /// from `sc`, or the state's random streams or network settings are not those `sc` makes (a
     /// corrupt or foreign state). The state's own invariants are the caller's to check.
-    pub fn restore(sc: Scenario, st: State) -> Result<Sim, String> {
+    pub(crate) fn restore(sc: Scenario, st: State) -> Result<Sim, String> {
         let seed = sc.seed;
         let mut sim = Sim::blank(sc).map_err(|e| format!("cannot rebuild the checkpoint's network: {e}"))?;
         if !st.rng.same_streams(&sim.rng) {

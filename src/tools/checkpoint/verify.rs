@@ -113,7 +113,7 @@ mod tests {
     fn a_message_to_no_slot_is_dropped_without_touching_the_network() {
         let mut s = sim("latency = { kind = \"euclidean\", dims = 2, side_ms = 200 }");
         let (dropped, queued) = (s.metrics().dropped_dead, s.queued());
-        s.apply_send(Addr(0), Peer::pad(Id(5)), Msg::Ping { req: 1, user: false });
+        s.forge_send(Addr(0), Peer::pad(Id(5)), Msg::Ping { req: 1, user: false });
         assert_eq!((s.metrics().dropped_dead, s.queued()), (dropped + 1, queued));
         assert!(from_bytes(&to_bytes(&s).expect("encodes")).is_ok());
     }

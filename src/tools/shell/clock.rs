@@ -10,7 +10,8 @@
 //! simulation goes on. `run` and `round` go in batches of [`BATCH`] events and poll the shell's
 //! interrupt flag (set by Ctrl-C) between batches: an interrupted run stops after the event it is
 //! at, like a `step` (the position is not clean), and the events that ran are exactly those an
-//! uninterrupted run would have run first, so `run` again to the same time gives the same state. `step` uses only the simulator's public hooks: the event limit and an observer.
+//! uninterrupted run would have run first, so `run` again to the same time gives the same state. `step` runs one event through
+//! [`Sim::step`], which hands back the event it ran.
 //! Never: skip or reorder events, move time backwards, or let the batching show in the results.
 
 use super::Shell;
