@@ -366,7 +366,7 @@ fn writes_a_seed(text: &str) -> bool {
     let borrowed = text.match_indices("&mut ").any(|(i, m)| {
         let path: String =
             text[i + m.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').collect();
-        path.ends_with(".seed")
+        path.strip_suffix("seed").is_some_and(|p| p.ends_with('.'))
     });
     assigned || borrowed
 }

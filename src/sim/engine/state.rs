@@ -1,6 +1,6 @@
 //! The engine's evolving state as one record, for tools that save and restore a run (the checkpoint):
 //! [`StateRef`] borrows it from a running [`Sim`] for writing, [`State`] owns it for reading, and
-//! [`Sim::restore`] rebuilds a simulation from a scenario and a `State`.
+//! `Sim::restore` (crate-private: only the checkpoint, which checks the state first) rebuilds a simulation from a scenario and a `State`.
 //!
 //! Owns: which fields make up a run's state (everything but what the scenario rebuilds: parameters,
 //! the script, the latency model, the DHT's Zipf tables) and their order, which is the checkpoint's
