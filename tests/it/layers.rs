@@ -46,10 +46,6 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-fn stem(p: &Path) -> String {
-    p.file_name().expect("a name").to_string_lossy().trim_end_matches(".rs").to_string()
-}
-
 /// The unit a source file belongs to, and its layer; `None` for a layer's root file.
 fn unit_of(p: &Path) -> Result<Option<(String, usize)>, String> {
     let rel = p.strip_prefix(src()).expect("under src");
@@ -73,22 +69,15 @@ fn unit_of(p: &Path) -> Result<Option<(String, usize)>, String> {
 /// Each unit's source files and layer (the crate roots and `cli/` left out).
 fn units() -> BTreeMap<String, (usize, Vec<PathBuf>)> {
     let mut units: BTreeMap<String, (usize, Vec<PathBuf>)> = BTreeMap::new();
-    let mut stack = vec![src()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("src is readable").flatten() {
-            let p = e.path();
-            if dir == src() && ROOTS.contains(&stem(&p).as_str()) {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                match unit_of(&p) {
-                    Ok(Some((u, layer))) => units.entry(u).or_insert((layer, vec![])).1.push(p),
-                    Ok(None) => {}
-                    Err(e) => panic!("{e}"),
-                }
-            }
+    for p in rs_files() {
+        let top = p.strip_prefix(src()).expect("under src").components().next().expect("a component");
+        if ROOTS.contains(&top.as_os_str().to_string_lossy().trim_end_matches(".rs")) {
+            continue;
+        }
+        match unit_of(&p) {
+            Ok(Some((u, layer))) => units.entry(u).or_insert((layer, vec![])).1.push(p),
+            Ok(None) => {}
+            Err(e) => panic!("{e}"),
         }
     }
     units
@@ -318,6 +307,11 @@ fn the_protocol_layer_is_sans_io() {
 
 /// Every file of `src/` (the crate roots and `cli/` included), with its text.
 fn all_sources() -> Vec<(PathBuf, String)> {
+    rs_files().into_iter().map(|p| (p.clone(), std::fs::read_to_string(&p).expect("readable"))).collect()
+}
+
+/// Every `.rs` file under `src/`, sorted.
+fn rs_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![src()];
     while let Some(dir) = stack.pop() {
@@ -326,8 +320,7 @@ fn all_sources() -> Vec<(PathBuf, String)> {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "rs") {
-                let text = std::fs::read_to_string(&p).expect("readable");
-                out.push((p, text));
+                out.push(p);
             }
         }
     }
